@@ -1,0 +1,31 @@
+import { type Command } from 'commander';
+import * as approve from './approve';
+import * as audit from './audit';
+import * as bench from './bench';
+import * as demo from './demo';
+import * as detect from './detect';
+import * as dev from './dev';
+import * as explain from './explain';
+import * as incidents from './incidents';
+import * as inject from './inject';
+import * as nab from './nab';
+import * as policy from './policy';
+import * as provision from './provision';
+import * as sentinel from './sentinel';
+
+/** Every subcommand registers itself; order is the order shown in `homeostat --help`. */
+export const COMMANDS: ((program: Command) => void)[] = [
+  demo.register,
+  dev.register,
+  provision.register,
+  incidents.register,
+  approve.register,
+  explain.register,
+  policy.register,
+  audit.register,
+  sentinel.register,
+  inject.register,
+  detect.register,
+  nab.register,
+  bench.register,
+];

@@ -1,0 +1,17 @@
+/** Jest runs TypeScript through SWC; Temporal bundles workflow code itself with webpack. */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  // Two cores: servers (Temporal, Kafka, JVMs) compete with test workers for CPU.
+  maxWorkers: 2,
+  testTimeout: 180_000,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  verbose: true,
+};
