@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Diagnosis, PlanResult, VerifyVerdict } from '../activities/contracts';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
 
 export const TASK_QUEUE = 'homeostat-incidents';
@@ -86,6 +87,8 @@ export interface IncidentTiming {
   settleMs: number;
   /** How long detect waits for the anomaly to persist. */
   confirmMs: number;
+  /** Continue-as-new once the history holds more events than this. */
+  maxHistoryEvents?: number;
 }
 
 export const DEFAULT_TIMING: IncidentTiming = {
@@ -153,7 +156,21 @@ export interface PlanSummary {
 export interface CarriedIncidentState {
   state: IncidentState;
   timeline: TimelineEntry[];
+  evidence: Evidence[];
   ladderTried: RepairAction[];
+  attempts: { action: RepairAction; verify: VerifyVerdict | 'skipped' }[];
+  marks: IncidentMarks;
+  diagnosis?: Diagnosis;
+  /** A plan still waiting for its approval when the run continued as new. */
+  pendingPlan?: PlanResult;
+}
+
+/** Times that feed TTD / MTTM / MTTR. */
+export interface IncidentMarks {
+  firstAnomalyAt: string;
+  openedAt: string;
+  detectedAt: string;
+  mitigatedAt?: string;
 }
 
 export const evidenceSignal = defineSignal<[Evidence]>('evidence');

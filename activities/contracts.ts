@@ -1,0 +1,158 @@
+/**
+ * The activities the incident workflow calls, as types only. The workflow imports this file
+ * with `import type`; implementations live in activities/*.ts and are built by
+ * `createActivities(deps)` at worker start-up.
+ */
+import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
+import type { Evidence, Explanation, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
+import type { ProbeName } from './templates/template';
+
+export interface DiagnoseInput {
+  incidentId: string;
+  pipeline: string;
+  component: string;
+  trigger: IncidentTrigger;
+  evidence: Evidence[];
+  faultHint?: FaultClass;
+  severityHint?: Severity;
+}
+
+export interface Diagnosis {
+  faultClass: FaultClass | typeof UNKNOWN_FAULT;
+  layer: Layer | 'unknown';
+  severity: Severity;
+  /** Minimal set of anomalous upstream components that explains the anomaly. */
+  rootCauses: string[];
+  similarCases: { incidentId: string; action: RepairAction; outcome: string; similarity: number }[];
+  /** One sentence for the explanation's `cause`. */
+  summary: string;
+  sensitivity: string[];
+}
+
+export interface PlanInput {
+  incidentId: string;
+  pipeline: string;
+  component: string;
+  diagnosis: Diagnosis;
+  /** Actions already tried on this incident's escalation ladder. */
+  exclude: RepairAction[];
+  attempt: number;
+  requestedMode?: Mode;
+  forceApproval?: boolean;
+}
+
+export type SafetyVerdict = 'allow' | 'deny' | 'require-approval';
+
+export interface PlanResult {
+  plan: PlanSummary;
+  verdict: SafetyVerdict;
+  mode: Mode;
+  /** Identities allowed to approve this plan (validated inside the workflow, before history). */
+  approvers: string[];
+  approvalTimeoutMs: number;
+  settleMs: number;
+  probes: ProbeName[];
+  maxAttempts: number;
+}
+
+export interface RevalidateInput {
+  incidentId: string;
+  pipeline: string;
+  component: string;
+  faultClass: string;
+  plan: PlanSummary;
+  mode: Mode;
+  approved: boolean;
+}
+
+export interface RevalidateResult {
+  verdict: SafetyVerdict;
+  reasons: string[];
+  /** Fencing token of the remediation lease on the target resource. */
+  leaseToken?: number;
+}
+
+export interface ExecuteInput {
+  incidentId: string;
+  pipeline: string;
+  target: string;
+  faultClass: string;
+  action: RepairAction;
+  attempt: number;
+  mode: Mode;
+  leaseToken?: number;
+  params?: Record<string, unknown>;
+}
+
+export interface ExecuteResult {
+  summary: string;
+  impact: Record<string, number | string | boolean>;
+  alreadyApplied: boolean;
+  /** In shadow mode nothing runs: this records what would have been done. */
+  shadow: boolean;
+}
+
+export interface VerifyInput {
+  incidentId: string;
+  pipeline: string;
+  component: string;
+  action: RepairAction;
+  probes: ProbeName[];
+}
+
+export type VerifyVerdict = 'pass' | 'fail' | 'inconclusive';
+
+export interface VerifyResult {
+  result: VerifyVerdict;
+  probes: { name: string; result: VerifyVerdict; detail: string }[];
+}
+
+export interface EscalateInput {
+  incidentId: string;
+  pipeline: string;
+  component: string;
+  reason: string;
+  explanation: Explanation;
+}
+
+export interface EscalateResult {
+  delivered: boolean;
+  detail: string;
+}
+
+export interface LearnInput {
+  incidentId: string;
+  pipeline: string;
+  component: string;
+  faultClass: string;
+  severity: Severity;
+  mode: Mode;
+  action: RepairAction | null;
+  /** In shadow mode: the action that would have been taken. */
+  wouldDo: RepairAction | null;
+  outcome: Outcome;
+  plan?: PlanSummary;
+  evidence: Evidence[];
+  explanation: Explanation;
+  timings: { openedAt: string; detectedAt: string; mitigatedAt?: string; closedAt: string; firstAnomalyAt: string };
+  attempts: { action: RepairAction; verify: VerifyVerdict | 'skipped' }[];
+}
+
+export interface AuditInput {
+  actor: string;
+  action: string;
+  subject: string;
+  detail: Record<string, unknown>;
+}
+
+export interface IncidentActivities {
+  diagnose(input: DiagnoseInput): Promise<Diagnosis>;
+  plan(input: PlanInput): Promise<PlanResult>;
+  revalidate(input: RevalidateInput): Promise<RevalidateResult>;
+  execute(input: ExecuteInput): Promise<ExecuteResult>;
+  releaseLease(input: { incidentId: string; target: string; leaseToken?: number }): Promise<void>;
+  verify(input: VerifyInput): Promise<VerifyResult>;
+  escalate(input: EscalateInput): Promise<EscalateResult>;
+  learn(input: LearnInput): Promise<void>;
+  audit(input: AuditInput): Promise<void>;
+}

@@ -1,0 +1,63 @@
+/**
+ * The contract every repair template implements. A template is plain code with injected
+ * bindings, so the same template runs against local processes or Kubernetes, the embedded
+ * log or Kafka. The `execute` activity of the incident workflow looks a template up by its
+ * action name, checks its preconditions, runs its steps and, on failure, its compensation.
+ */
+import type { RepairAction } from '../../policies/taxonomy';
+
+export interface RepairContext {
+  incidentId: string;
+  pipeline: string;
+  /** The component (resource) being repaired. */
+  target: string;
+  faultClass: string;
+  /** Attempt number on the escalation ladder (1-based). */
+  attempt: number;
+  /**
+   * Unique per incident, step and attempt. Templates pass it to every side effect so a
+   * retried activity, or one re-run after a worker crash, applies the effect once.
+   */
+  idempotencyKey: string;
+  /** Template-specific parameters from the policy file. */
+  params: Record<string, unknown>;
+  /** Called periodically by long steps; resumes from the last details after a crash. */
+  heartbeat(details?: unknown): void;
+  /** Details recorded by the last heartbeat of a previous attempt, if any. */
+  resumeFrom?: unknown;
+}
+
+export interface PreconditionResult {
+  name: string;
+  holds: boolean;
+  reason: string;
+}
+
+export interface RepairResult {
+  /** What was done, in words an operator reads in the explanation. */
+  summary: string;
+  /** Measured effect (records replayed, instances started, records shed…). */
+  impact: Record<string, number | string | boolean>;
+  /** True when an earlier attempt with the same idempotency key had already applied it. */
+  alreadyApplied: boolean;
+}
+
+/** Names of the verification probes a template asks for after its settle window. */
+export type ProbeName =
+  | 'health-recovered'
+  | 'process-running'
+  | 'lag-drained'
+  | 'throughput-restored'
+  | 'data-checks-pass'
+  | 'model-accuracy-restored'
+  | 'sink-integrity';
+
+export interface RepairTemplate<Deps> {
+  action: RepairAction;
+  description: string;
+  preconditions(ctx: RepairContext, deps: Deps): Promise<PreconditionResult[]>;
+  execute(ctx: RepairContext, deps: Deps): Promise<RepairResult>;
+  /** Undo partial effects when a step fails part-way; must itself be idempotent. */
+  compensate?(ctx: RepairContext, deps: Deps): Promise<void>;
+  probes: ProbeName[];
+}

@@ -1,0 +1,13 @@
+/**
+ * Every pinned version of a provisioned service, in one place. Bumping one of these changes the
+ * cache directory name, so an old cache is never mistaken for a new one.
+ */
+export const VERSIONS = {
+  temporalCli: '1.5.1',
+  /** Time-skipping test server, published with the Java SDK. */
+  temporalTestServer: '1.38.0',
+  kafka: '3.9.2',
+  /** Kafka 3.9 logs through SLF4J 1.7 and reload4j (the log4j 1 fork it ships with). */
+  slf4j: '1.7.36',
+  reload4j: '1.2.25',
+} as const;

@@ -1,0 +1,319 @@
+/**
+ * The policy file: what each pipeline looks like, which repairs may run on it and under which
+ * guard rails. Validated with zod; `z.toJSONSchema` of `PolicyFileSchema` is the editor schema
+ * (policies/policy.schema.json). Every optional field has a default, so the loaded config is
+ * complete and the engine and safety layer never guess.
+ * Pure: no I/O, safe to import from workflow code.
+ */
+import { z } from 'zod';
+import { cronError, MAX_CRON_WINDOW_MS } from './cron';
+import { DURATION_PATTERN, parseDuration } from './duration';
+import { FAULT_CLASSES, MODES, REPAIR_ACTIONS, SEVERITIES, type FaultClass, type RepairAction } from './taxonomy';
+
+export const POLICY_FILE_VERSION = 1;
+
+const faultClass = z.enum(FAULT_CLASSES as [FaultClass, ...FaultClass[]]);
+const action = z.enum(REPAIR_ACTIONS);
+const severity = z.enum(SEVERITIES);
+const mode = z.enum(MODES);
+const name = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected a lower-case name: letters, digits, . _ -');
+const fraction = z.number().min(0).max(1);
+
+const DURATION_MESSAGE = 'expected a duration: milliseconds, or a number followed by ms, s, m, h or d (e.g. 5m)';
+
+/** Milliseconds, written either as a number or as `30s` / `5m` / `1h` / `1d`. */
+const duration = z
+  .union([z.number().int().nonnegative(), z.string().regex(new RegExp(DURATION_PATTERN), DURATION_MESSAGE)], {
+    error: DURATION_MESSAGE,
+  })
+  .transform((v) => (typeof v === 'number' ? v : (parseDuration(v) as number)));
+
+/** Data-sensitivity tags (PHI, PCI, PII…): upper-case so `phi` and `PHI` cannot both exist. */
+export const SensitivityTagSchema = z.string().regex(/^[A-Z][A-Z0-9_-]*$/, 'expected an upper-case tag such as PHI, PCI or PII');
+
+const ComponentSchema = z.strictObject({
+  name,
+  description: z.string().optional(),
+  /** Layer that hosts the component's main failure modes, used for case similarity. */
+  layer: z.enum(['infrastructure', 'data', 'model']).optional(),
+  sensitivity: z.array(SensitivityTagSchema).default([]),
+  /** Replicas/instances; scale-out and blast radius read it. */
+  replicas: z.number().int().positive().default(1),
+});
+
+const EdgeSchema = z.strictObject({ from: name, to: name });
+
+const SloSchema = z.strictObject({
+  /** ℓ: the end-to-end latency a repair may cause at most. */
+  latencyMs: z.number().positive(),
+  /** θ: quality floor (accuracy, valid-record ratio…) in [0, 1]. */
+  qualityFloor: fraction.default(0),
+  /** η: tolerable loss of data or model quality while repairing, in [0, 1]. */
+  maxLoss: fraction.default(0.05),
+});
+
+/** An approval rule matches when every condition it states holds; a matching rule requires approval. */
+const ApprovalRuleSchema = z.strictObject({
+  name: z.string().optional(),
+  minSeverity: severity.optional(),
+  minRisk: z.number().int().min(0).optional(),
+  sensitivity: z.array(SensitivityTagSchema).optional(),
+  actions: z.array(action).optional(),
+  faultClasses: z.array(faultClass).optional(),
+  /** Roles allowed to approve what this rule catches; default: the pipeline's approverRoles. */
+  roles: z.array(z.string().min(1)).optional(),
+});
+
+const ApprovalSchema = z
+  .strictObject({
+    timeout: duration.default(3_600_000),
+    /** How long an approval stays valid for the plan it names. */
+    planValidity: duration.default(900_000),
+    approverRoles: z.array(z.string().min(1)).default(['oncall']),
+    rules: z.array(ApprovalRuleSchema).default([
+      { name: 'sensitive-data', sensitivity: ['PHI', 'PCI'] },
+      { name: 'critical-severity', minSeverity: 'critical' },
+      { name: 'high-risk-action', minRisk: 5 },
+    ]),
+  })
+  .prefault({});
+
+const CooldownSchema = z
+  .strictObject({
+    default: duration.default(300_000),
+    perAction: z.partialRecord(action, duration).default({}),
+  })
+  .prefault({});
+
+const RateLimitSchema = z
+  .strictObject({ maxActions: z.number().int().positive().default(10), window: duration.default(3_600_000) })
+  .prefault({});
+
+const BlastRadiusSchema = z
+  .strictObject({
+    maxConcurrentRemediations: z.number().int().positive().default(2),
+    minHealthyFraction: fraction.default(0.5),
+  })
+  .prefault({});
+
+const FreezeWindowSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    /** Recurring: a five-field UTC cron expression marking each window's start… */
+    cron: z.string().optional(),
+    /** …and how long each window lasts. */
+    duration: duration.optional(),
+    /** Absolute: ISO-8601 start and end (UTC). */
+    start: z.iso.datetime({ offset: true }).optional(),
+    end: z.iso.datetime({ offset: true }).optional(),
+    effect: z.enum(['deny', 'require-approval']).default('deny'),
+    /** Limit the freeze to some actions; default: every remediation. */
+    actions: z.array(action).optional(),
+  })
+  .superRefine((w, ctx) => {
+    const recurring = w.cron !== undefined || w.duration !== undefined;
+    const absolute = w.start !== undefined || w.end !== undefined;
+    if (recurring === absolute) {
+      ctx.addIssue({ code: 'custom', message: 'give either cron + duration or start + end', path: [] });
+      return;
+    }
+    if (recurring) {
+      if (w.cron === undefined) ctx.addIssue({ code: 'custom', message: 'cron is required with duration', path: ['cron'] });
+      if (w.duration === undefined) ctx.addIssue({ code: 'custom', message: 'duration is required with cron', path: ['duration'] });
+      const bad = w.cron === undefined ? undefined : cronError(w.cron);
+      if (bad) ctx.addIssue({ code: 'custom', message: `invalid cron: ${bad}`, path: ['cron'] });
+      if (w.duration !== undefined && w.duration > MAX_CRON_WINDOW_MS) {
+        ctx.addIssue({ code: 'custom', message: 'a recurring window may last at most 31d', path: ['duration'] });
+      }
+    } else {
+      if (w.start === undefined) ctx.addIssue({ code: 'custom', message: 'start is required with end', path: ['start'] });
+      if (w.end === undefined) ctx.addIssue({ code: 'custom', message: 'end is required with start', path: ['end'] });
+      if (w.start && w.end && Date.parse(w.end) <= Date.parse(w.start)) {
+        ctx.addIssue({ code: 'custom', message: 'end must be after start', path: ['end'] });
+      }
+    }
+  });
+
+const LoopDetectionSchema = z
+  .strictObject({ maxRepeats: z.number().int().positive().default(3), window: duration.default(3_600_000) })
+  .prefault({});
+
+const PromotionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    precisionBar: fraction.default(0.9),
+    /** Demote when precision falls below this; default: the precision bar. */
+    demotionBar: fraction.optional(),
+    minCases: z.number().int().positive().default(20),
+    /** Only the most recent decided cases count, so old behaviour ages out. */
+    window: z.number().int().positive().default(100),
+  })
+  .prefault({});
+
+const VerificationSchema = z
+  .strictObject({
+    settle: duration.default(30_000),
+    /** Rungs of the escalation ladder tried per incident before a human is called. */
+    maxAttempts: z.number().int().positive().default(3),
+  })
+  .prefault({});
+
+const EngineSchema = z
+  .strictObject({
+    /** λ in argmin E[C] − λ E[R]. */
+    lambda: z.number().nonnegative().default(1),
+    /** ε for ε-greedy exploration; used only in shadow mode and drills. */
+    epsilon: fraction.default(0.1),
+    learningRate: z.number().gt(0).max(1).default(0.2),
+    discount: fraction.default(0.5),
+  })
+  .prefault({});
+
+const PipelineSchema = z.strictObject({
+  name,
+  description: z.string().optional(),
+  mode: mode.default('shadow'),
+  /** Pins a mode for some fault classes; a pinned class is never promoted or demoted. */
+  modeOverrides: z.partialRecord(faultClass, mode).default({}),
+  components: z.array(ComponentSchema).min(1),
+  edges: z.array(EdgeSchema).default([]),
+  slo: SloSchema,
+  /** Allowed repairs per fault class, in escalation order. A missing class allows only escalate and log-and-wait. */
+  repairs: z.partialRecord(faultClass, z.array(action).min(1)).default({}),
+  approval: ApprovalSchema,
+  cooldown: CooldownSchema,
+  rateLimit: RateLimitSchema,
+  blastRadius: BlastRadiusSchema,
+  freezeWindows: z.array(FreezeWindowSchema).default([]),
+  loopDetection: LoopDetectionSchema,
+  promotion: PromotionSchema,
+  verification: VerificationSchema,
+});
+
+const ApproverSchema = z.strictObject({
+  identity: z.string().min(1),
+  roles: z.array(z.string().min(1)).min(1),
+  /** Pipelines this identity may approve for; `*` means all. */
+  pipelines: z.array(z.string().min(1)).default(['*']),
+});
+
+const GlobalSchema = z
+  .strictObject({
+    /** Concurrent remediations across every pipeline. */
+    maxConcurrentRemediations: z.number().int().positive().default(5),
+    /** Fleet-wide minimum fraction of healthy components before automation stops. */
+    minHealthyFraction: fraction.default(0.5),
+    freezeWindows: z.array(FreezeWindowSchema).default([]),
+    engine: EngineSchema,
+  })
+  .prefault({});
+
+const PolicyFileObject = z.strictObject({
+  version: z.literal(POLICY_FILE_VERSION).default(POLICY_FILE_VERSION),
+  global: GlobalSchema,
+  approvers: z.array(ApproverSchema).default([]),
+  pipelines: z.array(PipelineSchema).min(1),
+});
+
+export const PolicyFileSchema = PolicyFileObject.superRefine((file, ctx) => {
+  for (const issue of checkPolicyReferences(file)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+});
+
+export interface ReferenceIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const field = (v: unknown, key: string): unknown => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Cross-field rules a JSON Schema cannot say: unique names, edges between known components, an
+ * acyclic DAG, approvers naming known pipelines. Reads the raw value defensively, so the loader
+ * can report these together with shape errors in one pass.
+ */
+export function checkPolicyReferences(file: unknown): ReferenceIssue[] {
+  const issues: ReferenceIssue[] = [];
+  const pipelines = new Set<string>();
+  asArray(field(file, 'pipelines')).forEach((p, pi) => {
+    const pname = str(field(p, 'name'));
+    if (pname !== undefined && pipelines.has(pname)) issues.push({ path: ['pipelines', pi, 'name'], message: `duplicate pipeline "${pname}"` });
+    if (pname !== undefined) pipelines.add(pname);
+    const components = new Set<string>();
+    asArray(field(p, 'components')).forEach((c, ci) => {
+      const cname = str(field(c, 'name'));
+      if (cname === undefined) return;
+      if (components.has(cname)) issues.push({ path: ['pipelines', pi, 'components', ci, 'name'], message: `duplicate component "${cname}"` });
+      components.add(cname);
+    });
+    const edges: { from: string; to: string }[] = [];
+    asArray(field(p, 'edges')).forEach((e, ei) => {
+      const from = str(field(e, 'from'));
+      const to = str(field(e, 'to'));
+      for (const [end, value] of [['from', from], ['to', to]] as const) {
+        if (value !== undefined && !components.has(value)) {
+          issues.push({ path: ['pipelines', pi, 'edges', ei, end], message: `unknown component "${value}"` });
+        }
+      }
+      if (from !== undefined && to !== undefined) edges.push({ from, to });
+    });
+    const cycle = findCycle(edges);
+    if (cycle) issues.push({ path: ['pipelines', pi, 'edges'], message: `edges form a cycle: ${cycle.join(' → ')}` });
+  });
+  const identities = new Set<string>();
+  asArray(field(file, 'approvers')).forEach((a, ai) => {
+    const identity = str(field(a, 'identity'));
+    if (identity !== undefined && identities.has(identity)) {
+      issues.push({ path: ['approvers', ai, 'identity'], message: `duplicate approver "${identity}"` });
+    }
+    if (identity !== undefined) identities.add(identity);
+    asArray(field(a, 'pipelines')).forEach((name, i) => {
+      if (typeof name === 'string' && name !== '*' && !pipelines.has(name)) {
+        issues.push({ path: ['approvers', ai, 'pipelines', i], message: `unknown pipeline "${name}"` });
+      }
+    });
+  });
+  return issues;
+}
+
+/** Depth-first search for a cycle; returns it as a path of names, or undefined. */
+function findCycle(edges: readonly { from: string; to: string }[]): string[] | undefined {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | undefined => {
+    if (state.get(n) === 'done') return undefined;
+    if (state.get(n) === 'open') return [...stack.slice(stack.indexOf(n)), n];
+    state.set(n, 'open');
+    stack.push(n);
+    for (const m of next.get(n) ?? []) {
+      const found = visit(m);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(n, 'done');
+    return undefined;
+  };
+  for (const n of [...next.keys()].sort()) {
+    const found = visit(n);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export type PolicyConfig = z.output<typeof PolicyFileSchema>;
+export type PolicyFileInput = z.input<typeof PolicyFileSchema>;
+export type PipelinePolicy = PolicyConfig['pipelines'][number];
+export type ComponentPolicy = PipelinePolicy['components'][number];
+export type ApprovalRule = PipelinePolicy['approval']['rules'][number];
+export type FreezeWindow = PipelinePolicy['freezeWindows'][number];
+export type Approver = PolicyConfig['approvers'][number];
+export type EngineSettings = PolicyConfig['global']['engine'];
+export type { RepairAction };
+
+/** The editor schema: describes what a human may write (inputs, before defaults). */
+export function policyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(PolicyFileSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

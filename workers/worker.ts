@@ -1,0 +1,30 @@
+/**
+ * The Homeostat worker: runs incident workflows and their activities on one task queue.
+ * Stateless: scale horizontally by starting more of them against the same Temporal cluster.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { IncidentActivities } from '../activities/contracts';
+import { TASK_QUEUE } from '../workflows/shared';
+
+export interface WorkerConfig {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  activities: IncidentActivities;
+  /** A pre-built bundle (tests bundle once per file); otherwise the worker bundles workflows/ itself. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../workflows/index.ts');
+
+export async function createIncidentWorker(config: WorkerConfig): Promise<Worker> {
+  return Worker.create({
+    connection: config.connection,
+    namespace: config.namespace ?? 'default',
+    taskQueue: config.taskQueue ?? TASK_QUEUE,
+    activities: config.activities,
+    ...(config.workflowBundle ? { workflowBundle: config.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(config.identity ? { identity: config.identity } : {}),
+  });
+}

@@ -1,0 +1,2 @@
+/** Entry point bundled by the worker: every workflow Homeostat registers. */
+export { incidentWorkflow } from './incident';
