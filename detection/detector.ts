@@ -97,6 +97,19 @@ export function acceptInput(x: unknown, skipInvalid: boolean, detector: Detector
   );
 }
 
+/**
+ * Checks one input of a 0/1 detector: a finite number in [0, 1] (1 = error). Same contract as
+ * {@link acceptInput}.
+ */
+export function acceptBinaryInput(x: unknown, skipInvalid: boolean, detector: DetectorName): x is number {
+  if (typeof x === 'number' && x >= 0 && x <= 1) return true;
+  if (skipInvalid) return false;
+  throw new HomeostatError(
+    'HS_INVALID_INPUT',
+    `${detector}: input must be a number in [0, 1] (1 = error, 0 = correct), got ${describe(x)} (pass skipInvalid: true to count and skip such values)`,
+  );
+}
+
 function describe(x: unknown): string {
   if (typeof x === 'number') return String(x);
   if (typeof x === 'string') return `string ${JSON.stringify(x)}`;
@@ -200,6 +213,15 @@ export function checkKnownParams(detector: DetectorName, params: object, known: 
       throw new HomeostatError('HS_INVALID_INPUT', `${detector}: unknown setting "${key}"; valid settings: ${[...known, 'skipInvalid'].join(', ')}`);
     }
   }
+}
+
+/** Direction of change a mean-shift detector watches. */
+export const MODES = ['up', 'down', 'both'] as const;
+export type Mode = (typeof MODES)[number];
+
+export function checkMode(detector: DetectorName, value: unknown): Mode {
+  if (typeof value !== 'string' || !(MODES as readonly string[]).includes(value)) invalidSetting(detector, 'mode', value, MODES.join(', '));
+  return value as Mode;
 }
 
 /** Clamps a score to [0, 1]; NaN becomes 0. */

@@ -33,13 +33,25 @@ export interface SpawnOptions {
 const live = new Set<{ pid: number; exited: boolean }>();
 let exitHookInstalled = false;
 
+function killAllLive(): void {
+  for (const child of live) if (!child.exited) killGroup(child.pid, 'SIGKILL');
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: process.kill is.
-  process.on('exit', () => {
-    for (const child of live) if (!child.exited) killGroup(child.pid, 'SIGKILL');
-  });
+  process.on('exit', killAllLive);
+  // Servers run in their own process group, so a Ctrl-C in the terminal does not reach them.
+  // When nobody else handles the signal (a command with its own graceful shutdown does), kill
+  // them and die of the same signal, as the process would have without this hook.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      if (process.listenerCount(signal) > 0) return;
+      killAllLive();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

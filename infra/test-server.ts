@@ -164,7 +164,6 @@ async function exercise(connection: Connection): Promise<void> {
     requestId: 'homeostat-cds-training',
     workflowType: { name: 'cdsTraining' },
     taskQueue: { name: 'cds-training' },
-    workflowRunTimeout: { seconds: 60 },
   });
   await connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId } });
   await connection.workflowService.terminateWorkflowExecution({ namespace, workflowExecution: { workflowId } });

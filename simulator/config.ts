@@ -54,6 +54,11 @@ export function topicName(config: Pick<PipelineConfig, 'topicPrefix'>, topic: st
   return `${config.topicPrefix}${topic}`;
 }
 
+/** Consumer group of a component; prefixed like topics so runs sharing a broker stay apart. */
+export function groupId(config: Pick<PipelineConfig, 'topicPrefix'>, component: Component): string {
+  return `${config.topicPrefix}${component}`;
+}
+
 export const pipelinePaths = (dir: string): {
   state: string;
   sink: string;

@@ -85,6 +85,8 @@ export class IncidentRecorder {
   }
 
   addEvidence(e: Evidence): void {
+    // signalWithStart delivers the opening evidence twice (input and signal): count it once.
+    if (this.evidence.some((x) => x.at === e.at && x.source === e.source && x.summary === e.summary)) return;
     this.state.evidenceCount += 1;
     this.evidence.push(e);
     if (this.evidence.length > EVIDENCE_HEAD + EVIDENCE_TAIL) this.evidence.splice(EVIDENCE_HEAD, 1);

@@ -1,5 +1,67 @@
 import { type Command } from 'commander';
+import { z } from 'zod';
+import { HomeostatError } from '../../common/errors';
+import { formatZodIssues } from '../../common/zod-errors';
+import { NAB_DETECTORS, type NabDetectorName, nabDetector } from '../../detection/nab/detectors';
+import { runNab } from '../../detection/nab/run';
 
-export function register(_program: Command): void {
-  // Filled in by the module that owns this command.
+const flagsSchema = z.object({
+  data: z.string().min(1),
+  out: z.string().min(1).optional(),
+  json: z.boolean(),
+  detector: z.enum(NAB_DETECTORS),
+});
+
+/**
+ * `homeostat nab --data <dir> [--out <dir>] [--json] [--detector <name>]`: streams every file of
+ * the NAB corpus through a detector configuration, scores it with NAB's rules and prints the
+ * normalised score per profile. Progress goes to stderr so stdout stays machine-readable.
+ */
+export function register(program: Command): void {
+  program
+    .command('nab')
+    .description('score a detector configuration on the Numenta Anomaly Benchmark (NAB)')
+    .requiredOption('--data <dir>', 'NAB corpus directory (with data/, labels/, config/)')
+    .option('--out <dir>', "write per-row scores in NAB's results layout")
+    .option('--json', 'print {"standard":…,"reward_low_FP_rate":…,"reward_low_FN_rate":…}', false)
+    .option('--detector <name>', `detector configuration (${NAB_DETECTORS.join(' | ')})`, 'homeostat')
+    .action((raw: unknown) => {
+      const parsed = flagsSchema.safeParse(raw);
+      if (!parsed.success) throw new HomeostatError('HS_INVALID_INPUT', `nab: ${formatZodIssues(parsed.error).join('; ')}`);
+      const flags = parsed.data;
+      const started = Date.now();
+      const tty = process.stderr.isTTY === true;
+      const result = runNab({
+        dataDir: flags.data,
+        outDir: flags.out,
+        detector: nabDetector(flags.detector as NabDetectorName),
+        onProgress: (p) => {
+          const line = `nab: [${p.index + 1}/${p.total}] ${p.file} (${p.rows} rows)`;
+          process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+        },
+      });
+      if (tty) process.stderr.write('\n');
+      const seconds = (Date.now() - started) / 1000;
+      process.stderr.write(`nab: ${result.files} files, ${result.rows} rows, ${result.windows} windows in ${seconds.toFixed(1)} s\n`);
+      const s = result.scores;
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            standard: round(s.standard.score),
+            reward_low_FP_rate: round(s.reward_low_FP_rate.score),
+            reward_low_FN_rate: round(s.reward_low_FN_rate.score),
+          })}\n`,
+        );
+        return;
+      }
+      const rows = Object.entries(s).map(
+        ([name, r]) =>
+          `${name.padEnd(20)} ${r.score.toFixed(2).padStart(7)}   threshold ${r.threshold.toFixed(4)}  TP ${r.tp}  FP ${r.fp}  FN ${r.fn}  raw ${r.raw.toFixed(2)}`,
+      );
+      process.stdout.write(`NAB normalised scores for detector "${result.detector}" (0 = null, 100 = perfect)\n${rows.join('\n')}\n`);
+    });
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
 }

@@ -43,7 +43,12 @@ export interface HomeostatNabParams {
   volRows: number;
   /** Surprise (−log10 p) that maps to a standardised score of 1. */
   maxSurprise: number;
-  weights: { value: number; delta: number; shift: number; vol: number; seasonal: number };
+  weights: { value: number; delta: number; shift: number; vol: number; seasonal: number; context: number };
+  /** Quantile bins and length of the contexts whose novelty the `context` detector measures. */
+  bins: number;
+  contextLen: number;
+  /** Rows over which the information content of contexts is averaged. */
+  contextAvg: number;
   /** Rows after the first one before scores are emitted (history too thin before). */
   warmup: number;
   /** Fused level at or above which a detection is emitted and then suppressed. */
@@ -53,6 +58,12 @@ export interface HomeostatNabParams {
   gamma: number;
   /** Use the max of the standardised scores instead of the weighted sum (ablation). */
   useMax: boolean;
+  /** When > 0, the fused level is re-ranked against its own history; this surprise maps to 1. */
+  renorm: number;
+  renormMix: number;
+  renormHistory: number;
+  /** Inside the suppression span a new score must exceed the last emitted one by this factor. */
+  recordFactor: number;
 }
 
 export const DEFAULT_NAB_PARAMS: HomeostatNabParams = {
@@ -60,16 +71,23 @@ export const DEFAULT_NAB_PARAMS: HomeostatNabParams = {
   shiftRows: 6,
   volRows: 12,
   maxSurprise: 6,
-  weights: { value: 1, delta: 1, shift: 1, vol: 1, seasonal: 1 },
+  weights: { value: 1, delta: 1, shift: 1, vol: 1, seasonal: 1, context: 1 },
+  bins: 6,
+  contextLen: 5,
+  contextAvg: 6,
   warmup: 100,
   suppressLevel: 0.5,
   suppressRows: 300,
   gamma: 1,
   useMax: false,
+  renorm: 0,
+  renormMix: 0,
+  renormHistory: 6000,
+  recordFactor: 1,
 };
 
 const DAY_MS = 86_400_000;
-const SIGNALS = ['value', 'delta', 'shift', 'vol', 'seasonal'] as const;
+const SIGNALS = ['value', 'delta', 'shift', 'vol', 'seasonal', 'context'] as const;
 
 class HomeostatNabStream implements NabStreamDetector {
   private readonly p: HomeostatNabParams;
@@ -85,6 +103,15 @@ class HomeostatNabStream implements NabStreamDetector {
   private period = 0;
   private history: Float64Array | null = null;
   private suppressUntil = -1;
+  private lastRow = -1e9;
+  private lastValue = 0;
+  private readonly fused: SlidingRank;
+  private readonly base: number;
+  private readonly modulus: number;
+  private readonly counts: Uint32Array;
+  private key = 0;
+  private readonly ctxBuf: Float64Array;
+  private ctxSum = 0;
 
   constructor(params: HomeostatNabParams, probation: number) {
     this.p = params;
@@ -96,7 +123,14 @@ class HomeostatNabStream implements NabStreamDetector {
       shift: new SlidingRank(h),
       vol: new SlidingRank(h),
       seasonal: new SlidingRank(h),
+      context: new SlidingRank(h),
     };
+    const base = params.bins + 2;
+    this.base = base;
+    this.modulus = Math.pow(base, params.contextLen - 1);
+    this.counts = new Uint32Array(this.modulus * base);
+    this.ctxBuf = new Float64Array(params.contextAvg);
+    this.fused = new SlidingRank(params.renormHistory);
     this.shiftBuf = new Float64Array(params.shiftRows);
     this.volBuf = new Float64Array(params.volRows);
     const w = params.weights;
@@ -141,13 +175,33 @@ class HomeostatNabStream implements NabStreamDetector {
     }
 
     const rk = this.ranks;
+    // Context novelty: quantile bin of x (two extra bins for "beyond the range seen"), the last
+    // contextLen bins form a key, and the information content −log2 P(key) says how new the shape is.
+    const vr = rk.value;
+    let bin: number;
+    if (vr.size === 0) bin = 0;
+    else if (x > vr.max) bin = p.bins;
+    else if (x < vr.min) bin = p.bins + 1;
+    else bin = Math.min(p.bins - 1, Math.floor(vr.cdf(x) * p.bins));
+    this.key = (this.key % this.modulus) * this.base + bin;
+    let info = 0;
+    if (r >= p.contextLen - 1) {
+      info = -Math.log2((this.counts[this.key] + 0.5) / (r + 1));
+      this.counts[this.key]++;
+    }
+    const ci = r % p.contextAvg;
+    this.ctxSum += info - this.ctxBuf[ci];
+    this.ctxBuf[ci] = info;
+    const ctx = this.ctxSum / p.contextAvg;
     const u = {
       value: rk.value.surprise(x),
       delta: r > 0 ? rk.delta.surprise(d) : 0,
       shift: r >= p.shiftRows ? rk.shift.surprise(shift) : 0,
       vol: r >= p.volRows ? rk.vol.surprise(vol) : 0,
       seasonal: Number.isNaN(seasonal) ? 0 : rk.seasonal.surprise(seasonal),
+      context: r >= p.contextLen + p.contextAvg ? rk.context.surprise(ctx, 1) : 0,
     };
+    if (r >= p.contextLen + p.contextAvg) rk.context.push(ctx);
     rk.value.push(x);
     if (r > 0) rk.delta.push(d);
     if (r >= p.shiftRows) rk.shift.push(shift);
@@ -164,9 +218,23 @@ class HomeostatNabStream implements NabStreamDetector {
     }
     let out = p.useMax ? mx : s;
     out = Math.pow(out, p.gamma);
+    if (p.renorm > 0) {
+      // Second stage: how unusual is this fused level for this very stream?
+      const raw = out;
+      out = Math.min(1, this.fused.surprise(raw, 1) / p.renorm) * (1 - p.renormMix) + raw * p.renormMix;
+      this.fused.push(raw);
+    }
     if (r < p.warmup) return 0;
-    if (r <= this.suppressUntil) return 0;
-    if (out >= p.suppressLevel) this.suppressUntil = r + p.suppressRows;
+    if (p.suppressLevel > 0) {
+      if (r <= this.suppressUntil) return 0;
+      if (out >= p.suppressLevel) this.suppressUntil = r + p.suppressRows;
+      return out;
+    }
+    // Threshold-free suppression: within suppressRows of the last emitted score, only a higher
+    // score is emitted, so whatever threshold is later chosen, a burst yields one detection.
+    if (r - this.lastRow <= p.suppressRows && out <= this.lastValue * p.recordFactor) return 0;
+    this.lastRow = r;
+    this.lastValue = out;
     return out;
   }
 }

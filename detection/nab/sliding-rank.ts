@@ -73,6 +73,19 @@ export class SlidingRank {
     return -Math.log10(p);
   }
 
+  /** Fraction of stored values ≤ x (0 when empty). */
+  cdf(x: number): number {
+    return this.n === 0 ? 0 : this.upper(x) / this.n;
+  }
+
+  get min(): number {
+    return this.sorted[0];
+  }
+
+  get max(): number {
+    return this.sorted[this.n - 1];
+  }
+
   push(x: number): void {
     const cap = this.capacity;
     if (this.n === cap) {

@@ -1,0 +1,58 @@
+/**
+ * `homeostat provision`: builds or fetches every local service ahead of time, so the first
+ * `homeostat dev` or test run does not pay for it. Each part is idempotent and cached.
+ */
+import { HomeostatError, isHomeostatError } from '../common/errors';
+import { cacheDir } from '../common/paths';
+import { ensureKafka } from './kafka';
+import { formatDuration, log } from './step';
+import { ensureTemporalCli } from './temporal-cli';
+import { ensureTestServer } from './test-server';
+
+export interface ProvisionSelection {
+  temporal: boolean;
+  testServer: boolean;
+  kafka: boolean;
+}
+
+export interface ProvisionResult {
+  temporalCli?: string;
+  testServer?: string;
+  kafkaClasspathEntries?: number;
+  /** Why a part was skipped (an existing service named in the environment). */
+  skipped: string[];
+}
+
+export async function provision(selection: ProvisionSelection): Promise<ProvisionResult> {
+  const started = performance.now();
+  const result: ProvisionResult = { skipped: [] };
+  log(`[homeostat] provisioning into ${cacheDir()}`);
+  if (selection.temporal) {
+    if (process.env.TEMPORAL_ADDRESS && !process.env.TEMPORAL_CLI_PATH) {
+      result.skipped.push(`Temporal CLI: TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS} names a running server`);
+    } else {
+      result.temporalCli = await ensureTemporalCli();
+    }
+  }
+  if (selection.testServer) result.testServer = await ensureTestServer();
+  if (selection.kafka) {
+    if (process.env.KAFKA_BROKERS) {
+      result.skipped.push(`Kafka: KAFKA_BROKERS=${process.env.KAFKA_BROKERS} names a running broker`);
+    } else {
+      result.kafkaClasspathEntries = (await ensureKafka()).classpath.length;
+    }
+  }
+  for (const reason of result.skipped) log(`[homeostat] skipped ${reason}`);
+  log(`[homeostat] provisioning finished in ${formatDuration(performance.now() - started)}`);
+  return result;
+}
+
+/** Wraps unexpected failures so the CLI prints one message instead of a stack trace. */
+export async function provisionOrExplain(selection: ProvisionSelection): Promise<ProvisionResult> {
+  try {
+    return await provision(selection);
+  } catch (err) {
+    if (isHomeostatError(err)) throw err;
+    throw new HomeostatError('HS_PROVISION_FAILED', `provisioning failed: ${(err as Error).message}`);
+  }
+}

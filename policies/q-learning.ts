@@ -1,0 +1,84 @@
+/**
+ * Tabular Q-learning over incident decisions.
+ *   state  s = fault class × severity × recent-history bucket (how often this resource was repaired lately)
+ *   action a = a repair action
+ *   reward r = λ·recovery − cost of the attempt (so Q is on the same scale as −(E[C] − λE[R]))
+ *   Q(s,a) ← Q(s,a) + η (r + γ max_a' Q(s',a') − Q(s,a)), with s' the state after a failed attempt
+ *   (terminal when verification passed or a human took over).
+ * Pure: the table is passed in and the updated entry returned; the knowledge base stores it.
+ */
+import type { Verification } from './case-based';
+import type { FaultClass, RepairAction, Severity, UNKNOWN_FAULT } from './taxonomy';
+
+export interface QEntry {
+  state: string;
+  action: RepairAction;
+  value: number;
+  visits: number;
+}
+
+export type QIndex = ReadonlyMap<string, QEntry>;
+
+export const HISTORY_BUCKETS = ['none', 'once', 'few', 'many'] as const;
+export type HistoryBucket = (typeof HISTORY_BUCKETS)[number];
+
+/** Recent repairs of the resource → a coarse bucket, so the table stays small. */
+export function historyBucket(recentRepairs: number): HistoryBucket {
+  if (recentRepairs <= 0) return 'none';
+  if (recentRepairs === 1) return 'once';
+  if (recentRepairs <= 3) return 'few';
+  return 'many';
+}
+
+export function qState(fault: FaultClass | typeof UNKNOWN_FAULT, severity: Severity, recentRepairs: number): string {
+  return `${fault}|${severity}|${historyBucket(recentRepairs)}`;
+}
+
+const key = (state: string, action: RepairAction) => `${state}\u0000${action}`;
+
+export function indexQ(entries: readonly QEntry[]): Map<string, QEntry> {
+  return new Map(entries.map((e) => [key(e.state, e.action), e]));
+}
+
+export function lookupQ(index: QIndex, state: string, action: RepairAction): QEntry | undefined {
+  return index.get(key(state, action));
+}
+
+/** max_a Q(s, a) over `actions`; 0 for actions never tried (optimistic about nothing, pessimistic about nothing). */
+export function maxQ(index: QIndex, state: string, actions: readonly RepairAction[]): number {
+  if (actions.length === 0) return 0;
+  return Math.max(...actions.map((a) => lookupQ(index, state, a)?.value ?? 0));
+}
+
+export interface QSettings {
+  /** η */
+  learningRate: number;
+  /** γ */
+  discount: number;
+}
+
+export interface QTransition {
+  state: string;
+  action: RepairAction;
+  reward: number;
+  /** The state after the attempt; undefined when the incident ended (terminal). */
+  nextState?: string;
+  /** Actions available in nextState (the remaining ladder). */
+  nextActions?: readonly RepairAction[];
+}
+
+/** One Q-learning step; returns the new entry (visits + 1) without touching the index. */
+export function qUpdate(index: QIndex, t: QTransition, settings: QSettings): QEntry {
+  const old = lookupQ(index, t.state, t.action);
+  const q = old?.value ?? 0;
+  const future = t.nextState === undefined ? 0 : settings.discount * maxQ(index, t.nextState, t.nextActions ?? []);
+  const value = q + settings.learningRate * (t.reward + future - q);
+  return { state: t.state, action: t.action, value, visits: (old?.visits ?? 0) + 1 };
+}
+
+const RECOVERED: Record<Verification, number> = { pass: 1, inconclusive: 0.5, fail: 0 };
+
+/** r = λ·recovery − cost; recovery defaults from the verification result when ΔH was not measured. */
+export function rewardFor(verification: Verification, cost: number, lambda: number, recovery?: number): number {
+  return lambda * (recovery ?? RECOVERED[verification]) - cost;
+}

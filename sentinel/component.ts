@@ -1,0 +1,403 @@
+/**
+ * One monitored component: its detectors fused into one health figure (`ComponentHealth`), the
+ * incident decisions taken from it, and the little memory evidence needs (recent records,
+ * recent scores, schema fingerprints, reference histograms).
+ *
+ * Everything here is a deterministic function of the records fed in (time is the records' `ts`,
+ * never the wall clock), which is what lets a restored snapshot plus a replay of the log
+ * reproduce exactly the decisions an uninterrupted sentinel would have taken.
+ */
+import { ComponentHealth, type ComponentHealthSnapshot, type HealthResult } from '../detection/fusion';
+import type { Evidence, IncidentInput, IncidentTrigger } from '../workflows/shared';
+import { LAYERS, type FaultClass, type Layer } from '../policies/taxonomy';
+import { detectorsFor, fusionFor, type SentinelConfig, type SignalClass } from './config';
+import { HeldDetector, restoreAny, type DetectorFactory } from './detectors';
+
+/** Where a record came from; `seq` numbers the actions taken for one record. */
+export interface RecordContext {
+  topic: string;
+  partition: number;
+  offset: number;
+  seq: number;
+}
+
+export interface IncidentAction {
+  /** Deterministic: the same input yields the same key, so a replay can recognise actions already sent. */
+  key: string;
+  kind: 'open' | 'evidence';
+  pipeline: string;
+  component: string;
+  evidence: Evidence;
+  /** Present for `open`. */
+  input?: IncidentInput;
+}
+
+export interface MonitorEnv {
+  config: SentinelConfig;
+  factory: DetectorFactory;
+  emit(action: IncidentAction): void;
+  /** Observations a detection keeps its detector's score at 1 (see HeldDetector). */
+  holdUpdates: number;
+}
+
+export interface ComponentSnapshot {
+  pipeline: string;
+  component: string;
+  health: ComponentHealthSnapshot | null;
+  signals: [string, SignalClass | 'score', Layer][];
+  hardFaultAt: number | null;
+  lastEvidenceAt: number | null;
+  lastTs: number;
+  fingerprints: [string, string][];
+  references: [string, number[]][];
+  samples: unknown[];
+  recent: number[];
+  opened: number;
+  evidenced: number;
+  rawWeights: [string, number][];
+}
+
+const RECENT = 32;
+
+export class ComponentMonitor {
+  private health: ComponentHealth | null = null;
+  /** signal → fusion handle (metric-like signals) ; rebuilt whenever a detector is added. */
+  private handles = new Map<string, Int32Array>();
+  /** Every input of the fusion, in order: [signal or score name, class, layer]. */
+  private signals: [string, SignalClass | 'score', Layer][] = [];
+  private hardFaultAt: number | null = null;
+  private lastEvidenceAt: number | null = null;
+  lastTs = 0;
+  private readonly fingerprints = new Map<string, string>();
+  private readonly references = new Map<string, number[]>();
+  private samples: unknown[] = [];
+  private sampleNext = 0;
+  /** Ring of (ts, instant s_t, H_t) triples for the health API. */
+  private readonly recent = new Float64Array(RECENT * 3);
+  private recentNext = 0;
+  private recentCount = 0;
+  opened = 0;
+  evidenced = 0;
+
+  constructor(
+    readonly pipeline: string,
+    readonly component: string,
+    private readonly env: MonitorEnv,
+  ) {}
+
+  /** Feeds one numeric observation of a signal; creates its detectors on first sight. */
+  observe(signal: string, cls: SignalClass, value: number, ts: number, sample: unknown, ctx: RecordContext): void {
+    let handle = this.handles.get(signal);
+    if (handle === undefined) handle = this.addSignal(signal, cls);
+    const r = (this.health as ComponentHealth).observeHandle(handle, value, ts);
+    this.after(r, ts, sample, ctx);
+  }
+
+  /** Sets a score-only input (schema change, PSI) and fuses. */
+  observeScore(name: string, layer: Layer, score: number, ts: number, sample: unknown, ctx: RecordContext): void {
+    if (!this.signals.some((s) => s[0] === name)) this.addInputs([[name, 'score', layer]]);
+    const r = (this.health as ComponentHealth).observeScore(name, score > 1 ? 1 : score < 0 ? 0 : score, ts);
+    this.after(r, ts, sample, ctx);
+  }
+
+  /** A CRASHED / OOMKilled / … event: opens an incident at once unless one is open already. */
+  hardFault(fault: FaultClass, detail: string, ts: number, sample: unknown, ctx: RecordContext): void {
+    this.lastTs = Math.max(this.lastTs, ts);
+    this.pushSample(sample);
+    const wasOpen = this.isIncidentOpen(ts);
+    this.hardFaultAt = ts;
+    if (!wasOpen) this.open({ kind: 'hard-fault', detail, at: iso(ts) }, ts, ctx, fault, true);
+    else if (this.debounced(ts)) this.emitEvidence(`hard fault: ${detail}`, ts, ctx, fault, true);
+  }
+
+  /** Whether the sentinel considers an incident open: health above close, or a recent hard fault. */
+  isIncidentOpen(at = this.lastTs): boolean {
+    const hard = this.hardFaultAt !== null && at - this.hardFaultAt < this.env.config.hardFaultHoldMs;
+    return hard || (this.health?.isOpen ?? false);
+  }
+
+  private after(r: HealthResult, ts: number, sample: unknown, ctx: RecordContext): void {
+    this.lastTs = ts > this.lastTs ? ts : this.lastTs;
+    this.pushSample(sample);
+    const i = this.recentNext * 3;
+    this.recent[i] = ts;
+    this.recent[i + 1] = r.instant;
+    this.recent[i + 2] = r.health;
+    this.recentNext = (this.recentNext + 1) % RECENT;
+    if (this.recentCount < RECENT) this.recentCount++;
+    if (r.opened) {
+      const hard = this.hardFaultAt !== null && ts - this.hardFaultAt < this.env.config.hardFaultHoldMs;
+      const why = `health ${r.health.toFixed(3)} reached the open threshold ${(this.health as ComponentHealth).open}`;
+      if (hard) this.emitEvidence(why, ts, ctx, this.faultHint(), false);
+      else this.open({ kind: 'health', detail: why, at: iso(ts) }, ts, ctx, this.faultHint(), false);
+    } else if (r.isOpen && r.instant >= this.env.config.evidence.minScore && this.debounced(ts)) {
+      this.emitEvidence(`anomaly continues: s=${r.instant.toFixed(3)}, health ${r.health.toFixed(3)}`, ts, ctx, this.faultHint(), false);
+    }
+  }
+
+  private debounced(ts: number): boolean {
+    return this.lastEvidenceAt === null || ts - this.lastEvidenceAt >= this.env.config.evidence.debounceMs;
+  }
+
+  private open(trigger: IncidentTrigger, ts: number, ctx: RecordContext, fault: FaultClass | undefined, hardFault: boolean): void {
+    const evidence = this.buildEvidence(trigger.detail, ts, fault, hardFault);
+    this.lastEvidenceAt = ts;
+    this.opened++;
+    this.env.emit({
+      key: this.actionKey(ctx),
+      kind: 'open',
+      pipeline: this.pipeline,
+      component: this.component,
+      evidence,
+      input: { pipeline: this.pipeline, component: this.component, trigger, evidence: [], ...(fault ? { faultClass: fault } : {}) },
+    });
+  }
+
+  private emitEvidence(summary: string, ts: number, ctx: RecordContext, fault: FaultClass | undefined, hardFault: boolean): void {
+    this.lastEvidenceAt = ts;
+    this.evidenced++;
+    this.env.emit({
+      key: this.actionKey(ctx),
+      kind: 'evidence',
+      pipeline: this.pipeline,
+      component: this.component,
+      evidence: this.buildEvidence(summary, ts, fault, hardFault),
+    });
+  }
+
+  private actionKey(ctx: RecordContext): string {
+    return `${ctx.topic}:${ctx.partition}:${ctx.offset}:${this.pipeline}/${this.component}:${ctx.seq++}`;
+  }
+
+  private buildEvidence(summary: string, ts: number, fault: FaultClass | undefined, hardFault: boolean): Evidence {
+    const h = this.health;
+    const vector = h?.vector();
+    const layer = vector ? LAYERS.reduce((best, l) => (vector[l] > vector[best] ? l : best), LAYERS[0]) : undefined;
+    return {
+      at: iso(ts),
+      source: 'sentinel',
+      summary,
+      ...(layer ? { layer } : {}),
+      ...(fault ? { faultHint: fault } : {}),
+      ...(h ? { health: h.health, anomalyVector: h.scoresByName() } : {}),
+      detectors: (h?.contributions() ?? []).slice(0, 10).map((c) => ({
+        name: c.name,
+        score: c.score,
+        detail: `signal ${c.signal} (${c.layer}), weight ${c.weight.toFixed(3)}, contribution ${c.contribution.toFixed(3)}`,
+      })),
+      samples: this.orderedSamples(),
+      ...(hardFault ? { hardFault: true } : {}),
+    };
+  }
+
+  /** The fault class the strongest contributor points at, when it is clear. */
+  private faultHint(): FaultClass | undefined {
+    const top = this.health?.contributions()[0];
+    if (!top || top.score <= 0) return undefined;
+    const s = top.signal;
+    if (s.endsWith('.schema')) return 'schema-drift';
+    if (s.endsWith('.null_rate')) return 'null-spike';
+    if (s.endsWith('.psi')) return 'distribution-shift';
+    if (s.endsWith('.count')) return 'late-data';
+    if (top.layer === 'model') return 'accuracy-drop';
+    if (/lag|backlog|queue/i.test(s)) return 'lag';
+    if (/heartbeat/i.test(s)) return 'hang';
+    if (/mem|rss|heap/i.test(s)) return 'oom';
+    return undefined;
+  }
+
+  private pushSample(sample: unknown): void {
+    const n = this.env.config.evidence.samples;
+    if (n === 0) return;
+    if (this.samples.length < n) this.samples.push(sample);
+    else this.samples[this.sampleNext] = sample;
+    this.sampleNext = (this.sampleNext + 1) % n;
+  }
+
+  private orderedSamples(): unknown[] {
+    const n = this.samples.length;
+    if (n < this.env.config.evidence.samples) return [...this.samples];
+    return [...this.samples.slice(this.sampleNext), ...this.samples.slice(0, this.sampleNext)];
+  }
+
+  private addSignal(signal: string, cls: SignalClass): Int32Array {
+    const { layer } = detectorsFor(this.env.config, cls, { pipeline: this.pipeline, component: this.component, signal });
+    this.addInputs([[signal, cls, layer]]);
+    return this.handles.get(signal) as Int32Array;
+  }
+
+  /**
+   * Adds inputs to the fusion. ComponentHealth has a fixed detector set, so the new one is built
+   * from the old one's snapshot plus the new detectors: the EWMA level, open state and every
+   * existing detector's state carry over.
+   */
+  private addInputs(inputs: [string, SignalClass | 'score', Layer][]): void {
+    const { config, factory } = this.env;
+    const newSpecs: ComponentHealthSnapshot['detectors'] = [];
+    for (const [name, cls, layer] of inputs) {
+      if (cls === 'score') {
+        newSpecs.push({ name, signal: name, layer, weight: 1, score: 0, peak: 0 });
+        continue;
+      }
+      const { detectors } = detectorsFor(config, cls, { pipeline: this.pipeline, component: this.component, signal: name });
+      for (const d of detectors) {
+        const det = new HeldDetector(factory.create(d.detector, d.params), this.env.holdUpdates);
+        newSpecs.push({ name: `${name}#${d.detector}`, signal: name, layer, weight: d.weight, score: 0, peak: 0, detector: det.snapshot() });
+      }
+    }
+    this.signals.push(...inputs);
+    const fusion = fusionFor(config, this.pipeline, this.component);
+    const base: ComponentHealthSnapshot = this.health?.snapshot() ?? {
+      type: 'homeostat.fusion.component-health',
+      version: 1,
+      options: { alpha: fusion.alpha, open: fusion.open, close: fusion.close, learningRate: 0.2, minWeight: 0, fireLevel: 0.5 },
+      detectors: [],
+      health: 0,
+      layerHealth: LAYERS.map(() => 0),
+      isOpen: false,
+      count: 0,
+      openedAt: null,
+    };
+    const detectors = [...base.detectors, ...newSpecs];
+    // The sentinel does not learn weights: every input keeps its configured share.
+    const total = detectors.reduce((s, d) => s + this.rawWeight(d.name, d.weight), 0) || 1;
+    const weighted = detectors.map((d) => ({ ...d, weight: this.rawWeight(d.name, d.weight) / total }));
+    for (const d of newSpecs) this.rawWeights.set(d.name, d.weight);
+    this.health = ComponentHealth.restore({ ...base, detectors: weighted }, restoreAny(factory));
+    this.handles = new Map();
+    for (const [name, cls] of this.signals) if (cls !== 'score' && !this.handles.has(name)) this.handles.set(name, this.health.signalHandle(name));
+  }
+
+  private readonly rawWeights = new Map<string, number>();
+  private rawWeight(name: string, fallback: number): number {
+    return this.rawWeights.get(name) ?? fallback;
+  }
+
+  /** Score of a profile/schema fingerprint: 1 when it changed since the last one seen. */
+  fingerprintChanged(signal: string, fingerprint: string): number {
+    const last = this.fingerprints.get(signal);
+    this.fingerprints.set(signal, fingerprint);
+    return last !== undefined && last !== fingerprint ? 1 : 0;
+  }
+
+  /** Population stability index of `counts` against the first histogram seen for `key` (same edges). */
+  psi(key: string, counts: readonly number[]): number {
+    const ref = this.references.get(key);
+    if (!ref || ref.length !== counts.length) {
+      this.references.set(key, [...counts]);
+      return 0;
+    }
+    const rt = ref.reduce((a, b) => a + b, 0);
+    const ct = counts.reduce((a, b) => a + b, 0);
+    if (rt === 0 || ct === 0) return 0;
+    let psi = 0;
+    const eps = 1e-4;
+    for (let i = 0; i < ref.length; i++) {
+      const p = Math.max(ref[i] / rt, eps);
+      const q = Math.max(counts[i] / ct, eps);
+      psi += (q - p) * Math.log(q / p);
+    }
+    return psi;
+  }
+
+  /** Live view for the health API. */
+  view(): ComponentView {
+    const h = this.health;
+    const recent: ComponentView['recent'] = [];
+    for (let k = 0; k < this.recentCount; k++) {
+      const i = ((this.recentNext - this.recentCount + k + RECENT) % RECENT) * 3;
+      recent.push({ at: iso(this.recent[i]), score: this.recent[i + 1], health: this.recent[i + 2] });
+    }
+    return {
+      pipeline: this.pipeline,
+      component: this.component,
+      health: h?.health ?? 0,
+      healthIndex: h?.healthIndex ?? 1,
+      layers: h?.vector() ?? { infrastructure: 0, data: 0, model: 0 },
+      open: this.isIncidentOpen(),
+      fusionOpen: h?.isOpen ?? false,
+      thresholds: { open: h?.open ?? this.env.config.fusion.open, close: h?.close ?? this.env.config.fusion.close },
+      detectors: (h?.contributions() ?? []).map((c) => ({ name: c.name, signal: c.signal, layer: c.layer, score: c.score, weight: c.weight })),
+      recent,
+      lastRecordAt: this.lastTs > 0 ? iso(this.lastTs) : null,
+      incidentsOpened: this.opened,
+      evidenceSent: this.evidenced,
+    };
+  }
+
+  /** Layer vector and health for metrics. */
+  get level(): number {
+    return this.health?.health ?? 0;
+  }
+
+  snapshot(): ComponentSnapshot {
+    return {
+      pipeline: this.pipeline,
+      component: this.component,
+      health: this.health?.snapshot() ?? null,
+      signals: this.signals.map((s) => [...s] as [string, SignalClass | 'score', Layer]),
+      hardFaultAt: this.hardFaultAt,
+      lastEvidenceAt: this.lastEvidenceAt,
+      lastTs: this.lastTs,
+      fingerprints: [...this.fingerprints],
+      references: [...this.references],
+      samples: this.orderedSamples(),
+      recent: [...this.view().recent.flatMap((r) => [Date.parse(r.at), r.score, r.health])],
+      opened: this.opened,
+      evidenced: this.evidenced,
+      rawWeights: [...this.rawWeights],
+    };
+  }
+
+  static restore(s: ComponentSnapshot, env: MonitorEnv): ComponentMonitor {
+    const m = new ComponentMonitor(s.pipeline, s.component, env);
+    if (s.health) {
+      m.health = ComponentHealth.restore(s.health, restoreAny(env.factory));
+    }
+    for (const [k, v] of s.rawWeights) m.rawWeights.set(k, v);
+    m.signals = s.signals.map((x) => [...x] as [string, SignalClass | 'score', Layer]);
+    if (m.health) for (const [name, cls] of m.signals) if (cls !== 'score' && !m.handles.has(name)) m.handles.set(name, m.health.signalHandle(name));
+    m.hardFaultAt = s.hardFaultAt;
+    m.lastEvidenceAt = s.lastEvidenceAt;
+    m.lastTs = s.lastTs;
+    for (const [k, v] of s.fingerprints) m.fingerprints.set(k, v);
+    for (const [k, v] of s.references) m.references.set(k, v);
+    m.samples = [...s.samples];
+    m.sampleNext = s.samples.length % Math.max(1, env.config.evidence.samples);
+    for (let k = 0; k + 2 < s.recent.length; k += 3) {
+      const i = m.recentNext * 3;
+      m.recent[i] = s.recent[k];
+      m.recent[i + 1] = s.recent[k + 1];
+      m.recent[i + 2] = s.recent[k + 2];
+      m.recentNext = (m.recentNext + 1) % RECENT;
+      if (m.recentCount < RECENT) m.recentCount++;
+    }
+    m.opened = s.opened;
+    m.evidenced = s.evidenced;
+    return m;
+  }
+}
+
+export interface ComponentView {
+  pipeline: string;
+  component: string;
+  /** H_t: EWMA anomaly level, 0 healthy … 1 every detector alarming. */
+  health: number;
+  /** 1 − H_t. */
+  healthIndex: number;
+  layers: Record<Layer, number>;
+  /** The sentinel's incident state (fusion hysteresis or a recent hard fault). */
+  open: boolean;
+  fusionOpen: boolean;
+  thresholds: { open: number; close: number };
+  detectors: { name: string; signal: string; layer: Layer; score: number; weight: number }[];
+  recent: { at: string; score: number; health: number }[];
+  lastRecordAt: string | null;
+  incidentsOpened: number;
+  evidenceSent: number;
+}
+
+function iso(ts: number): string {
+  const d = new Date(ts);
+  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+}

@@ -1,0 +1,128 @@
+/**
+ * Sentinel configuration: which detectors watch which signal, fusion thresholds, snapshot and
+ * evidence cadence. The pipeline policy file (`policies/schema.ts`) has no detector section, so
+ * the sentinel reads its own `sentinel:` section from a YAML/JSON file (the top-level object
+ * itself, or under a `sentinel` key so it can sit in the policy file), with defaults for all.
+ *
+ * Detectors are chosen per *signal class*: a metric signal, a model's 0/1 error stream, a model's
+ * accuracy, and the numbers derived from batch profiles (volume and null rate). `signals` rules
+ * override the class defaults for matching pipeline / component / signal names (`*` globs).
+ */
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { DETECTOR_NAMES } from '../detection/detector';
+import { HomeostatError } from '../common/errors';
+import { formatZodIssues } from '../common/zod-errors';
+import { LAYERS, type Layer } from '../policies/taxonomy';
+
+export const SIGNAL_CLASSES = ['metric', 'model.error', 'model.accuracy', 'profile.count', 'profile.nullRate'] as const;
+export type SignalClass = (typeof SIGNAL_CLASSES)[number];
+
+const detectorSpec = z.strictObject({
+  detector: z.enum(DETECTOR_NAMES),
+  params: z.record(z.string(), z.unknown()).default({}),
+  weight: z.number().nonnegative().default(1),
+});
+export type DetectorSpec = z.output<typeof detectorSpec>;
+
+const glob = z.string().min(1).default('*');
+
+const signalRule = z.strictObject({
+  pipeline: glob,
+  component: glob,
+  signal: glob,
+  layer: z.enum(LAYERS).optional(),
+  detectors: z.array(detectorSpec).min(1).optional(),
+});
+
+const fusionSettings = z.strictObject({
+  alpha: z.number().gt(0).max(1).default(0.3),
+  open: z.number().gt(0).max(1).default(0.5),
+  close: z.number().min(0).lt(1).default(0.25),
+});
+
+const defaultDetectors: Record<SignalClass, z.input<typeof detectorSpec>[]> = {
+  metric: [{ detector: 'page-hinkley' }],
+  'model.error': [{ detector: 'ddm' }],
+  'model.accuracy': [{ detector: 'page-hinkley' }],
+  'profile.count': [{ detector: 'page-hinkley' }],
+  'profile.nullRate': [{ detector: 'page-hinkley' }],
+};
+
+export const sentinelConfigSchema = z.strictObject({
+  /** How often detector state and offsets are snapshotted, in ms of wall time. */
+  snapshotIntervalMs: z.number().int().positive().default(5_000),
+  fusion: fusionSettings.default(fusionSettings.parse({})),
+  /** Per-component fusion overrides. */
+  components: z
+    .array(z.strictObject({ pipeline: glob, component: glob, fusion: fusionSettings.partial() }))
+    .default([]),
+  detectors: z
+    .strictObject(Object.fromEntries(SIGNAL_CLASSES.map((c) => [c, z.array(detectorSpec).min(1).optional()])) as Record<SignalClass, z.ZodOptional<z.ZodArray<typeof detectorSpec>>>)
+    .default({}),
+  signals: z.array(signalRule).default([]),
+  /** Layer of metric signals unless a rule says otherwise. */
+  metricLayer: z.enum(LAYERS).default('infrastructure'),
+  /** PSI between a profile histogram and the first one seen that scores 1 (0.25 = "major shift"). */
+  psiAlarm: z.number().positive().default(0.25),
+  evidence: z
+    .strictObject({
+      /** Further anomalies on an open component are sent at most once per this many ms of record time. */
+      debounceMs: z.number().int().nonnegative().default(2_000),
+      /** Recent records attached to evidence. */
+      samples: z.number().int().min(0).max(50).default(5),
+      /** Instant anomaly s_t at or above which a record of an open component counts as further evidence. */
+      minScore: z.number().min(0).max(1).default(0.5),
+    })
+    .default({ debounceMs: 2_000, samples: 5, minScore: 0.5 }),
+  /** A hard fault (CRASHED, OOMKilled…) keeps the component open this long (record time) unless fusion says otherwise. */
+  hardFaultHoldMs: z.number().int().nonnegative().default(60_000),
+});
+export type SentinelConfig = z.output<typeof sentinelConfigSchema>;
+export type SentinelConfigInput = z.input<typeof sentinelConfigSchema>;
+
+export function parseSentinelConfig(value: unknown): SentinelConfig {
+  const parsed = sentinelConfigSchema.safeParse(value ?? {});
+  if (!parsed.success) throw new HomeostatError('HS_INVALID_INPUT', `sentinel config: ${formatZodIssues(parsed.error).join('; ')}`);
+  return parsed.data;
+}
+
+/** Loads a YAML/JSON file holding the config, or a policy file with a `sentinel:` section. */
+export function loadSentinelConfig(file: string | undefined): SentinelConfig {
+  if (!file) return parseSentinelConfig({});
+  let doc: unknown;
+  try {
+    doc = YAML.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new HomeostatError('HS_INVALID_INPUT', `sentinel config ${file}: ${(err as Error).message}`);
+  }
+  const section = typeof doc === 'object' && doc !== null && 'sentinel' in doc ? (doc as { sentinel: unknown }).sentinel : doc;
+  return parseSentinelConfig(section);
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  if (pattern === '*') return true;
+  if (!pattern.includes('*')) return pattern === value;
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
+  return re.test(value);
+}
+
+/** Detectors and layer for one signal: first matching rule, else the class defaults. */
+export function detectorsFor(
+  config: SentinelConfig,
+  cls: SignalClass,
+  key: { pipeline: string; component: string; signal: string },
+): { layer: Layer; detectors: DetectorSpec[] } {
+  const defaultLayer: Layer = cls === 'metric' ? config.metricLayer : cls.startsWith('model') ? 'model' : 'data';
+  const rule = config.signals.find(
+    (r) => globMatch(r.pipeline, key.pipeline) && globMatch(r.component, key.component) && globMatch(r.signal, key.signal),
+  );
+  const detectors = rule?.detectors ?? config.detectors[cls] ?? defaultDetectors[cls].map((d) => detectorSpec.parse(d));
+  return { layer: rule?.layer ?? defaultLayer, detectors };
+}
+
+export function fusionFor(config: SentinelConfig, pipeline: string, component: string): z.output<typeof fusionSettings> {
+  const o = config.components.find((c) => globMatch(c.pipeline, pipeline) && globMatch(c.component, component));
+  return { ...config.fusion, ...(o?.fusion ?? {}) };
+}

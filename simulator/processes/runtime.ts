@@ -1,0 +1,155 @@
+/**
+ * What every pipeline process shares: configuration from the environment, the log, the state
+ * file, telemetry, heartbeats, and the control channel — the process polls `faults` and
+ * `settings` in `pipeline.db` and applies process-level faults itself (hang, memory growth,
+ * slow-down, self-exit). Data faults are read by the stage they concern.
+ */
+import { openLog } from '../../bindings/log';
+import type { Log } from '../../bindings/log/types';
+import { SqliteRegistries } from '../../bindings/registries';
+import { CONFIG_ENV, pipelineConfigSchema, pipelinePaths, TOPICS, topicName, type Component, type PipelineConfig } from '../config';
+import { PipelineState, type FaultRow } from '../state';
+import { TelemetryEmitter, type SimSignal } from '../telemetry';
+
+export const INSTANCE_ENV = 'HOMEOSTAT_SIM_INSTANCE';
+
+export interface Runtime {
+  config: PipelineConfig;
+  component: Component;
+  instance: string;
+  log: Log;
+  state: PipelineState;
+  registries: SqliteRegistries;
+  topic(name: keyof typeof TOPICS | string): string;
+  emit(signal: SimSignal): void;
+  /** Faults in force for this component (refreshed by the control poll). */
+  faults(): FaultRow[];
+  settings(): Record<string, unknown>;
+  /** Per-record delay of an active slow-down fault, in ms. */
+  delayMs(): number;
+  /** Extra per-process info written with each heartbeat (positions, counters). */
+  setInfo(info: Record<string, unknown>): void;
+  onStop(fn: () => Promise<void>): void;
+  stopping(): boolean;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function startRuntime(component: Component): Promise<Runtime> {
+  const raw = process.env[CONFIG_ENV];
+  if (!raw) throw new Error(`${CONFIG_ENV} is not set: pipeline processes are started by simulator/pipeline.ts`);
+  const config = pipelineConfigSchema.parse(JSON.parse(raw));
+  const instance = `${component}-${process.env[INSTANCE_ENV] ?? '0'}`;
+  const paths = pipelinePaths(config.dir);
+  const log = config.log === 'kafka'
+    ? openLog({ kind: 'kafka', brokers: config.brokers, clientId: `homeostat-sim-${instance}` })
+    : openLog({ kind: 'embedded', file: paths.log });
+  const state = new PipelineState(paths.state);
+  const registries = new SqliteRegistries(paths.knowledge);
+  const topic = (name: string): string => topicName(config, name in TOPICS ? TOPICS[name as keyof typeof TOPICS] : name);
+  const telemetry = new TelemetryEmitter(log, topic('telemetry'), config.pipeline, { component, instance }, config.telemetryEveryMs);
+  const startedAt = Date.now();
+  let faults: FaultRow[] = [];
+  let settings: Record<string, unknown> = {};
+  let info: Record<string, unknown> = {};
+  let stopping = false;
+  const stopHooks: (() => Promise<void>)[] = [];
+  const retained: number[][] = [];
+  let leakTimer: NodeJS.Timeout | null = null;
+
+  const poll = (): void => {
+    faults = state.activeFaults(component);
+    settings = state.settings(component);
+    for (const f of faults) {
+      if (f.consumedBy) continue;
+      if (f.kind === 'hang' && state.consumeFault(f.id, instance)) hang();
+      if (f.kind === 'memory-growth' && state.consumeFault(f.id, instance)) {
+        const mbPerSec = typeof f.params.mbPerSec === 'number' ? f.params.mbPerSec : 16;
+        // Retained, touched buffers: RSS and heap grow until V8's heap limit kills the process.
+        leakTimer = setInterval(() => {
+          retained.push(new Array<number>(Math.floor((mbPerSec * 1024 * 1024) / 8 / 10)).fill(Math.random()));
+        }, 100);
+      }
+      if (f.kind === 'crash' && f.params.mode === 'exit' && state.consumeFault(f.id, instance)) {
+        process.stderr.write(`${instance}: injected crash (${f.id})\n`);
+        process.exit(typeof f.params.exitCode === 'number' ? f.params.exitCode : 1);
+      }
+    }
+  };
+  poll();
+  const pollTimer = setInterval(poll, 250);
+
+  const beat = (): void => {
+    const mem = process.memoryUsage();
+    state.heartbeat({ component, instance, pid: process.pid, startedAt, heartbeatAt: Date.now(), info });
+    telemetry.emit({ kind: 'metric', name: 'heartbeat', value: 1 });
+    telemetry.emit({ kind: 'metric', name: 'rss_mb', value: Math.round(mem.rss / 1048576), unit: 'MB' });
+    telemetry.emit({ kind: 'metric', name: 'heap_used_mb', value: Math.round(mem.heapUsed / 1048576), unit: 'MB' });
+  };
+  beat();
+  const beatTimer = setInterval(beat, 500);
+  telemetry.emit({ kind: 'process', event: 'started', pid: process.pid });
+
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(pollTimer);
+    clearInterval(beatTimer);
+    if (leakTimer) clearInterval(leakTimer);
+    for (const hook of stopHooks.reverse()) await hook().catch((e: unknown) => process.stderr.write(`${instance}: stop hook failed: ${String(e)}\n`));
+    telemetry.emit({ kind: 'process', event: 'stopped', pid: process.pid, reason: signal });
+    await telemetry.close();
+    state.removeStatus(component, instance);
+    await log.close().catch(() => undefined);
+    state.close();
+    registries.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  return {
+    config,
+    component,
+    instance,
+    log,
+    state,
+    registries,
+    topic,
+    emit: (s) => telemetry.emit(s),
+    faults: () => faults,
+    settings: () => settings,
+    delayMs: () => {
+      const slow = faults.filter((f) => f.kind === 'slow-down');
+      return slow.reduce((m, f) => Math.max(m, typeof f.params.delayMs === 'number' ? f.params.delayMs : 20), 0);
+    },
+    setInfo: (i) => {
+      info = i;
+    },
+    onStop: (fn) => stopHooks.push(fn),
+    stopping: () => stopping,
+  };
+}
+
+/**
+ * A real hang: the thread blocks in Atomics.wait, so no timer, no I/O and no signal handler runs
+ * again (SIGTERM is queued for a JavaScript handler that never gets to run) — only SIGKILL ends it.
+ * It costs no CPU, which matters on a shared two-core machine.
+ */
+function hang(): never {
+  process.stderr.write(`hang injected: blocking the event loop of pid ${process.pid}\n`);
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(cell, 0, 0);
+}
+
+/** Runs a process's main, turning a startup failure into a clear exit with a reason. */
+export function runMain(component: Component, main: (rt: Runtime) => Promise<void>): void {
+  startRuntime(component)
+    .then(main)
+    .catch((err: unknown) => {
+      process.stderr.write(`${component}: fatal: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exit(typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 1);
+    });
+}
