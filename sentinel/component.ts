@@ -25,6 +25,8 @@ export interface IncidentAction {
   /** Deterministic: the same input yields the same key, so a replay can recognise actions already sent. */
   key: string;
   kind: 'open' | 'evidence';
+  /** The record that caused it. */
+  source: { topic: string; partition: number; offset: number };
   pipeline: string;
   component: string;
   evidence: Evidence;
@@ -146,6 +148,7 @@ export class ComponentMonitor {
     this.env.emit({
       key: this.actionKey(ctx),
       kind: 'open',
+      source: { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset },
       pipeline: this.pipeline,
       component: this.component,
       evidence,
@@ -159,6 +162,7 @@ export class ComponentMonitor {
     this.env.emit({
       key: this.actionKey(ctx),
       kind: 'evidence',
+      source: { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset },
       pipeline: this.pipeline,
       component: this.component,
       evidence: this.buildEvidence(summary, ts, fault, hardFault),

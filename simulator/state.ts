@@ -34,6 +34,8 @@ export interface StatusRow {
   info: Record<string, unknown>;
 }
 
+export type OrchestrationOp = 'restart' | 'scale' | 'stop' | 'start';
+
 export type AccountedKind = 'quarantined' | 'shed';
 
 export interface Example {
@@ -63,6 +65,8 @@ export class PipelineState {
       CREATE TABLE IF NOT EXISTS predictions (id TEXT PRIMARY KEY, features TEXT NOT NULL, p REAL NOT NULL, model_version TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS examples (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, features TEXT NOT NULL, label INTEGER NOT NULL,
         correct INTEGER NOT NULL, model_version TEXT NOT NULL, labelled_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, component TEXT NOT NULL, args TEXT NOT NULL,
+        idempotency_key TEXT UNIQUE, created_at INTEGER NOT NULL, done_at INTEGER, result TEXT);
     `);
   }
 
@@ -132,6 +136,33 @@ export class PipelineState {
   settings(component: string): Record<string, unknown> {
     const rows = this.db.prepare('SELECT key, value FROM settings WHERE component = ?').all(component) as { key: string; value: string }[];
     return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
+  }
+
+  // ---- orchestration requests (other processes → the pipeline host's supervisor) ----
+
+  /** Queues an operation for the host; the same idempotency key queues it once. Returns its id. */
+  request(op: OrchestrationOp, component: string, args: Record<string, unknown>, idempotencyKey?: string): number {
+    this.db
+      .prepare('INSERT OR IGNORE INTO requests (op, component, args, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(op, component, JSON.stringify(args), idempotencyKey ?? null, Date.now());
+    const row = (idempotencyKey
+      ? this.db.prepare('SELECT id FROM requests WHERE idempotency_key = ?').get(idempotencyKey)
+      : this.db.prepare('SELECT MAX(id) AS id FROM requests').get()) as { id: number };
+    return row.id;
+  }
+
+  pendingRequests(): { id: number; op: OrchestrationOp; component: string; args: Record<string, unknown> }[] {
+    const rows = this.db.prepare('SELECT id, op, component, args FROM requests WHERE done_at IS NULL ORDER BY id').all() as { id: number; op: OrchestrationOp; component: string; args: string }[];
+    return rows.map((r) => ({ ...r, args: JSON.parse(r.args) as Record<string, unknown> }));
+  }
+
+  completeRequest(id: number, result: Record<string, unknown>): void {
+    this.db.prepare('UPDATE requests SET done_at = ?, result = ? WHERE id = ?').run(Date.now(), JSON.stringify(result), id);
+  }
+
+  requestResult(id: number): Record<string, unknown> | undefined {
+    const row = this.db.prepare('SELECT result FROM requests WHERE id = ? AND done_at IS NOT NULL').get(id) as { result: string } | undefined;
+    return row ? (JSON.parse(row.result) as Record<string, unknown>) : undefined;
   }
 
   // ---- status ----

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ERROR_CODES } from '../../common/errors';
+import { ERROR_CODES, HomeostatError } from '../../common/errors';
 import { REPO_ROOT } from '../../common/paths';
-import { findOnPath } from '../../infra/toolchain';
+import { findOnPath, requireTool } from '../../infra/toolchain';
 
 /** PATH without every directory that holds a `go` executable. */
 function pathWithoutGo(): string {
@@ -58,5 +58,38 @@ describe('missing toolchain', () => {
     // No stack trace, and nothing half-built left in the cache.
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(fs.existsSync(path.join(emptyCache, 'temporal-cli-1.5.1', 'temporal'))).toBe(false);
+  });
+});
+
+describe('requireTool', () => {
+  const saved = { PATH: process.env.PATH, JAVA_HOME: process.env.JAVA_HOME };
+
+  afterEach(() => {
+    process.env.PATH = saved.PATH;
+    if (saved.JAVA_HOME === undefined) delete process.env.JAVA_HOME;
+    else process.env.JAVA_HOME = saved.JAVA_HOME;
+  });
+
+  it('finds the tools this machine has', () => {
+    for (const tool of ['go', 'java', 'mvn'] as const) expect(path.isAbsolute(requireTool(tool))).toBe(true);
+  });
+
+  it.each([
+    ['java', 'KAFKA_BROKERS'],
+    ['mvn', 'TEMPORAL_ADDRESS'],
+  ] as const)('without %s raises HS_TOOLCHAIN_MISSING naming the alternative (%s)', (tool, alternative) => {
+    process.env.PATH = '';
+    delete process.env.JAVA_HOME;
+    let caught: unknown;
+    try {
+      requireTool(tool);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(HomeostatError);
+    const error = caught as HomeostatError;
+    expect(error.code).toBe('HS_TOOLCHAIN_MISSING');
+    expect(error.message).toContain(`\`${tool}\` was not found`);
+    expect(error.message).toContain(alternative);
   });
 });

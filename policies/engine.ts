@@ -1,0 +1,173 @@
+/**
+ * The policy engine (Plan). Among the allowed repairs whose preconditions hold, choose
+ *   a* = argmin_a  E[C(a)] − λ E[R(a)]   subject to  SLO_lat(a) ≤ ℓ  and  SLO_loss(a) ≤ η
+ * with E[C], E[R] from similar past cases (case-based.ts) blended with a tabular Q-learning
+ * policy (q-learning.ts). Ties go to the lower-risk action (ACTION_RISK), then to the earlier rung.
+ * ε-greedy exploration happens only in shadow mode and drills, with an injected seeded RNG.
+ * Deterministic given its inputs; the safety layer still has the last word on the result.
+ * Pure: safe to import from workflow code.
+ */
+import { ACTION_PRIORS, estimateFromCases, type ActionPrior, type CaseEstimate, type PastCase } from './case-based';
+import { repairLadder } from './lookup';
+import { indexQ, lookupQ, qState, type QEntry } from './q-learning';
+import type { EngineSettings, PipelinePolicy } from './schema';
+import { ACTION_RISK, type FaultClass, type Layer, type Mode, type RepairAction, type Severity, type UNKNOWN_FAULT } from './taxonomy';
+
+export interface Precondition {
+  holds: boolean;
+  reason?: string;
+}
+
+export interface PlanRequest {
+  incidentId: string;
+  /** Which attempt of the incident this plan is for (1 = first); part of the plan id. */
+  attempt?: number;
+  pipeline: PipelinePolicy;
+  engine: EngineSettings;
+  component: string;
+  faultClass: FaultClass | typeof UNKNOWN_FAULT;
+  severity: Severity;
+  layer?: Layer;
+  /** What the repair acts on; default `<pipeline>/<component>`. */
+  target?: string;
+  /** Evaluated preconditions per action; an action missing here has none. */
+  preconditions?: Partial<Record<RepairAction, Precondition>>;
+  cases: readonly PastCase[];
+  qTable: readonly QEntry[];
+  /** Repairs of this resource in the recent past: the Q-state's history bucket. */
+  recentRepairs: number;
+  /** Rungs already tried in this incident. */
+  exclude?: readonly RepairAction[];
+  mode: Mode;
+  drill?: boolean;
+  /** Uniform [0, 1) source for exploration; without it the engine never explores. */
+  rng?: () => number;
+  priors?: Partial<Record<RepairAction, Partial<ActionPrior>>>;
+}
+
+export interface CandidateScore extends CaseEstimate {
+  rung: number;
+  feasible: boolean;
+  /** Why it is or is not feasible. */
+  reasons: string[];
+  /** E[C] − λ E[R] from cases alone. */
+  cbrScore: number;
+  qValue?: number;
+  qVisits: number;
+  /** Weight given to −Q in the final score, in [0, MAX_Q_WEIGHT]. */
+  qWeight: number;
+  /** Final score: lower is better. */
+  score: number;
+}
+
+export interface Plan {
+  planId: string;
+  action: RepairAction;
+  target: string;
+  state: string;
+  score: number;
+  explored: boolean;
+  /** Every rung of the ladder with its scores, in ladder order. */
+  candidates: CandidateScore[];
+  /** Feasible rungs to try if verification fails, in ladder order; a human (escalate) last. */
+  alternatives: { action: RepairAction; score: number; reason?: string }[];
+  reasons: string[];
+}
+
+/** Q never outweighs the case-based estimate entirely. */
+export const MAX_Q_WEIGHT = 0.5;
+/** Visits at which Q gets half its maximum weight. */
+export const Q_HALF_WEIGHT_VISITS = 5;
+/** Each rung down the ladder costs a little: the policy's order is the human's preference. */
+export const RUNG_PENALTY = 0.05;
+const EPS = 1e-9;
+
+const fmt = (x: number) => (Math.round(x * 1000) / 1000).toString();
+
+function scoreCandidates(req: PlanRequest, state: string): CandidateScore[] {
+  const ladder = repairLadder(req.pipeline, req.faultClass);
+  const qIndex = indexQ(req.qTable);
+  const slo = req.pipeline.slo;
+  const signature = { component: req.component, faultClass: req.faultClass, severity: req.severity, ...(req.layer ? { layer: req.layer } : {}) };
+  return ladder.map((action, rung) => {
+    const prior = { ...ACTION_PRIORS[action], ...(req.priors?.[action] ?? {}) };
+    const est = estimateFromCases(action, signature, req.cases, prior);
+    const cbrScore = est.expectedCost + RUNG_PENALTY * rung - req.engine.lambda * est.expectedRecovery;
+    const q = lookupQ(qIndex, state, action);
+    const qVisits = q?.visits ?? 0;
+    const qWeight = (MAX_Q_WEIGHT * qVisits) / (qVisits + Q_HALF_WEIGHT_VISITS);
+    const score = (1 - qWeight) * cbrScore + qWeight * -(q?.value ?? 0);
+    const reasons: string[] = [];
+    const pre = req.preconditions?.[action];
+    // Escalation needs nothing and breaks no SLO: it is always a feasible last resort.
+    if (action !== 'escalate') {
+      if (req.exclude?.includes(action)) reasons.push('already tried in this incident');
+      if (pre && !pre.holds) reasons.push(`precondition failed${pre.reason ? `: ${pre.reason}` : ''}`);
+      if (est.expectedLatencyMs > slo.latencyMs) reasons.push(`SLO_lat ${Math.round(est.expectedLatencyMs)}ms > ℓ ${slo.latencyMs}ms`);
+      if (est.expectedLoss > slo.maxLoss + EPS) reasons.push(`SLO_loss ${fmt(est.expectedLoss)} > η ${slo.maxLoss}`);
+    }
+    const feasible = reasons.length === 0;
+    if (feasible) {
+      reasons.push(
+        `E[C]=${fmt(est.expectedCost)} E[R]=${fmt(est.expectedRecovery)} (p=${fmt(est.successRate)} from ${est.cases} case(s))${q ? ` Q=${fmt(q.value)}×${qVisits}` : ''}`,
+      );
+    }
+    return { ...est, rung, feasible, reasons, cbrScore, ...(q ? { qValue: q.value } : {}), qVisits, qWeight, score };
+  });
+}
+
+/** Lower score, then lower risk, then earlier rung. */
+function better(a: CandidateScore, b: CandidateScore): number {
+  if (Math.abs(a.score - b.score) > EPS) return a.score - b.score;
+  return ACTION_RISK[a.action] - ACTION_RISK[b.action] || a.rung - b.rung;
+}
+
+export function planRepair(req: PlanRequest): Plan {
+  const state = qState(req.faultClass, req.severity, req.recentRepairs);
+  const target = req.target ?? `${req.pipeline.name}/${req.component}`;
+  const candidates = scoreCandidates(req, state);
+  const feasible = candidates.filter((c) => c.feasible);
+  const ranked = [...feasible].sort(better);
+  let chosen = ranked[0] as CandidateScore; // escalate is always feasible
+  const reasons: string[] = [];
+  let explored = false;
+
+  const automated = feasible.filter((c) => c.action !== 'escalate');
+  const mayExplore = (req.mode === 'shadow' || req.drill === true) && req.rng !== undefined && automated.length > 1;
+  if (mayExplore && (req.rng as () => number)() < req.engine.epsilon) {
+    const pick = automated[Math.min(automated.length - 1, Math.floor((req.rng as () => number)() * automated.length))] as CandidateScore;
+    if (pick.action !== chosen.action) {
+      explored = true;
+      chosen = pick;
+      reasons.push(`exploring (ε=${req.engine.epsilon}, ${req.drill ? 'drill' : 'shadow mode'}): ${pick.action} instead of ${(ranked[0] as CandidateScore).action}`);
+    }
+  }
+  if (!explored) {
+    if (automated.length === 0) reasons.push(`no automated repair is feasible for ${req.faultClass}: escalate to a human`);
+    else reasons.push(`${chosen.action} minimises E[C] − λE[R] (λ=${req.engine.lambda}) with score ${fmt(chosen.score)} among ${feasible.length} feasible candidate(s)`);
+    const runnerUp = ranked[1];
+    if (runnerUp && Math.abs(runnerUp.score - chosen.score) <= EPS) {
+      reasons.push(`tie with ${runnerUp.action} broken by lower risk (${ACTION_RISK[chosen.action]} vs ${ACTION_RISK[runnerUp.action]}) or ladder order`);
+    }
+  }
+  for (const c of candidates.filter((x) => !x.feasible)) reasons.push(`${c.action} excluded: ${c.reasons.join('; ')}`);
+
+  const alternatives = candidates
+    .filter((c) => c.feasible && c.action !== chosen.action && c.action !== 'escalate')
+    .map((c) => ({ action: c.action, score: c.score, reason: c.reasons[0] as string }));
+  if (chosen.action !== 'escalate') {
+    const esc = candidates.find((c) => c.action === 'escalate') as CandidateScore;
+    alternatives.push({ action: 'escalate', score: esc.score, reason: 'last rung: a human decides' });
+  }
+  return {
+    planId: `${req.incidentId}#${req.attempt ?? 1}:${chosen.action}`,
+    action: chosen.action,
+    target,
+    state,
+    score: chosen.score,
+    explored,
+    candidates,
+    alternatives,
+    reasons,
+  };
+}
