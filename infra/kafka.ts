@@ -11,8 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { cacheDir } from '../common/paths';
 import { resolveClasspath } from './maven';
 import { freePorts } from './ports';
-import { runToCompletion, spawnService } from './process';
-import { waitUntilReady } from './process';
+import { runToCompletion, spawnService, waitUntilReady } from './process';
 import { step } from './step';
 import { requireTool } from './toolchain';
 import { VERSIONS } from './versions';
@@ -75,14 +74,12 @@ log4j.logger.kafka.server.BrokerServer=INFO
 export async function ensureKafka(): Promise<KafkaDistribution> {
   const java = requireTool('java');
   const dir = kafkaDir();
-  const classpath = await step(`Kafka ${VERSIONS.kafka}: resolve from Maven Central`, () =>
-    resolveClasspath(dir, 'kafka', [
-      { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: VERSIONS.kafka },
-      // Kafka 3.9 is built against SLF4J 1.7 and logs through reload4j; the binding joins them.
-      { groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: VERSIONS.slf4j },
-      { groupId: 'ch.qos.reload4j', artifactId: 'reload4j', version: VERSIONS.reload4j },
-    ]),
-  );
+  const classpath = await resolveClasspath(dir, `Kafka ${VERSIONS.kafka}`, [
+    { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: VERSIONS.kafka },
+    // Kafka 3.9 is built against SLF4J 1.7 and logs through reload4j; the binding joins them.
+    { groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: VERSIONS.slf4j },
+    { groupId: 'ch.qos.reload4j', artifactId: 'reload4j', version: VERSIONS.reload4j },
+  ]);
   const log4jConfig = path.join(dir, 'log4j.properties');
   if (!fs.existsSync(log4jConfig) || fs.readFileSync(log4jConfig, 'utf8') !== LOG4J_PROPERTIES) {
     fs.writeFileSync(log4jConfig, LOG4J_PROPERTIES);
@@ -203,6 +200,9 @@ async function brokerAnswers(brokers: string[]): Promise<boolean> {
     brokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
+    // A broker that accepts connections but is still starting must not hold a probe for the
+    // default 30 s.
+    requestTimeout: 2_000,
     retry: { retries: 0 },
   }).admin();
   try {

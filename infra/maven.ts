@@ -9,6 +9,7 @@ import path from 'node:path';
 import { cacheDir } from '../common/paths';
 import { HomeostatError } from '../common/errors';
 import { runToCompletion } from './process';
+import { log, step } from './step';
 import { requireTool } from './toolchain';
 
 export interface MavenDependency {
@@ -65,19 +66,28 @@ ${dependencies}
 /**
  * Returns the runtime classpath (absolute jar paths) of `deps`, resolving it into `dir` once.
  * Idempotent: a second call with the same dependencies reads `dir/classpath.txt` and runs nothing.
+ * `label` names the artefact in the step output.
  */
-export async function resolveClasspath(dir: string, name: string, deps: MavenDependency[]): Promise<string[]> {
+export async function resolveClasspath(dir: string, label: string, deps: MavenDependency[]): Promise<string[]> {
+  const name = path.basename(dir);
   const pom = pomFor(name, deps);
   const pomFile = path.join(dir, 'pom.xml');
   const classpathFile = path.join(dir, 'classpath.txt');
   const cached = readCachedClasspath(pomFile, pom, classpathFile);
-  if (cached) return cached;
-
+  if (cached) {
+    log(`[homeostat] ${label}: cached (${cached.length} jars in ${dir})`);
+    return cached;
+  }
   const mvn = requireTool('mvn');
   requireTool('java');
+  return step(`${label}: resolve from Maven Central with mvn`, () => runMaven(mvn, dir, name, pom, pomFile, classpathFile));
+}
+
+async function runMaven(mvn: string, dir: string, name: string, pom: string, pomFile: string, classpathFile: string): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(pomFile, pom);
-  const tmp = `${classpathFile}.tmp`;
+  // Per-process temporary name: two cold runs at once must not interleave their output.
+  const tmp = `${classpathFile}.${process.pid}.tmp`;
   await runToCompletion(`mvn: resolve ${name}`, mvn, [
     '-B',
     '-q',

@@ -82,12 +82,9 @@ export function spawnService(name: string, command: string, args: string[], opti
     stdio: ['ignore', fd, fd],
   });
   fs.closeSync(fd);
-  if (child.pid === undefined) {
-    throw new HomeostatError('HS_SERVICE_UNAVAILABLE', `${name}: could not spawn ${command}`);
-  }
-  const entry = { pid: child.pid, exited: false };
-  live.add(entry);
   let status: string | undefined;
+  const entry = { pid: child.pid ?? -1, exited: false };
+  // Listeners first: a failed spawn (ENOENT) reports through 'error', which must not go unheard.
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       status = signal ?? String(code);
@@ -102,6 +99,10 @@ export function spawnService(name: string, command: string, args: string[], opti
       resolve();
     });
   });
+  if (child.pid === undefined) {
+    throw new HomeostatError('HS_SERVICE_UNAVAILABLE', `${name}: could not spawn ${command}`);
+  }
+  live.add(entry);
 
   return {
     name,
@@ -117,8 +118,13 @@ export function spawnService(name: string, command: string, args: string[], opti
         killGroup(entry.pid, 'SIGKILL');
         await exited;
       }
-      // Reap anything the server forked that outlived it.
-      killGroup(entry.pid, 'SIGKILL');
+      // Reap anything the server forked that outlived it. Only the group: the pid itself is
+      // free for reuse by now and must not be signalled.
+      try {
+        process.kill(-entry.pid, 'SIGKILL');
+      } catch {
+        // No such group: nothing outlived the server.
+      }
     },
   };
 }

@@ -63,7 +63,7 @@ function wrapperScript(java: string, classpath: string[], archive: string | unde
 
 function writeWrapper(content: string): void {
   const target = testServerWrapperPath();
-  const tmp = `${target}.tmp`;
+  const tmp = `${target}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, content, { mode: 0o755 });
   fs.renameSync(tmp, target);
 }
@@ -75,14 +75,12 @@ function writeWrapper(content: string): void {
 export async function ensureTestServer(): Promise<string> {
   const dir = testServerDir();
   const java = requireTool('java');
-  const classpath = await step(`Temporal test server ${VERSIONS.temporalTestServer}: resolve from Maven Central`, () =>
-    resolveClasspath(dir, 'temporal-test-server', [
-      { groupId: 'io.temporal', artifactId: 'temporal-test-server', version: VERSIONS.temporalTestServer },
-      // A no-op SLF4J binding: the server's logging is not needed, and SLF4J's warning about a
-      // missing binding would otherwise land in every test's output.
-      { groupId: 'org.slf4j', artifactId: 'slf4j-nop', version: VERSIONS.slf4j },
-    ]),
-  );
+  const classpath = await resolveClasspath(dir, `Temporal test server ${VERSIONS.temporalTestServer}`, [
+    { groupId: 'io.temporal', artifactId: 'temporal-test-server', version: VERSIONS.temporalTestServer },
+    // A no-op SLF4J binding: the server's logging is not needed, and SLF4J's warning about a
+    // missing binding would otherwise land in every test's output.
+    { groupId: 'org.slf4j', artifactId: 'slf4j-nop', version: VERSIONS.slf4j },
+  ]);
   const archive = archivePath();
   const expected = wrapperScript(java, classpath, archive);
   if (fs.existsSync(archive) && readIfExists(testServerWrapperPath()) === expected) {
@@ -111,7 +109,7 @@ function readIfExists(file: string): string | undefined {
  * the archive during its orderly exit.
  */
 async function recordArchive(java: string, classpath: string[], archive: string): Promise<void> {
-  const tmp = `${archive}.tmp`;
+  const tmp = `${archive}.${process.pid}.tmp`;
   fs.rmSync(tmp, { force: true });
   const port = await freePort();
   const proc = spawnService(

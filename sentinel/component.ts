@@ -38,8 +38,6 @@ export interface MonitorEnv {
   config: SentinelConfig;
   factory: DetectorFactory;
   emit(action: IncidentAction): void;
-  /** Observations a detection keeps its detector's score at 1 (see HeldDetector). */
-  holdUpdates: number;
 }
 
 export interface ComponentSnapshot {
@@ -245,7 +243,7 @@ export class ComponentMonitor {
       }
       const { detectors } = detectorsFor(config, cls, { pipeline: this.pipeline, component: this.component, signal: name });
       for (const d of detectors) {
-        const det = new HeldDetector(factory.create(d.detector, d.params), this.env.holdUpdates);
+        const det = new HeldDetector(factory.create(d.detector, d.params), config.scoring.holdUpdates, config.scoring.preAlarmPower);
         newSpecs.push({ name: `${name}#${d.detector}`, signal: name, layer, weight: d.weight, score: 0, peak: 0, detector: det.snapshot() });
       }
     }

@@ -42,12 +42,18 @@ const fusionSettings = z.strictObject({
   close: z.number().min(0).lt(1).default(0.25),
 });
 
+/**
+ * Defaults: the EWMA control chart is scale-free (its limit is in units of the stream's own
+ * standard deviation), so one setting suits latencies in ms and rates in [0, 1] alike; DDM is
+ * the classic detector for a 0/1 error stream.
+ */
+const EWMA = { detector: 'ewma', params: { alpha: 0.1, threshold: 5, minInstances: 30 } } as const;
 const defaultDetectors: Record<SignalClass, z.input<typeof detectorSpec>[]> = {
-  metric: [{ detector: 'page-hinkley' }],
+  metric: [EWMA],
   'model.error': [{ detector: 'ddm' }],
-  'model.accuracy': [{ detector: 'page-hinkley' }],
-  'profile.count': [{ detector: 'page-hinkley' }],
-  'profile.nullRate': [{ detector: 'page-hinkley' }],
+  'model.accuracy': [EWMA],
+  'profile.count': [EWMA],
+  'profile.nullRate': [EWMA],
 };
 
 export const sentinelConfigSchema = z.strictObject({
@@ -62,6 +68,15 @@ export const sentinelConfigSchema = z.strictObject({
     .strictObject(Object.fromEntries(SIGNAL_CLASSES.map((c) => [c, z.array(detectorSpec).min(1).optional()])) as Record<SignalClass, z.ZodOptional<z.ZodArray<typeof detectorSpec>>>)
     .default({}),
   signals: z.array(signalRule).default([]),
+  /**
+   * How a detector's score enters fusion. After a detection the score is held at 1 for
+   * `holdUpdates` observations of its signal; otherwise it is the detector's score raised to
+   * `preAlarmPower`, which damps the mid-range scores stationary noise produces (with the raw
+   * score, a noise-only stream's EWMA level reaches 0.8 within ~90k samples; with power 8, 0.08).
+   */
+  scoring: z
+    .strictObject({ holdUpdates: z.number().int().nonnegative().default(20), preAlarmPower: z.number().min(1).default(8) })
+    .default({ holdUpdates: 20, preAlarmPower: 8 }),
   /** Layer of metric signals unless a rule says otherwise. */
   metricLayer: z.enum(LAYERS).default('infrastructure'),
   /** PSI between a profile histogram and the first one seen that scores 1 (0.25 = "major shift"). */

@@ -5,7 +5,8 @@
  * resets. Fused through an EWMA (α ≈ 0.3) a one-update spike can never lift a component's level
  * to the open threshold, so the sentinel wraps each detector in a `HeldDetector`: after a
  * detection its score stays at 1 for `holdUpdates` further observations of that signal (a
- * deterministic, count-based hold — record time, not wall time — so replays match).
+ * deterministic, count-based hold — record time, not wall time — so replays match). Between
+ * detections the score is damped (raised to a power) so noise does not accumulate in the EWMA.
  * The wrapper's snapshot embeds the detector's own snapshot; `restore` undoes both.
  */
 import { z } from 'zod';
@@ -31,6 +32,7 @@ const heldSnapshot = z.object({
   type: z.literal(HELD_SNAPSHOT_TYPE),
   version: z.literal(1),
   holdUpdates: z.number().int().nonnegative(),
+  power: z.number().min(1),
   hold: z.number().int().nonnegative(),
   score: z.number().min(0).max(1),
   inner: z.unknown(),
@@ -43,6 +45,7 @@ export class HeldDetector implements SnapshotableDetector {
   constructor(
     readonly inner: SnapshotableDetector,
     readonly holdUpdates: number,
+    readonly power = 1,
   ) {}
 
   update(x: number): this {
@@ -52,7 +55,8 @@ export class HeldDetector implements SnapshotableDetector {
       this.hold--;
       this.current = 1;
     } else {
-      this.current = this.inner.score;
+      const a = this.inner.score;
+      this.current = this.power === 1 ? a : a ** this.power;
     }
     return this;
   }
@@ -66,13 +70,13 @@ export class HeldDetector implements SnapshotableDetector {
   }
 
   snapshot(): z.infer<typeof heldSnapshot> {
-    return { type: HELD_SNAPSHOT_TYPE, version: 1, holdUpdates: this.holdUpdates, hold: this.hold, score: this.current, inner: this.inner.snapshot() };
+    return { type: HELD_SNAPSHOT_TYPE, version: 1, holdUpdates: this.holdUpdates, power: this.power, hold: this.hold, score: this.current, inner: this.inner.snapshot() };
   }
 
   static restore(snapshot: unknown, factory: DetectorFactory): HeldDetector {
     const parsed = heldSnapshot.safeParse(snapshot);
     if (!parsed.success) throw new HomeostatError('HS_SNAPSHOT_MISMATCH', `sentinel: not a held-detector snapshot: ${parsed.error.issues[0]?.message}`);
-    const d = new HeldDetector(factory.restore(parsed.data.inner), parsed.data.holdUpdates);
+    const d = new HeldDetector(factory.restore(parsed.data.inner), parsed.data.holdUpdates, parsed.data.power);
     d.hold = parsed.data.hold;
     d.current = parsed.data.score;
     return d;

@@ -80,9 +80,8 @@ export class Engine {
   constructor(
     readonly config: SentinelConfig,
     factory: DetectorFactory,
-    holdUpdates = 20,
   ) {
-    this.env = { config, factory, holdUpdates, emit: (a) => this.out.push(a) };
+    this.env = { config, factory, emit: (a) => this.out.push(a) };
   }
 
   /** State of a partition, created empty at `offset` when it has none. */

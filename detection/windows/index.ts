@@ -6,3 +6,4 @@ export { ksTest, ksStatistic, type KsOptions } from './ks';
 export { chiSquareTest, type Categorical, type ChiSquareOptions, type ChiSquareResult } from './chi-square';
 export { jensenShannonTest, jsDivergence, type JsOptions } from './jensen-shannon';
 export { wassersteinTest, wasserstein1, type WassersteinOptions } from './wasserstein';
+export { WindowTestDetector, type BatchTest, type WindowDetectorOptions } from './streaming';

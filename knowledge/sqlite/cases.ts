@@ -18,8 +18,14 @@ const toPolicy = (r: PolicyRow): StoredPolicy => ({ version: r.version, sha256: 
 /** Stores a policy text as a new version; the same text again returns the existing version. */
 export function savePolicy(db: Database.Database, text: string, source: string, now: number): StoredPolicy {
   const sha256 = createHash('sha256').update(text).digest('hex');
-  db.prepare('INSERT OR IGNORE INTO policies (sha256, source, text, created_at) VALUES (?, ?, ?, ?)').run(sha256, source, text, now);
-  return toPolicy(db.prepare('SELECT * FROM policies WHERE sha256 = ?').get(sha256) as PolicyRow);
+  // Look first: an ignored INSERT would still burn an AUTOINCREMENT number and leave version gaps.
+  const tx = db.transaction((): PolicyRow => {
+    const existing = db.prepare('SELECT * FROM policies WHERE sha256 = ?').get(sha256) as PolicyRow | undefined;
+    if (existing) return existing;
+    db.prepare('INSERT INTO policies (sha256, source, text, created_at) VALUES (?, ?, ?, ?)').run(sha256, source, text, now);
+    return db.prepare('SELECT * FROM policies WHERE sha256 = ?').get(sha256) as PolicyRow;
+  });
+  return toPolicy(tx.immediate());
 }
 
 export function latestPolicy(db: Database.Database): StoredPolicy | undefined {

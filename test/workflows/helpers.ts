@@ -5,6 +5,10 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { WORKFLOWS_PATH } from '../../workers/worker';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/shared';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTimeSkippingEnv } from '../support/services';
 import type { IncidentInput, IncidentState } from '../../workflows/shared';
 import { stateQuery } from '../../workflows/shared';
 
@@ -91,4 +95,20 @@ export async function startWebhookSink(): Promise<{ url: string; bodies: unknown
     bodies,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A time-skipping server with Homeostat's search attributes registered (the workflow upserts them). */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await createTimeSkippingEnv();
+  // The test server has no ListSearchAttributes, so the idempotent registration used against dev
+  // servers does not apply: a fresh test server has none, add them all.
+  const { IndexedValueType } = temporal.api.enums.v1;
+  const searchAttributes = Object.fromEntries(
+    Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [
+      name,
+      type === 'Bool' ? IndexedValueType.INDEXED_VALUE_TYPE_BOOL : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    ]),
+  );
+  await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes });
+  return env;
 }

@@ -1,0 +1,107 @@
+/**
+ * Replay from checkpoint into the idempotent sink: rewind the stateful stage to a checkpoint taken
+ * before the damage (by id, or the newest valid one created before `since`) and let the pipeline
+ * reprocess everything after it. Downstream stages need no reset: they see the re-emitted records
+ * as new input and the sink upserts them by id, so the replay repairs without duplicating.
+ * With `backfillShed`, ids shed earlier count as expected again and are replayed too.
+ *
+ * Long: it heartbeats its progress, and a retry after a worker crash resumes waiting for the
+ * drain instead of rewinding a second time (the rewind is a recorded step).
+ */
+import { z } from 'zod';
+import type { TemplateDeps } from './deps';
+import { offsetsRetained, RESTORE_SETTING } from './checkpoint-restore';
+import { holds, once, parseParams, waitFor, waitHealthy } from './steps';
+import type { RepairTemplate } from './template';
+
+const paramsSchema = z.object({
+  checkpointId: z.string().optional(),
+  /** Replay from the newest valid checkpoint created before this time (epoch ms or ISO-8601). */
+  since: z.union([z.number(), z.string()]).optional(),
+  backfillShed: z.boolean().default(false),
+  /** The stateful stage to rewind (default: the target, or the pipeline's first stateful stage). */
+  stage: z.string().optional(),
+  drainTimeoutMs: z.number().int().positive().default(120_000),
+});
+
+function stageOf(ctx: Parameters<RepairTemplate<TemplateDeps>['execute']>[0], deps: TemplateDeps, stage?: string): string | undefined {
+  if (stage) return stage;
+  if (deps.pipeline.checkpointStream(ctx.target)) return ctx.target;
+  return deps.pipeline.components().find((c) => deps.pipeline.checkpointStream(c) !== undefined);
+}
+
+async function pick(deps: TemplateDeps, stream: string, p: z.infer<typeof paramsSchema>): Promise<{ id: string; createdAt: number; offsets: { topic: string; partition: number; offset: number }[] } | undefined> {
+  const sinceMs = p.since === undefined ? undefined : typeof p.since === 'number' ? p.since : Date.parse(p.since);
+  for (const meta of await deps.checkpoints.list(stream)) {
+    if (p.checkpointId && meta.id !== p.checkpointId) continue;
+    if (sinceMs !== undefined && meta.createdAt > sinceMs) continue;
+    if (!(await deps.checkpoints.verify(stream, meta.id)).valid) continue;
+    const c = await deps.checkpoints.load(stream, meta.id);
+    return { id: meta.id, createdAt: meta.createdAt, offsets: c.offsets };
+  }
+  return undefined;
+}
+
+export const replayFromCheckpoint: RepairTemplate<TemplateDeps> = {
+  action: 'replay-from-checkpoint',
+  description: 'rewind the stateful stage to a checkpoint and reprocess into the idempotent sink',
+  probes: ['sink-integrity', 'lag-drained'],
+
+  async preconditions(ctx, deps) {
+    const p = parseParams(paramsSchema, ctx);
+    const stage = stageOf(ctx, deps, p.stage);
+    const stream = stage ? deps.pipeline.checkpointStream(stage) : undefined;
+    if (!stage || !stream) return [holds('stateful-stage', false, 'no stage of this pipeline keeps checkpoints')];
+    const chosen = await pick(deps, stream, p);
+    const out = [
+      holds('sink-idempotent', deps.pipeline.sinkIdempotent, deps.pipeline.sinkIdempotent ? 'the sink upserts by event id' : 'the sink is not idempotent: a replay would duplicate'),
+      holds('valid-checkpoint-exists', chosen !== undefined, chosen ? `${chosen.id} (${new Date(chosen.createdAt).toISOString()})` : 'no valid checkpoint matches'),
+    ];
+    if (chosen) {
+      const r = await offsetsRetained(deps, chosen.offsets);
+      out.push(holds('offsets-retained', r.ok, r.reason));
+    }
+    return out;
+  },
+
+  async execute(ctx, deps) {
+    const p = parseParams(paramsSchema, ctx);
+    const stage = stageOf(ctx, deps, p.stage);
+    const stream = stage ? deps.pipeline.checkpointStream(stage) : undefined;
+    if (!stage || !stream) throw new Error('no stateful stage to replay from');
+    return once(ctx, deps, 'replay-from-checkpoint', async (steps) => {
+      const chosen = await steps.step('choose', async () => {
+        const c = await pick(deps, stream, p);
+        if (!c) throw new Error(`no valid checkpoint of ${stream} matches`);
+        const records = await Promise.all(c.offsets.map(async (o) => ((await deps.log.latestOffsets(o.topic)).find((l) => l.partition === o.partition)?.offset ?? o.offset) - o.offset));
+        return { checkpoint: c.id, createdAt: c.createdAt, toReplay: records.reduce((a, b) => a + b, 0) };
+      });
+      const backfilled = await steps.step('backfill-shed', async () => ({ unaccounted: p.backfillShed ? deps.pipeline.unaccountShed() : 0 }));
+      await steps.step('rewind', async () => {
+        deps.pipeline.setSetting(stage, RESTORE_SETTING, chosen.checkpoint);
+        const st = await deps.orchestrator.status(stage);
+        if (st.instances.some((i) => i.state === 'running')) await deps.orchestrator.restart(stage, { graceMs: 2_000 });
+        else await deps.orchestrator.start(stage);
+        return { rewound: true };
+      });
+      await waitHealthy(deps, ctx, stage);
+      // Drained: every downstream group caught up with what was there when the replay started.
+      const started = Date.now();
+      await waitFor(deps, ctx, 'the replay to drain', async () => {
+        const lags = await Promise.all(deps.pipeline.components().filter((c) => deps.pipeline.inputTopic(c)).map((c) => deps.pipeline.lag(c)));
+        const total = lags.reduce((a, b) => a + b, 0);
+        ctx.heartbeat({ phase: 'draining', checkpoint: chosen.checkpoint, lag: total });
+        return total <= Math.max(50, deps.pipeline.sourceRate()) ? total : undefined;
+      }, p.drainTimeoutMs);
+      return {
+        summary: `replayed ${stage} from ${chosen.checkpoint} (${chosen.toReplay} input records) into the idempotent sink${Number(backfilled.unaccounted) > 0 ? `, backfilling ${backfilled.unaccounted} shed records` : ''}`,
+        impact: { checkpoint: String(chosen.checkpoint), recordsReplayed: Number(chosen.toReplay), backfilled: Number(backfilled.unaccounted), drainMs: Date.now() - started },
+      };
+    });
+  },
+
+  async compensate(ctx, deps) {
+    const stage = stageOf(ctx, deps) ?? ctx.target;
+    deps.pipeline.deleteSetting(stage, RESTORE_SETTING);
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * Retrain, validate, promote: train a candidate on the most recent labelled window, evaluate it
+ * and the serving model on a chronological holdout (the newest examples, never trained on), and
+ * pin the candidate only if it beats the serving model by `minGain`. Otherwise nothing changes and
+ * the result says so (verification then fails and the ladder moves on). For concept drift.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { accuracy, modelSchema, trainLogistic } from '../../simulator/model';
+import type { TemplateDeps } from './deps';
+import { holds, once, parseParams } from './steps';
+import type { RepairTemplate } from './template';
+
+const paramsSchema = z.object({
+  window: z.number().int().min(50).max(20_000).default(600),
+  holdoutFraction: z.number().min(0.1).max(0.5).default(0.25),
+  minGain: z.number().min(0).max(1).default(0.02),
+  minExamples: z.number().int().min(20).default(200),
+  /** Only examples labelled after this time (epoch ms): e.g. the incident's first anomaly. */
+  since: z.number().optional(),
+});
+
+export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
+  action: 'retrain-validate-promote',
+  description: 'train on the recent window, validate on a holdout, promote only if better',
+  probes: ['model-accuracy-restored'],
+
+  async preconditions(ctx, deps) {
+    const p = parseParams(paramsSchema, ctx);
+    const n = deps.pipeline.recentExamples(p.window).filter((e) => p.since === undefined || e.labelledAt >= p.since).length;
+    return [holds('enough-labels', n >= p.minExamples, `${n} labelled examples in the window (need ${p.minExamples})`)];
+  },
+
+  async execute(ctx, deps) {
+    const p = parseParams(paramsSchema, ctx);
+    const model = deps.pipeline.modelName;
+    return once(ctx, deps, 'retrain-validate-promote', async (steps) => {
+      const evaluation = await steps.step('train-validate', async () => {
+        const examples = deps.pipeline.recentExamples(p.window).filter((e) => p.since === undefined || e.labelledAt >= p.since);
+        if (examples.length < p.minExamples) throw new Error(`only ${examples.length} labelled examples (need ${p.minExamples})`);
+        const cut = Math.floor(examples.length * (1 - p.holdoutFraction));
+        const train = examples.slice(0, cut);
+        const holdout = examples.slice(cut);
+        const candidate = trainLogistic(train.map((e) => e.features), train.map((e) => e.label));
+        const serving = await deps.models.pinnedModel(model);
+        const servingModel = serving ? modelSchema.safeParse(serving.artifact) : undefined;
+        const hx = holdout.map((e) => e.features);
+        const hy = holdout.map((e) => e.label);
+        const candidateAcc = accuracy(candidate, hx, hy);
+        const servingAcc = servingModel?.success ? accuracy(servingModel.data, hx, hy) : 0;
+        // A version name derived from the key: a retried activity registers the same version.
+        const version = `v-r-${createHash('sha1').update(ctx.idempotencyKey).digest('hex').slice(0, 8)}`;
+        const better = candidateAcc >= servingAcc + p.minGain;
+        if (better) await deps.models.registerModel(model, version, candidate, { holdoutAccuracy: candidateAcc, trainedOn: train.length, servingAccuracyOnHoldout: servingAcc });
+        return { version, candidateAcc, servingAcc, serving: serving?.version ?? 'none', trained: train.length, holdout: holdout.length, better };
+      });
+      if (evaluation.better) {
+        await steps.step('promote', async () => deps.models.pinModel(model, String(evaluation.version), { reason: `retrain-validate-promote (${ctx.incidentId})`, idempotencyKey: `${ctx.idempotencyKey}#pin` }));
+      }
+      const pct = (x: unknown): string => `${(Number(x) * 100).toFixed(1)} %`;
+      return {
+        summary: evaluation.better
+          ? `promoted ${model}@${evaluation.version}: holdout accuracy ${pct(evaluation.candidateAcc)} vs ${pct(evaluation.servingAcc)} for ${evaluation.serving} (trained on ${evaluation.trained}, validated on ${evaluation.holdout})`
+          : `kept ${evaluation.serving}: candidate ${pct(evaluation.candidateAcc)} did not beat ${pct(evaluation.servingAcc)} by ${pct(p.minGain)}`,
+        impact: {
+          promoted: Boolean(evaluation.better),
+          version: evaluation.better ? String(evaluation.version) : String(evaluation.serving),
+          candidateAccuracy: Number(evaluation.candidateAcc),
+          servingAccuracy: Number(evaluation.servingAcc),
+          trainedOn: Number(evaluation.trained),
+        },
+      };
+    });
+  },
+
+  async compensate(ctx, deps) {
+    const ev = await deps.actuations.get(`${ctx.idempotencyKey}#train-validate`);
+    const promoted = await deps.actuations.get(`${ctx.idempotencyKey}#promote`);
+    if (ev?.status === 'done' && promoted?.status === 'done' && ev.detail.serving !== 'none') {
+      await deps.models.pinModel(deps.pipeline.modelName, String(ev.detail.serving), { reason: `compensation of ${ctx.idempotencyKey}`, idempotencyKey: `${ctx.idempotencyKey}#compensate` });
+    }
+  },
+};

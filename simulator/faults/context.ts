@@ -1,0 +1,48 @@
+/**
+ * What an injector acts on: the pipeline's state file (control channel), registries, checkpoint
+ * store and an orchestrator. From a live handle in the same process, or opened from the pipeline
+ * directory by the CLI in another terminal (restarts then go through the host's request queue).
+ */
+import { FileCheckpointStore } from '../../bindings/checkpoints';
+import type { Orchestrator } from '../../bindings/orchestration/types';
+import { SqliteRegistries } from '../../bindings/registries';
+import { pipelinePaths } from '../config';
+import type { PipelineHandle } from '../pipeline';
+import { RemotePipelineOrchestrator } from '../remote-orchestrator';
+import { PipelineState } from '../state';
+
+export interface FaultContext {
+  dir: string;
+  state: PipelineState;
+  registries: SqliteRegistries;
+  checkpoints: FileCheckpointStore;
+  orchestrator: Orchestrator;
+  close(): void;
+}
+
+export function faultContextOf(handle: PipelineHandle): FaultContext {
+  return { dir: handle.dir, state: handle.state, registries: handle.registries, checkpoints: handle.checkpoints, orchestrator: handle.supervisor, close: () => undefined };
+}
+
+export function openFaultContext(dir: string): FaultContext {
+  const paths = pipelinePaths(dir);
+  const state = new PipelineState(paths.state);
+  const registries = new SqliteRegistries(paths.knowledge);
+  return {
+    dir,
+    state,
+    registries,
+    checkpoints: new FileCheckpointStore(paths.checkpoints),
+    orchestrator: new RemotePipelineOrchestrator(state),
+    close: () => {
+      registries.close();
+      state.close();
+    },
+  };
+}
+
+/** Live pids of a component, from the heartbeat table. */
+export function livePids(ctx: FaultContext, component: string): number[] {
+  const now = Date.now();
+  return ctx.state.statuses(component).filter((s) => now - s.heartbeatAt < 5_000).map((s) => s.pid);
+}

@@ -1,0 +1,32 @@
+/**
+ * Model faults. Concept drift changes the hidden rule that labels follow (the model is now wrong
+ * through no fault of its own: retraining fixes it). An accuracy drop is a bad model deploy: a
+ * version trained on corrupted labels is registered and pinned (rolling back fixes it).
+ */
+import { HomeostatError } from '../../common/errors';
+import { accuracy, trainLogistic } from '../model';
+import { MODEL_NAME } from '../processes/score';
+import { done } from './process-faults';
+import type { FaultContext } from './context';
+import type { FaultSpec, InjectedFault } from './spec';
+
+type Spec<K extends FaultSpec['fault']> = Extract<FaultSpec, { fault: K }>;
+
+export async function injectConceptDrift(ctx: FaultContext, spec: Spec<'concept-drift'>): Promise<InjectedFault> {
+  const row = ctx.state.addFault('concept-drift', 'source', { severity: spec.severity }, spec.durationMs);
+  return done(row.id, spec, `labels now follow a changed concept (severity ${spec.severity})`);
+}
+
+export async function injectAccuracyDrop(ctx: FaultContext, spec: Spec<'accuracy-drop'>): Promise<InjectedFault> {
+  const examples = ctx.state.recentExamples(1_000);
+  if (examples.length < 50) throw new HomeostatError('HS_REFUSED', `accuracy-drop needs labelled examples to build a bad model; only ${examples.length} so far`);
+  // Labels flipped: the model learns the opposite of the truth, as after a label-join bug.
+  const X = examples.map((e) => e.features);
+  const flipped = examples.map((e) => 1 - e.label);
+  const bad = trainLogistic(X, flipped);
+  const version = `v-bad-${Date.now().toString(36)}`;
+  await ctx.registries.registerModel(MODEL_NAME, version, bad, { holdoutAccuracy: accuracy(bad, X, examples.map((e) => e.label)) });
+  await ctx.registries.pinModel(MODEL_NAME, version, { reason: 'model deploy (injected: trained on flipped labels)' });
+  const row = ctx.state.addFault('accuracy-drop', 'score', { version });
+  return done(row.id, spec, `pinned ${MODEL_NAME}@${version}, trained on flipped labels`);
+}
