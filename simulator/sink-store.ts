@@ -86,13 +86,15 @@ export interface SinkIntegrity {
  * Compares the sink with the ledger. `sinkFile` is attached to the state database so the
  * comparison is three SQL statements, not a million-row walk in JavaScript.
  */
-export function checkSinkIntegrity(state: PipelineState, sinkFile: string): SinkIntegrity {
+export function checkSinkIntegrity(state: PipelineState, sinkFile: string, options: { before?: number } = {}): SinkIntegrity {
   const db = state.db;
   db.prepare('ATTACH DATABASE ? AS sinkdb').run(sinkFile);
+  // With `before`, only events emitted earlier count: later ones may still be in flight.
+  const before = options.before ?? Number.MAX_SAFE_INTEGER;
   try {
     const one = <T>(sql: string): T => db.prepare(sql).get() as T;
-    const expected = one<{ n: number }>('SELECT COUNT(*) AS n FROM emitted e WHERE e.id NOT IN (SELECT id FROM accounted)').n;
-    const stored = one<{ n: number }>('SELECT COUNT(DISTINCT r.id) AS n FROM sinkdb.results r JOIN emitted e ON e.id = r.id WHERE e.id NOT IN (SELECT id FROM accounted)').n;
+    const expected = one<{ n: number }>(`SELECT COUNT(*) AS n FROM emitted e WHERE e.ts < ${before} AND e.id NOT IN (SELECT id FROM accounted)`).n;
+    const stored = one<{ n: number }>(`SELECT COUNT(DISTINCT r.id) AS n FROM sinkdb.results r JOIN emitted e ON e.id = r.id WHERE e.ts < ${before} AND e.id NOT IN (SELECT id FROM accounted)`).n;
     const duplicates = one<{ n: number }>('SELECT COUNT(*) - COUNT(DISTINCT id) AS n FROM sinkdb.results').n;
     const unexpected = one<{ n: number }>('SELECT COUNT(*) AS n FROM sinkdb.results r WHERE r.id NOT IN (SELECT id FROM emitted)').n;
     const mismatched = one<{ n: number }>('SELECT COUNT(*) AS n FROM sinkdb.results r JOIN emitted e ON e.id = r.id WHERE e.hash <> r.h').n;
@@ -103,8 +105,8 @@ export function checkSinkIntegrity(state: PipelineState, sinkFile: string): Sink
       for (const row of db.prepare(sql).iterate() as Iterable<{ id: string; h: string }>) h.update(`${row.id}:${row.h}\n`);
       return h.digest('hex').slice(0, 16);
     };
-    const checksum = hashOf('SELECT id, h FROM sinkdb.results WHERE id NOT IN (SELECT id FROM accounted) ORDER BY id');
-    const expectedChecksum = hashOf('SELECT id, hash AS h FROM emitted WHERE id NOT IN (SELECT id FROM accounted) ORDER BY id');
+    const checksum = hashOf(`SELECT r.id, r.h FROM sinkdb.results r JOIN emitted e ON e.id = r.id WHERE e.ts < ${before} AND r.id NOT IN (SELECT id FROM accounted) ORDER BY r.id`);
+    const expectedChecksum = hashOf(`SELECT id, hash AS h FROM emitted WHERE ts < ${before} AND id NOT IN (SELECT id FROM accounted) ORDER BY id`);
     const lost = expected - stored;
     return {
       expected,

@@ -225,8 +225,14 @@ async function main(rt: Runtime): Promise<void> {
     rt.emit({ kind: 'metric', name: 'quarantined', value: quarantined });
     rt.emit({ kind: 'metric', name: 'shed', value: shed });
     if (latencyN > 0) rt.emit({ kind: 'metric', name: 'latency_ms', value: latencySum / latencyN, unit: 'ms' });
-    if (profileRows.length > 0) rt.emit({ kind: 'profile', stage: 'input', profile: profileBatch(profileRows, Object.keys(BASE_SCHEMA.fields), [...PROFILED_NUMERIC, 'amount_z']) });
-    rt.setInfo({ positions: [...positions.values()], processedPerSec: processed / secs, quarantine: rt.settings().quarantine === true });
+    const profile = profileRows.length > 0 ? profileBatch(profileRows, Object.keys(BASE_SCHEMA.fields), [...PROFILED_NUMERIC, 'amount_z']) : undefined;
+    if (profile) rt.emit({ kind: 'profile', stage: 'input', profile });
+    rt.setInfo({
+      positions: [...positions.values()],
+      throughput: processed / secs,
+      quarantine: rt.settings().quarantine === true,
+      profile: profile ? { at: Date.now(), rows: profile.rows, schemaFingerprint: profile.schemaFingerprint, nullRates: profile.nullRates } : undefined,
+    });
     processed = quarantined = shed = errors = latencySum = latencyN = 0;
     profileRows = [];
     windowStart = Date.now();

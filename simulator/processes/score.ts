@@ -135,7 +135,7 @@ async function main(rt: Runtime): Promise<void> {
     if (window.length > 0 && current) {
       rt.emit({ kind: 'model-metric', name: 'accuracy', value: window.reduce((a, b) => a + b, 0) / window.length, window: window.length, modelVersion: current.version });
     }
-    rt.setInfo({ modelVersion: current?.version, processedPerSec: processed / secs });
+    rt.setInfo({ modelVersion: current?.version, throughput: processed / secs });
     processed = shed = latencySum = latencyN = 0;
     windowStart = Date.now();
     rt.state.pruneModelMemory(5_000);

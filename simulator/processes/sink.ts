@@ -50,7 +50,7 @@ async function main(rt: Runtime): Promise<void> {
     const secs = (Date.now() - windowStart) / 1000;
     rt.emit({ kind: 'metric', name: 'throughput', value: (written + rewritten) / secs, unit: 'records/s' });
     if (latencyN > 0) rt.emit({ kind: 'metric', name: 'latency_ms', value: latencySum / latencyN, unit: 'ms' });
-    rt.setInfo({ writtenPerSec: written / secs, rewrittenPerSec: rewritten / secs });
+    rt.setInfo({ throughput: (written + rewritten) / secs, writtenPerSec: written / secs, rewrittenPerSec: rewritten / secs });
     written = rewritten = latencySum = latencyN = 0;
     windowStart = Date.now();
   }, 1_000);

@@ -105,7 +105,7 @@ async function main(rt: Runtime): Promise<void> {
         schemaVersion: pinned.version,
         profile: profileBatch(profileRows, Object.keys(BASE_SCHEMA.fields), PROFILED_NUMERIC),
       });
-      rt.setInfo({ seq, rate, schemaVersion: pinned.version });
+      rt.setInfo({ seq, rate, throughput: emittedThisSecond / secs, schemaVersion: pinned.version });
       emittedThisSecond = 0;
       errors = 0;
       profileRows = [];
