@@ -23,7 +23,7 @@ export interface Diagnosis {
   severity: Severity;
   /** Minimal set of anomalous upstream components that explains the anomaly. */
   rootCauses: string[];
-  similarCases: { incidentId: string; action: RepairAction; outcome: string; similarity: number }[];
+  similarCases: { component: string; action: RepairAction; outcome: string; similarity: number }[];
   /** One sentence for the explanation's `cause`. */
   summary: string;
   sensitivity: string[];
@@ -60,9 +60,11 @@ export interface RevalidateInput {
   pipeline: string;
   component: string;
   faultClass: string;
+  severity: Severity;
   plan: PlanSummary;
   mode: Mode;
-  approved: boolean;
+  /** Identity that approved this very plan, when it was approved. */
+  approvedBy?: string;
 }
 
 export interface RevalidateResult {
@@ -74,6 +76,11 @@ export interface RevalidateResult {
 
 export interface ExecuteInput {
   incidentId: string;
+  /**
+   * First run id of this incident's execution chain (stable across continue-as-new). Workflow
+   * ids repeat when a component fails again later; the run id keeps idempotency keys distinct.
+   */
+  runId: string;
   pipeline: string;
   target: string;
   faultClass: string;
@@ -132,6 +139,8 @@ export interface LearnInput {
   wouldDo: RepairAction | null;
   outcome: Outcome;
   plan?: PlanSummary;
+  /** Who approved the plan, if anyone. */
+  approvedBy?: string;
   evidence: Evidence[];
   explanation: Explanation;
   timings: { openedAt: string; detectedAt: string; mitigatedAt?: string; closedAt: string; firstAnomalyAt: string };
@@ -150,7 +159,7 @@ export interface IncidentActivities {
   plan(input: PlanInput): Promise<PlanResult>;
   revalidate(input: RevalidateInput): Promise<RevalidateResult>;
   execute(input: ExecuteInput): Promise<ExecuteResult>;
-  releaseLease(input: { incidentId: string; target: string; leaseToken?: number }): Promise<void>;
+  releaseLease(input: { incidentId: string; pipeline: string; target: string; leaseToken?: number }): Promise<void>;
   verify(input: VerifyInput): Promise<VerifyResult>;
   escalate(input: EscalateInput): Promise<EscalateResult>;
   learn(input: LearnInput): Promise<void>;

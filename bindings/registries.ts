@@ -1,15 +1,23 @@
 /**
- * Schema and model registries: versions and pins. A pin is what producers and consumers follow
- * (the source emits the pinned schema, the score stage serves the pinned model), so a rollback is
- * one pin change, recorded with its reason in the pin history.
- *
- * Backed by a SQLite file shared by the pipeline processes and the worker (the knowledge base file
- * in a deployment). Every write that a repair makes carries the repair's idempotency key: a pin
- * with a key already applied is not applied again.
+ * Schema and model registries on the knowledge base: versions and pins are the knowledge base's
+ * (`registerSchemaVersion`, `pinSchema`, `registerModelVersion`, `pinModel`, `getPinned…`); this
+ * binding adds what repairs need on top:
+ *  - **pin history with reasons**, kept in the knowledge base's hash-chained audit log (subject
+ *    `schema:<subject>` / `model:<name>`), so "the version before this one" is always known and
+ *    every rollback is on the audit record;
+ *  - **idempotent pins**: a pin carrying an idempotency key already in the history is not
+ *    applied again (retried activities);
+ *  - **deduplicated schema registration** by fingerprint;
+ *  - **model artefacts**: the knowledge base stores a URI; small models travel inline as a
+ *    `data:application/json;base64,…` URI, so a version is self-contained.
+ * A pin is what producers and consumers follow: the source emits the pinned schema, the score
+ * stage serves the pinned model, so a rollback is one pin change.
  */
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { HomeostatError } from '../common/errors';
+import { openKnowledgeBase } from '../knowledge/open';
+import type { KnowledgeBase } from '../knowledge/types';
 
 export interface SchemaVersion {
   subject: string;
@@ -21,6 +29,7 @@ export interface SchemaVersion {
 
 export interface ModelVersion {
   model: string;
+  /** The knowledge base's version number, as a string (what telemetry and pins carry). */
   version: string;
   artifact: Record<string, unknown>;
   metrics: Record<string, number>;
@@ -40,20 +49,21 @@ export interface SchemaRegistry {
   schemaVersions(subject: string): Promise<SchemaVersion[]>;
   pinSchema(subject: string, version: number, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }>;
   pinnedSchema(subject: string): Promise<SchemaVersion | undefined>;
+  /** Newest first. */
   schemaPinHistory(subject: string): Promise<PinEntry[]>;
 }
 
 export interface ModelRegistry {
-  /** Registers a model version; registering an existing version name is a no-op returning it. */
-  registerModel(model: string, version: string, artifact: Record<string, unknown>, metrics: Record<string, number>): Promise<ModelVersion>;
+  registerModel(model: string, artifact: Record<string, unknown>, metrics: Record<string, number>): Promise<ModelVersion>;
   modelVersions(model: string): Promise<ModelVersion[]>;
   getModel(model: string, version: string): Promise<ModelVersion | undefined>;
   pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }>;
   pinnedModel(model: string): Promise<ModelVersion | undefined>;
+  /** Newest first. */
   modelPinHistory(model: string): Promise<PinEntry[]>;
 }
 
-export function fingerprintOf(definition: Record<string, unknown>): string {
+export function fingerprintOf(definition: unknown): string {
   return createHash('sha256').update(canonicalJson(definition)).digest('hex').slice(0, 16);
 }
 
@@ -66,145 +76,125 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export class SqliteRegistries implements SchemaRegistry, ModelRegistry {
-  readonly db: Database.Database;
+const DATA_URI_PREFIX = 'data:application/json;base64,';
+const pinDetailSchema = z.object({ version: z.union([z.number(), z.string()]), reason: z.string().default(''), idempotencyKey: z.string().nullable().default(null) });
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS registry_schemas (subject TEXT NOT NULL, version INTEGER NOT NULL, definition TEXT NOT NULL, fingerprint TEXT NOT NULL,
-        registered_at INTEGER NOT NULL, PRIMARY KEY (subject, version));
-      CREATE TABLE IF NOT EXISTS registry_models (model TEXT NOT NULL, version TEXT NOT NULL, artifact TEXT NOT NULL, metrics TEXT NOT NULL,
-        registered_at INTEGER NOT NULL, PRIMARY KEY (model, version));
-      CREATE TABLE IF NOT EXISTS registry_pins (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
-        at INTEGER NOT NULL, reason TEXT NOT NULL, idempotency_key TEXT UNIQUE);
-    `);
-  }
+export function artifactToUri(artifact: Record<string, unknown>): string {
+  return DATA_URI_PREFIX + Buffer.from(JSON.stringify(artifact)).toString('base64');
+}
 
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
+export function artifactFromUri(uri: string): Record<string, unknown> {
+  if (!uri.startsWith(DATA_URI_PREFIX)) return { uri };
+  return JSON.parse(Buffer.from(uri.slice(DATA_URI_PREFIX.length), 'base64').toString('utf8')) as Record<string, unknown>;
+}
+
+export class KnowledgeRegistries implements SchemaRegistry, ModelRegistry {
+  constructor(
+    readonly kb: KnowledgeBase,
+    private readonly actor = 'registry',
+  ) {}
 
   async registerSchema(subject: string, definition: Record<string, unknown>): Promise<SchemaVersion> {
     const fingerprint = fingerprintOf(definition);
-    return this.db.transaction(() => {
-      const existing = this.db.prepare('SELECT * FROM registry_schemas WHERE subject = ? AND fingerprint = ?').get(subject, fingerprint) as RawSchema | undefined;
-      if (existing) return toSchema(existing);
-      const next = ((this.db.prepare('SELECT MAX(version) AS v FROM registry_schemas WHERE subject = ?').get(subject) as { v: number | null }).v ?? 0) + 1;
-      const now = Date.now();
-      this.db.prepare('INSERT INTO registry_schemas VALUES (?, ?, ?, ?, ?)').run(subject, next, JSON.stringify(definition), fingerprint, now);
-      return { subject, version: next, definition, fingerprint, registeredAt: now };
-    }).immediate();
+    const existing = (await this.kb.listSchemaVersions(subject)).find((v) => v.fingerprint === fingerprint);
+    const v = existing ?? (await this.kb.registerSchemaVersion({ subject, schema: definition, fingerprint }));
+    return toSchema(v);
   }
 
   async schemaVersions(subject: string): Promise<SchemaVersion[]> {
-    return (this.db.prepare('SELECT * FROM registry_schemas WHERE subject = ? ORDER BY version').all(subject) as RawSchema[]).map(toSchema);
+    return (await this.kb.listSchemaVersions(subject)).map(toSchema);
   }
 
   async pinSchema(subject: string, version: number, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }> {
-    const exists = this.db.prepare('SELECT 1 FROM registry_schemas WHERE subject = ? AND version = ?').get(subject, version);
-    if (!exists) throw new HomeostatError('HS_NOT_FOUND', `schema ${subject} v${version} is not registered`);
-    return this.pin('schema', subject, String(version), options);
+    if (!(await this.kb.getSchemaVersion(subject, version))) throw new HomeostatError('HS_NOT_FOUND', `schema ${subject} v${version} is not registered`);
+    if (await this.seen(`schema:${subject}`, options.idempotencyKey)) return { applied: false };
+    await this.kb.pinSchema(subject, version);
+    await this.kb.appendAudit({ actor: this.actor, action: 'pin', subject: `schema:${subject}`, detail: { version, reason: options.reason, idempotencyKey: options.idempotencyKey ?? null } });
+    return { applied: true };
   }
 
   async pinnedSchema(subject: string): Promise<SchemaVersion | undefined> {
-    const pin = this.currentPin('schema', subject);
-    if (!pin) return undefined;
-    const row = this.db.prepare('SELECT * FROM registry_schemas WHERE subject = ? AND version = ?').get(subject, Number(pin.version)) as RawSchema | undefined;
-    return row ? toSchema(row) : undefined;
+    const v = await this.kb.getPinnedSchema(subject);
+    return v ? toSchema(v) : undefined;
   }
 
   async schemaPinHistory(subject: string): Promise<PinEntry[]> {
-    return this.history('schema', subject);
+    return this.history(`schema:${subject}`);
   }
 
-  async registerModel(model: string, version: string, artifact: Record<string, unknown>, metrics: Record<string, number>): Promise<ModelVersion> {
-    const now = Date.now();
-    this.db.prepare('INSERT OR IGNORE INTO registry_models VALUES (?, ?, ?, ?, ?)').run(model, version, JSON.stringify(artifact), JSON.stringify(metrics), now);
-    const got = await this.getModel(model, version);
-    if (!got) throw new HomeostatError('HS_INTERNAL', `model ${model}@${version} vanished after registration`);
-    return got;
+  async registerModel(model: string, artifact: Record<string, unknown>, metrics: Record<string, number>): Promise<ModelVersion> {
+    return toModel(await this.kb.registerModelVersion({ name: model, uri: artifactToUri(artifact), metrics }));
   }
 
   async modelVersions(model: string): Promise<ModelVersion[]> {
-    return (this.db.prepare('SELECT * FROM registry_models WHERE model = ? ORDER BY registered_at, version').all(model) as RawModel[]).map(toModel);
+    return (await this.kb.listModelVersions(model)).map(toModel);
   }
 
   async getModel(model: string, version: string): Promise<ModelVersion | undefined> {
-    const row = this.db.prepare('SELECT * FROM registry_models WHERE model = ? AND version = ?').get(model, version) as RawModel | undefined;
-    return row ? toModel(row) : undefined;
+    const n = Number(version);
+    if (!Number.isInteger(n)) return undefined;
+    const v = await this.kb.getModelVersion(model, n);
+    return v ? toModel(v) : undefined;
   }
 
   async pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }> {
     if (!(await this.getModel(model, version))) throw new HomeostatError('HS_NOT_FOUND', `model ${model}@${version} is not registered`);
-    return this.pin('model', model, version, options);
+    if (await this.seen(`model:${model}`, options.idempotencyKey)) return { applied: false };
+    await this.kb.pinModel(model, Number(version));
+    await this.kb.appendAudit({ actor: this.actor, action: 'pin', subject: `model:${model}`, detail: { version: Number(version), reason: options.reason, idempotencyKey: options.idempotencyKey ?? null } });
+    return { applied: true };
   }
 
   async pinnedModel(model: string): Promise<ModelVersion | undefined> {
-    const pin = this.currentPin('model', model);
-    return pin ? this.getModel(model, pin.version) : undefined;
+    const v = await this.kb.getPinnedModel(model);
+    return v ? toModel(v) : undefined;
   }
 
   async modelPinHistory(model: string): Promise<PinEntry[]> {
-    return this.history('model', model);
+    return this.history(`model:${model}`);
   }
 
-  private pin(kind: 'schema' | 'model', name: string, version: string, options: { reason: string; idempotencyKey?: string }): { applied: boolean } {
-    const r = this.db
-      .prepare('INSERT OR IGNORE INTO registry_pins (kind, name, version, at, reason, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(kind, name, version, Date.now(), options.reason, options.idempotencyKey ?? null);
-    return { applied: r.changes === 1 };
+  private async seen(subject: string, key: string | undefined): Promise<boolean> {
+    if (!key) return false;
+    return (await this.history(subject)).some((p) => p.idempotencyKey === key);
   }
 
-  private currentPin(kind: 'schema' | 'model', name: string): PinEntry | undefined {
-    const row = this.db.prepare('SELECT version, at, reason, idempotency_key FROM registry_pins WHERE kind = ? AND name = ? ORDER BY seq DESC LIMIT 1').get(kind, name) as RawPin | undefined;
-    return row ? toPin(row) : undefined;
+  private async history(subject: string): Promise<PinEntry[]> {
+    const rows = await this.kb.listAudit({ subject, limit: 1_000 });
+    const out: PinEntry[] = [];
+    for (const r of rows) {
+      if (r.action !== 'pin') continue;
+      const d = pinDetailSchema.safeParse(r.detail);
+      if (d.success) out.push({ version: String(d.data.version), at: Date.parse(r.at), reason: d.data.reason, idempotencyKey: d.data.idempotencyKey });
+    }
+    return out.reverse();
   }
 
-  /** Newest first. */
-  private history(kind: 'schema' | 'model', name: string): PinEntry[] {
-    return (this.db.prepare('SELECT version, at, reason, idempotency_key FROM registry_pins WHERE kind = ? AND name = ? ORDER BY seq DESC').all(kind, name) as RawPin[]).map(toPin);
+  async close(): Promise<void> {
+    await this.kb.close();
   }
 }
 
-interface RawSchema {
-  subject: string;
-  version: number;
-  definition: string;
-  fingerprint: string;
-  registered_at: number;
-}
-interface RawModel {
-  model: string;
-  version: string;
-  artifact: string;
-  metrics: string;
-  registered_at: number;
-}
-interface RawPin {
-  version: string;
-  at: number;
-  reason: string;
-  idempotency_key: string | null;
+/** Registries on the SQLite knowledge base at `file` (created and migrated when missing). */
+export function openRegistries(file: string): KnowledgeRegistries {
+  return new KnowledgeRegistries(openKnowledgeBase(file));
 }
 
-const toSchema = (r: RawSchema): SchemaVersion => ({
-  subject: r.subject,
-  version: r.version,
-  definition: JSON.parse(r.definition) as Record<string, unknown>,
-  fingerprint: r.fingerprint,
-  registeredAt: r.registered_at,
+const toSchema = (v: { subject: string; version: number; schema: unknown; fingerprint?: string; createdAt: number }): SchemaVersion => ({
+  subject: v.subject,
+  version: v.version,
+  definition: (v.schema ?? {}) as Record<string, unknown>,
+  fingerprint: v.fingerprint ?? fingerprintOf(v.schema),
+  registeredAt: v.createdAt,
 });
-const toModel = (r: RawModel): ModelVersion => ({
-  model: r.model,
-  version: r.version,
-  artifact: JSON.parse(r.artifact) as Record<string, unknown>,
-  metrics: JSON.parse(r.metrics) as Record<string, number>,
-  registeredAt: r.registered_at,
+
+const toModel = (v: { name: string; version: number; uri: string; metrics?: Record<string, number>; createdAt: number }): ModelVersion => ({
+  model: v.name,
+  version: String(v.version),
+  artifact: artifactFromUri(v.uri),
+  metrics: v.metrics ?? {},
+  registeredAt: v.createdAt,
 });
-const toPin = (r: RawPin): PinEntry => ({ version: r.version, at: r.at, reason: r.reason, idempotencyKey: r.idempotency_key });
 
 /** The version pinned before the current one (what a rollback goes back to), skipping re-pins of the same version. */
 export function previousPin(history: readonly PinEntry[]): PinEntry | undefined {

@@ -14,15 +14,19 @@
  * count). The detector resets on the update after a detection, re-estimating the reference.
  * Score: the active sum divided by `h`, clipped to [0, 1].
  *
- * Example (a stable stream that shifts up by 3σ at index 200):
+ * At the classical `slack = 0.5, threshold = 5` the mean run length between false alarms is a
+ * few hundred samples (and shorter when the reference comes from a short warm-up), so a long
+ * stable stream will alarm now and then; a longer warm-up or a larger threshold trades delay
+ * for fewer false alarms.
+ *
+ * Example (a stable stream that shifts up by 3σ at index 200; a 100-value warm-up):
  * ```ts
  * import { RandomState } from './random';
  * import { Cusum } from './cusum';
  * const rng = new RandomState(12345);
- * const cusum = new Cusum();
+ * const cusum = new Cusum({ minInstances: 100 });
  * for (let i = 0; i < 400; i++) if (cusum.update(rng.normal(i < 200 ? 0 : 3, 1)).driftDetected) console.log(i);
  * // 201
- * // 249
  * ```
  *
  * Reference: E. S. Page, "Continuous inspection schemes", Biometrika 41(1/2):100–115, 1954;

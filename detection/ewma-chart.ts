@@ -25,7 +25,7 @@
  * const rng = new RandomState(12345);
  * const chart = new EwmaChart({ alpha: 0.1, threshold: 4, minInstances: 50 });
  * for (let i = 0; i < 2000; i++) if (chart.update(rng.normal(i < 1000 ? 0 : 3, 1)).driftDetected) console.log(i);
- * // 1001
+ * // 1006
  * ```
  *
  * Reference: S. W. Roberts, "Control chart tests based on geometric moving averages",

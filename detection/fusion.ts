@@ -46,6 +46,8 @@ export interface FusableDetector {
   update(x: number): unknown;
   /** Standardised anomaly score after the last update, in [0, 1]. */
   readonly score: number;
+  /** Needed only for `input: 'drift'`. */
+  readonly driftDetected?: boolean;
   snapshot?(): unknown;
 }
 
@@ -59,6 +61,13 @@ export interface FusionDetectorSpec {
   weight?: number;
   /** Omit for a score-only input fed by `observeScore` (window tests, quality checks, SLO probes). */
   detector?: FusableDetector;
+  /**
+   * What a_{t,i} is: the detector's continuous `score` (default), or its vote — 1 on the update
+   * that completed a detection, else 0. Votes suit detectors whose score idles well above 0 on
+   * healthy data (a CUSUM sum, an EWMA deviation): the EWMA then counts recent detections, and an
+   * `open` between one and two votes' worth makes the component open only when detectors agree.
+   */
+  input?: 'score' | 'drift';
 }
 
 export interface ComponentHealthOptions {
@@ -75,6 +84,11 @@ export interface ComponentHealthOptions {
   minWeight?: number;
   /** Peak score at or above which a detector counts as having fired during an incident. Default 0.5. */
   fireLevel?: number;
+  /**
+   * Observations during which the component never opens (detectors are still learning their
+   * reference; their early alarms are mostly about the warm-up, not the pipeline). Default 0.
+   */
+  warmup?: number;
 }
 
 export type LayerVector = Record<Layer, number>;
@@ -121,6 +135,7 @@ const snapshotSchema = z.object({
     learningRate: z.number(),
     minWeight: z.number(),
     fireLevel: z.number(),
+    warmup: z.number().optional(),
   }),
   detectors: z.array(
     z.object({
@@ -128,6 +143,7 @@ const snapshotSchema = z.object({
       signal: z.string(),
       layer: layerSchema,
       weight: z.number(),
+      input: z.enum(['score', 'drift']).optional(),
       score: z.number(),
       peak: z.number(),
       detector: z.unknown().optional(),
@@ -159,6 +175,7 @@ export class ComponentHealth {
   readonly learningRate: number;
   readonly minWeight: number;
   readonly fireLevel: number;
+  readonly warmup: number;
 
   // Parallel arrays keep the per-record path free of object lookups and allocations.
   private readonly names: string[];
@@ -166,6 +183,7 @@ export class ComponentHealth {
   private readonly layers: Layer[];
   private readonly layerIdx: Uint8Array;
   private readonly detectors: (FusableDetector | undefined)[];
+  private readonly votes: Uint8Array;
   private readonly weights: Float64Array;
   private readonly scores: Float64Array;
   private readonly peaks: Float64Array;
@@ -192,6 +210,9 @@ export class ComponentHealth {
     checkRange('close', close, 0, open, false, true);
     checkRange('learningRate', learningRate, 0, 1, true, true);
     checkRange('fireLevel', fireLevel, 0, 1, true, false);
+    const warmup = options.warmup ?? 0;
+    if (!(Number.isInteger(warmup) && warmup >= 0)) throw invalid(`fusion: warmup must be an integer ≥ 0, got ${warmup}`);
+    this.warmup = warmup;
     if (options.detectors.length === 0) throw invalid('fusion: at least one detector is required');
     checkRange('minWeight', minWeight, 0, 1 / options.detectors.length, false, false);
     this.alpha = alpha;
@@ -207,6 +228,7 @@ export class ComponentHealth {
     this.layers = [];
     this.detectors = [];
     this.layerIdx = new Uint8Array(m);
+    this.votes = new Uint8Array(m);
     this.weights = new Float64Array(m);
     this.scores = new Float64Array(m);
     this.peaks = new Float64Array(m);
@@ -226,6 +248,12 @@ export class ComponentHealth {
       this.detectors.push(spec.detector);
       this.layerIdx[i] = li;
       this.weights[i] = w;
+      const input = spec.input ?? 'score';
+      if (input !== 'score' && input !== 'drift') throw invalid(`fusion: detector "${spec.name}" input must be score or drift, got ${String(input)}`);
+      if (input === 'drift' && spec.detector && typeof spec.detector.driftDetected !== 'boolean') {
+        throw invalid(`fusion: detector "${spec.name}" has input "drift" but no driftDetected flag`);
+      }
+      this.votes[i] = input === 'drift' ? 1 : 0;
       if (spec.detector) {
         const list = signalLists.get(spec.signal) ?? [];
         list.push(i);
@@ -292,7 +320,7 @@ export class ComponentHealth {
       const i = idx[k];
       const det = this.detectors[i] as FusableDetector;
       det.update(x);
-      this.setScore(i, det.score);
+      this.setScore(i, this.votes[i] === 1 ? (det.driftDetected ? 1 : 0) : det.score);
     }
     return this.fuse(t);
   }
@@ -335,7 +363,7 @@ export class ComponentHealth {
     const r = this.result;
     r.opened = false;
     r.closed = false;
-    if (!this.openState && h >= this.open) {
+    if (!this.openState && h >= this.open && this.count > this.warmup) {
       this.openState = true;
       r.opened = true;
       this.openedAtT = time;
@@ -465,6 +493,7 @@ export class ComponentHealth {
         learningRate: this.learningRate,
         minWeight: this.minWeight,
         fireLevel: this.fireLevel,
+        warmup: this.warmup,
       },
       detectors: this.names.map((name, i) => {
         const det = this.detectors[i];
@@ -476,6 +505,7 @@ export class ComponentHealth {
           signal: this.signals[i],
           layer: this.layers[i],
           weight: this.weights[i],
+          input: this.votes[i] === 1 ? ('drift' as const) : ('score' as const),
           score: this.scores[i],
           peak: this.peaks[i],
           ...(det?.snapshot ? { detector: det.snapshot() } : {}),
@@ -513,6 +543,7 @@ export class ComponentHealth {
         signal: d.signal,
         layer: d.layer,
         weight: d.weight,
+        input: d.input,
         detector: d.detector === undefined ? undefined : restoreDetector(d.detector),
       })),
     });
@@ -530,5 +561,38 @@ export class ComponentHealth {
     ch.count = s.count;
     ch.openedAtT = s.openedAt;
     return ch;
+  }
+}
+
+/**
+ * Wraps a detector so that its fused score is a *latched vote*: 1 for `hold` updates after each
+ * detection, 0 otherwise. With every detector latched, s_t is the weighted share of detectors that
+ * fired within the last `hold` updates, so `open` set between one and two detectors' weight means
+ * "at least two detectors agree within `hold` updates" — k-of-m voting, which removes most of the
+ * false alarms any single detector makes. `driftDetected` and `snapshot` pass through.
+ */
+export class LatchedVote implements FusableDetector {
+  private left = 0;
+
+  constructor(
+    readonly inner: FusableDetector & { readonly driftDetected: boolean },
+    readonly hold: number,
+  ) {
+    if (!(Number.isInteger(hold) && hold >= 1)) throw invalid(`fusion: hold must be an integer ≥ 1, got ${hold}`);
+  }
+
+  update(x: number): this {
+    this.inner.update(x);
+    if (this.inner.driftDetected) this.left = this.hold;
+    else if (this.left > 0) this.left--;
+    return this;
+  }
+
+  get score(): number {
+    return this.left > 0 ? 1 : 0;
+  }
+
+  get driftDetected(): boolean {
+    return this.inner.driftDetected;
   }
 }

@@ -12,12 +12,12 @@
  * - `normal(loc, scale)`: the legacy polar Box–Muller method; the second value of each pair is
  *   cached and returned by the next call, across calls with different `loc` / `scale`.
  *
- * Example (numpy: `np.random.seed(12345); np.random.randint(8, size=5)` → `[2 5 1 4 1]`):
+ * Example (numpy: `np.random.seed(12345); np.random.randint(8, size=5)` → `[2 5 5 1 4]`):
  * ```ts
  * import { RandomState } from './random';
  * const rng = new RandomState(12345);
  * console.log([0, 1, 2, 3, 4].map(() => rng.randint(8)).join(' '));
- * // 2 5 1 4 1
+ * // 2 5 5 1 4
  * ```
  *
  * Reference: M. Matsumoto and T. Nishimura, "Mersenne Twister: a 623-dimensionally

@@ -81,7 +81,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         namespace,
         pid: proc.pid,
         logFile: proc.logFile,
-        stop: () => proc.stop(10_000),
+        stop: async () => {
+          await proc.stop(10_000);
+          // A temp log is only worth keeping when something failed, and then it is named in the error.
+          if (!options.logFile) fs.rmSync(proc.logFile, { force: true });
+        },
       };
     });
   } catch (err) {

@@ -28,7 +28,7 @@ export interface PlanRequest {
   faultClass: FaultClass | typeof UNKNOWN_FAULT;
   severity: Severity;
   layer?: Layer;
-  /** What the repair acts on; default `<pipeline>/<component>`. */
+  /** What the repair acts on; default the component. */
   target?: string;
   /** Evaluated preconditions per action; an action missing here has none. */
   preconditions?: Partial<Record<RepairAction, Precondition>>;
@@ -124,7 +124,7 @@ function better(a: CandidateScore, b: CandidateScore): number {
 
 export function planRepair(req: PlanRequest): Plan {
   const state = qState(req.faultClass, req.severity, req.recentRepairs);
-  const target = req.target ?? `${req.pipeline.name}/${req.component}`;
+  const target = req.target ?? req.component;
   const candidates = scoreCandidates(req, state);
   const feasible = candidates.filter((c) => c.feasible);
   const ranked = [...feasible].sort(better);

@@ -126,3 +126,11 @@ export function authoriseApprover(
   }
   return { ok: true, roles: held };
 }
+
+/** Identities that may approve on `pipeline` holding one of `roles` (default: the pipeline's approverRoles). */
+export function approversFor(policy: PolicyConfig, pipelineName: string, roles?: readonly string[]): string[] {
+  return policy.approvers
+    .filter((a) => authoriseApprover(policy, pipelineName, a.identity, roles).ok)
+    .map((a) => a.identity)
+    .sort();
+}

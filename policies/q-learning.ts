@@ -40,6 +40,11 @@ export function indexQ(entries: readonly QEntry[]): Map<string, QEntry> {
   return new Map(entries.map((e) => [key(e.state, e.action), e]));
 }
 
+/** Puts an updated entry back into a mutable index (learning several steps in a row). */
+export function storeQ(index: Map<string, QEntry>, entry: QEntry): void {
+  index.set(key(entry.state, entry.action), entry);
+}
+
 export function lookupQ(index: QIndex, state: string, action: RepairAction): QEntry | undefined {
   return index.get(key(state, action));
 }

@@ -36,7 +36,7 @@ const ComponentSchema = z.strictObject({
   description: z.string().optional(),
   /** Layer that hosts the component's main failure modes, used for case similarity. */
   layer: z.enum(['infrastructure', 'data', 'model']).optional(),
-  sensitivity: z.array(SensitivityTagSchema).default([]),
+  sensitivity: z.array(SensitivityTagSchema).default([]).describe('data-sensitivity tags such as PHI, PCI, PII; approval rules match them'),
   /** Replicas/instances; scale-out and blast radius read it. */
   replicas: z.number().int().positive().default(1),
 });
@@ -44,31 +44,28 @@ const ComponentSchema = z.strictObject({
 const EdgeSchema = z.strictObject({ from: name, to: name });
 
 const SloSchema = z.strictObject({
-  /** ℓ: the end-to-end latency a repair may cause at most. */
-  latencyMs: z.number().positive(),
-  /** θ: quality floor (accuracy, valid-record ratio…) in [0, 1]. */
-  qualityFloor: fraction.default(0),
-  /** η: tolerable loss of data or model quality while repairing, in [0, 1]. */
-  maxLoss: fraction.default(0.05),
+  latencyMs: z.number().positive().describe('ℓ: the end-to-end latency (ms) a repair may cause at most'),
+  qualityFloor: fraction.default(0).describe('θ: quality floor (accuracy, valid-record ratio…) in [0, 1]'),
+  maxLoss: fraction.default(0.05).describe('η: tolerable loss of data or model quality while repairing, in [0, 1]'),
 });
 
 /** An approval rule matches when every condition it states holds; a matching rule requires approval. */
-const ApprovalRuleSchema = z.strictObject({
+const ApprovalRuleSchema = z
+  .strictObject({
   name: z.string().optional(),
   minSeverity: severity.optional(),
   minRisk: z.number().int().min(0).optional(),
   sensitivity: z.array(SensitivityTagSchema).optional(),
   actions: z.array(action).optional(),
   faultClasses: z.array(faultClass).optional(),
-  /** Roles allowed to approve what this rule catches; default: the pipeline's approverRoles. */
-  roles: z.array(z.string().min(1)).optional(),
-});
+  roles: z.array(z.string().min(1)).optional().describe("roles allowed to approve what this rule catches; default: the pipeline's approverRoles"),
+  })
+  .describe('matches when every condition it states holds; a matching rule requires approval');
 
 const ApprovalSchema = z
   .strictObject({
+    /** How long to wait for an approval before escalating; approvals for the plan expire with it. */
     timeout: duration.default(3_600_000),
-    /** How long an approval stays valid for the plan it names. */
-    planValidity: duration.default(900_000),
     approverRoles: z.array(z.string().min(1)).default(['oncall']),
     rules: z.array(ApprovalRuleSchema).default([
       { name: 'sensitive-data', sensitivity: ['PHI', 'PCI'] },
@@ -110,6 +107,7 @@ const FreezeWindowSchema = z
     /** Limit the freeze to some actions; default: every remediation. */
     actions: z.array(action).optional(),
   })
+  .describe('a change freeze: recurring (cron + duration, UTC) or absolute (start + end)')
   .superRefine((w, ctx) => {
     const recurring = w.cron !== undefined || w.duration !== undefined;
     const absolute = w.start !== undefined || w.end !== undefined;
@@ -136,6 +134,7 @@ const FreezeWindowSchema = z
 
 const LoopDetectionSchema = z
   .strictObject({ maxRepeats: z.number().int().positive().default(3), window: duration.default(3_600_000) })
+  .describe('the same action on the same resource maxRepeats times within window → deny and escalate to a human')
   .prefault({});
 
 const PromotionSchema = z
@@ -172,14 +171,18 @@ const EngineSchema = z
 const PipelineSchema = z.strictObject({
   name,
   description: z.string().optional(),
-  mode: mode.default('shadow'),
-  /** Pins a mode for some fault classes; a pinned class is never promoted or demoted. */
-  modeOverrides: z.partialRecord(faultClass, mode).default({}),
+  mode: mode.default('shadow').describe('shadow: the loop runs but only records what it would do; active: it repairs'),
+  modeOverrides: z
+    .partialRecord(faultClass, mode)
+    .default({})
+    .describe('pins a mode per fault class; a pinned class is never promoted or demoted'),
   components: z.array(ComponentSchema).min(1),
   edges: z.array(EdgeSchema).default([]),
   slo: SloSchema,
-  /** Allowed repairs per fault class, in escalation order. A missing class allows only escalate and log-and-wait. */
-  repairs: z.partialRecord(faultClass, z.array(action).min(1)).default({}),
+  repairs: z
+    .partialRecord(faultClass, z.array(action).min(1))
+    .default({})
+    .describe('allowed repairs per fault class, in escalation order; escalate is always the last rung; a missing class allows only escalate and log-and-wait'),
   approval: ApprovalSchema,
   cooldown: CooldownSchema,
   rateLimit: RateLimitSchema,

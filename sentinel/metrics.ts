@@ -34,7 +34,7 @@ export class SentinelMetrics {
   private lastAt = Date.now();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly sentinel: Sentinel) {
+  constructor(sentinel: Sentinel) {
     const r = this.registry;
     const e = sentinel.engine.counters;
     const d = sentinel.dispatcher.stats;

@@ -206,7 +206,7 @@ export class Sentinel {
         if (this.timer) clearInterval(this.timer);
         this.timer = null;
         await this.consumer?.stop();
-        await this.dispatcher.idle(10_000);
+        await this.dispatcher.idle(5_000);
         this.dispatcher.stop();
         this.store.close();
       })();

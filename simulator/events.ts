@@ -71,8 +71,9 @@ export const KEYS = 16;
 
 /** The hidden concept: how labels depend on the features. Concept drift moves it. */
 export function groundTruthProbability(x1: number, x2: number, amount: number, conceptShift: number): number {
-  const original = 3 * x1 - 2 * x2 + 0.04 * (amount - 50);
-  const changed = -3 * x1 + 2 * x2 - 0.04 * (amount - 50);
+  // Sharp enough that a good model scores ~90 %: a drop is unmistakable, a recovery measurable.
+  const original = 6 * x1 - 4 * x2 + 0.08 * (amount - 50);
+  const changed = -6 * x1 + 4 * x2 - 0.08 * (amount - 50);
   return sigmoid((1 - conceptShift) * original + conceptShift * changed);
 }
 

@@ -14,7 +14,7 @@ import { openLog } from '../bindings/log';
 import type { Log } from '../bindings/log/types';
 import { LocalSupervisor } from '../bindings/orchestration/local';
 import type { ComponentStatus } from '../bindings/orchestration/types';
-import { SqliteRegistries } from '../bindings/registries';
+import { openRegistries, type KnowledgeRegistries } from '../bindings/registries';
 import {
   COMPONENTS,
   CONFIG_ENV,
@@ -60,7 +60,7 @@ export interface PipelineHandle {
   readonly log: Log;
   readonly state: PipelineState;
   readonly supervisor: LocalSupervisor;
-  readonly registries: SqliteRegistries;
+  readonly registries: KnowledgeRegistries;
   readonly checkpoints: FileCheckpointStore;
   topic(name: keyof typeof TOPICS): string;
   status(): Promise<Record<Component, ComponentHealth>>;
@@ -100,7 +100,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   for (const t of Object.values(TOPICS)) await log.createTopic(topicName(config, t), { partitions: PARTITIONS });
   await log.createTopic(topicName(config, `${TOPICS.events}.dlq`), { partitions: PARTITIONS });
   const state = new PipelineState(paths.state);
-  const registries = new SqliteRegistries(paths.knowledge);
+  const registries = openRegistries(paths.knowledge);
   const checkpoints = new FileCheckpointStore(paths.checkpoints);
   const emitters = new Map<string, TelemetryEmitter>();
   const emitterFor = (component: string, instance: string): TelemetryEmitter => {
@@ -229,7 +229,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
       await supervisor.close(5_000);
       for (const e of emitters.values()) await e.close();
       await log.close().catch(() => undefined);
-      registries.close();
+      await registries.close();
       state.close();
     },
   };

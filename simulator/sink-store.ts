@@ -90,7 +90,7 @@ export function checkSinkIntegrity(state: PipelineState, sinkFile: string, optio
   const db = state.db;
   db.prepare('ATTACH DATABASE ? AS sinkdb').run(sinkFile);
   // With `before`, only events emitted earlier count: later ones may still be in flight.
-  const before = options.before ?? Number.MAX_SAFE_INTEGER;
+  const before = Math.floor(options.before ?? Number.MAX_SAFE_INTEGER);
   try {
     const one = <T>(sql: string): T => db.prepare(sql).get() as T;
     const expected = one<{ n: number }>(`SELECT COUNT(*) AS n FROM emitted e WHERE e.ts < ${before} AND e.id NOT IN (SELECT id FROM accounted)`).n;

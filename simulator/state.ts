@@ -259,10 +259,10 @@ export class PipelineState {
   }
 
   /** Accuracy of the last `limit` labelled predictions, optionally only those made by one model version. */
-  recentAccuracy(limit: number, modelVersion?: string): { n: number; accuracy: number } {
+  recentAccuracy(limit: number, modelVersion?: string, since = 0): { n: number; accuracy: number } {
     const rows = (modelVersion
-      ? this.db.prepare('SELECT correct FROM examples WHERE model_version = ? ORDER BY seq DESC LIMIT ?').all(modelVersion, limit)
-      : this.db.prepare('SELECT correct FROM examples ORDER BY seq DESC LIMIT ?').all(limit)) as { correct: number }[];
+      ? this.db.prepare('SELECT correct FROM examples WHERE model_version = ? AND labelled_at >= ? ORDER BY seq DESC LIMIT ?').all(modelVersion, since, limit)
+      : this.db.prepare('SELECT correct FROM examples WHERE labelled_at >= ? ORDER BY seq DESC LIMIT ?').all(since, limit)) as { correct: number }[];
     const n = rows.length;
     return { n, accuracy: n === 0 ? 0 : rows.reduce((s, r) => s + r.correct, 0) / n };
   }

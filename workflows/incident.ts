@@ -262,9 +262,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       pipeline: state.pipeline,
       component: state.component,
       faultClass: state.faultClass,
+      severity: state.severity,
       plan: chosen.plan,
       mode: chosen.mode,
-      approved: !!approval,
+      ...(approval ? { approvedBy: approval.approver } : {}),
     });
     if (check.verdict === 'deny') {
       return escalateToHuman(`re-validation denied ${action}: ${check.reasons.join('; ')}`);
@@ -280,6 +281,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     try {
       result = await execute({
         incidentId: info.workflowId,
+        runId: info.firstExecutionRunId,
         pipeline: state.pipeline,
         target: chosen.plan.target,
         faultClass: state.faultClass,
@@ -289,7 +291,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         leaseToken: check.leaseToken,
       });
     } catch (err) {
-      await releaseLease({ incidentId: info.workflowId, target: chosen.plan.target, leaseToken: check.leaseToken });
+      await releaseLease({ incidentId: info.workflowId, pipeline: state.pipeline, target: chosen.plan.target, leaseToken: check.leaseToken });
       rec.ladderTried.push(action);
       rec.attempts.push({ action, verify: 'fail' });
       rec.note('execute', `${action} failed`, errorMessage(err));
@@ -300,7 +302,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     rec.executed(action, result);
 
     if (result.shadow) {
-      await releaseLease({ incidentId: info.workflowId, target: chosen.plan.target, leaseToken: check.leaseToken });
+      await releaseLease({ incidentId: info.workflowId, pipeline: state.pipeline, target: chosen.plan.target, leaseToken: check.leaseToken });
       rec.attempts.push({ action, verify: 'skipped' });
       rec.explain({ verification: 'not run: shadow mode records the would-do action only' });
       return finish('shadowed', `shadow mode: would have run ${action}`);
@@ -316,7 +318,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       action,
       probes: chosen.probes,
     });
-    await releaseLease({ incidentId: info.workflowId, target: chosen.plan.target, leaseToken: check.leaseToken });
+    await releaseLease({ incidentId: info.workflowId, pipeline: state.pipeline, target: chosen.plan.target, leaseToken: check.leaseToken });
     rec.verified(action, verdict);
 
     if (verdict.result === 'pass') return finish('healed', `${action} verified`);

@@ -172,6 +172,7 @@ export class IncidentRecorder {
       wouldDo: mode === 'shadow' ? plannedAction : null,
       outcome,
       plan: s.plan,
+      ...(s.approvals.length > 0 ? { approvedBy: s.approvals[s.approvals.length - 1]!.approver } : {}),
       evidence: this.evidence,
       explanation: s.explanation,
       timings: { ...this.marks, closedAt: new Date().toISOString() },

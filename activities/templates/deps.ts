@@ -78,7 +78,8 @@ export interface PipelineBinding {
   /** Ids set aside as shed become expected again (before a backfill replay). */
   unaccountShed(): number;
   recentExamples(limit: number): { id: string; features: number[]; label: number; labelledAt: number }[];
-  recentAccuracy(limit: number, modelVersion?: string): { n: number; accuracy: number };
+  /** Accuracy of the last `limit` labelled predictions (of one model version, labelled since `since`). */
+  recentAccuracy(limit: number, modelVersion?: string, since?: number): { n: number; accuracy: number };
   /** Newest data profile a component published (from the telemetry topic), if any since `since`. */
   latestProfile(component: string, since?: number): Promise<DataProfileView | undefined>;
 }

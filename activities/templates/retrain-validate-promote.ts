@@ -4,7 +4,6 @@
  * pin the candidate only if it beats the serving model by `minGain`. Otherwise nothing changes and
  * the result says so (verification then fails and the ladder moves on). For concept drift.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { accuracy, modelSchema, trainLogistic } from '../../simulator/model';
 import type { TemplateDeps } from './deps';
@@ -48,10 +47,9 @@ export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
         const hy = holdout.map((e) => e.label);
         const candidateAcc = accuracy(candidate, hx, hy);
         const servingAcc = servingModel?.success ? accuracy(servingModel.data, hx, hy) : 0;
-        // A version name derived from the key: a retried activity registers the same version.
-        const version = `v-r-${createHash('sha1').update(ctx.idempotencyKey).digest('hex').slice(0, 8)}`;
         const better = candidateAcc >= servingAcc + p.minGain;
-        if (better) await deps.models.registerModel(model, version, candidate, { holdoutAccuracy: candidateAcc, trainedOn: train.length, servingAccuracyOnHoldout: servingAcc });
+        // Registered inside this recorded step: a retry after it completed reuses the version.
+        const version = better ? (await deps.models.registerModel(model, candidate, { holdoutAccuracy: candidateAcc, trainedOn: train.length, servingAccuracyOnHoldout: servingAcc })).version : '';
         return { version, candidateAcc, servingAcc, serving: serving?.version ?? 'none', trained: train.length, holdout: holdout.length, better };
       });
       if (evaluation.better) {

@@ -133,8 +133,13 @@ export class KafkaLog implements Log {
     const groupId = `homeostat-read-${randomUUID()}`;
     const out: LogRecord[] = [];
     const { admin } = await this.connect();
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition, offset: String(offset) }] });
-    const consumer = new KafkaConsumer(this.kafka, { groupId, topics: [topic], autoCommit: false });
+    // Position through the assign hook: admin.setOffsets would cost a throw-away consumer's fetch wait.
+    const consumer = new KafkaConsumer(this.kafka, {
+      groupId,
+      topics: [topic],
+      autoCommit: false,
+      hooks: { onAssign: (ps) => ps.filter((p) => p.partition === partition).map((p) => ({ ...p, offset })) },
+    });
     await new Promise<void>((resolve, reject) => {
       consumer
         .run(async (batch) => {

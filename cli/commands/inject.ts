@@ -94,7 +94,7 @@ export function register(program: Command): void {
         if (err instanceof HomeostatError) throw err;
         throw new HomeostatError('HS_INTERNAL', `inject ${fault}: ${(err as Error).message}`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

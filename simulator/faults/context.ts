@@ -5,7 +5,7 @@
  */
 import { FileCheckpointStore } from '../../bindings/checkpoints';
 import type { Orchestrator } from '../../bindings/orchestration/types';
-import { SqliteRegistries } from '../../bindings/registries';
+import { openRegistries, type KnowledgeRegistries } from '../../bindings/registries';
 import { pipelinePaths } from '../config';
 import type { PipelineHandle } from '../pipeline';
 import { RemotePipelineOrchestrator } from '../remote-orchestrator';
@@ -14,28 +14,28 @@ import { PipelineState } from '../state';
 export interface FaultContext {
   dir: string;
   state: PipelineState;
-  registries: SqliteRegistries;
+  registries: KnowledgeRegistries;
   checkpoints: FileCheckpointStore;
   orchestrator: Orchestrator;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function faultContextOf(handle: PipelineHandle): FaultContext {
-  return { dir: handle.dir, state: handle.state, registries: handle.registries, checkpoints: handle.checkpoints, orchestrator: handle.supervisor, close: () => undefined };
+  return { dir: handle.dir, state: handle.state, registries: handle.registries, checkpoints: handle.checkpoints, orchestrator: handle.supervisor, close: async () => undefined };
 }
 
 export function openFaultContext(dir: string): FaultContext {
   const paths = pipelinePaths(dir);
   const state = new PipelineState(paths.state);
-  const registries = new SqliteRegistries(paths.knowledge);
+  const registries = openRegistries(paths.knowledge);
   return {
     dir,
     state,
     registries,
     checkpoints: new FileCheckpointStore(paths.checkpoints),
     orchestrator: new RemotePipelineOrchestrator(state),
-    close: () => {
-      registries.close();
+    close: async () => {
+      await registries.close();
       state.close();
     },
   };

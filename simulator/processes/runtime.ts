@@ -6,7 +6,7 @@
  */
 import { openLog } from '../../bindings/log';
 import type { Log } from '../../bindings/log/types';
-import { SqliteRegistries } from '../../bindings/registries';
+import { openRegistries, type KnowledgeRegistries } from '../../bindings/registries';
 import { CONFIG_ENV, pipelineConfigSchema, pipelinePaths, TOPICS, topicName, type Component, type PipelineConfig } from '../config';
 import { PipelineState, type FaultRow } from '../state';
 import { TelemetryEmitter, type SimSignal } from '../telemetry';
@@ -19,7 +19,7 @@ export interface Runtime {
   instance: string;
   log: Log;
   state: PipelineState;
-  registries: SqliteRegistries;
+  registries: KnowledgeRegistries;
   topic(name: keyof typeof TOPICS | string): string;
   emit(signal: SimSignal): void;
   /** Faults in force for this component (refreshed by the control poll). */
@@ -47,7 +47,7 @@ export async function startRuntime(component: Component): Promise<Runtime> {
     ? openLog({ kind: 'kafka', brokers: config.brokers, clientId: `homeostat-sim-${instance}` })
     : openLog({ kind: 'embedded', file: paths.log });
   const state = new PipelineState(paths.state);
-  const registries = new SqliteRegistries(paths.knowledge);
+  const registries = openRegistries(paths.knowledge);
   const topic = (name: string): string => topicName(config, name in TOPICS ? TOPICS[name as keyof typeof TOPICS] : name);
   const telemetry = new TelemetryEmitter(log, topic('telemetry'), config.pipeline, { component, instance }, config.telemetryEveryMs);
   const startedAt = Date.now();
@@ -104,7 +104,7 @@ export async function startRuntime(component: Component): Promise<Runtime> {
     state.removeStatus(component, instance);
     await log.close().catch(() => undefined);
     state.close();
-    registries.close();
+    await registries.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

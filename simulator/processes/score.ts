@@ -19,7 +19,7 @@ import { runMain, sleep, type Runtime } from './runtime';
 export const MODEL_NAME = 'score-model';
 const ACCURACY_WINDOW = 200;
 
-/** v1: trained on 2,000 events of the original concept, 25 % held out. */
+/** The first version: trained on 2,000 events of the original concept, 25 % held out. */
 export async function ensureBootstrapModel(registry: ModelRegistry, seed: number): Promise<void> {
   if (await registry.pinnedModel(MODEL_NAME)) return;
   const state: EnrichState = { keys: {} };
@@ -36,8 +36,8 @@ export async function ensureBootstrapModel(registry: ModelRegistry, seed: number
   const cut = Math.floor(X.length * 0.75);
   const model = trainLogistic(X.slice(0, cut), y.slice(0, cut));
   const holdout = accuracy(model, X.slice(cut), y.slice(cut));
-  await registry.registerModel(MODEL_NAME, 'v1', model, { holdoutAccuracy: holdout, trainedOn: cut });
-  await registry.pinModel(MODEL_NAME, 'v1', { reason: 'bootstrap model', idempotencyKey: `bootstrap/${MODEL_NAME}/v1` });
+  const v = await registry.registerModel(MODEL_NAME, model, { holdoutAccuracy: holdout, trainedOn: cut });
+  await registry.pinModel(MODEL_NAME, v.version, { reason: 'bootstrap model', idempotencyKey: `bootstrap/${MODEL_NAME}` });
 }
 
 async function main(rt: Runtime): Promise<void> {
@@ -55,7 +55,8 @@ async function main(rt: Runtime): Promise<void> {
   await reload();
   const modelTimer = setInterval(() => void reload().catch(() => undefined), 1_000);
 
-  const window: number[] = [];
+  // Outcomes per serving version: accuracy is reported for the version serving now only.
+  const window: { version: string; correct: number }[] = [];
   let processed = 0;
   let shed = 0;
   let latencySum = 0;
@@ -76,7 +77,7 @@ async function main(rt: Runtime): Promise<void> {
       });
       for (const o of rt.state.joinLabels(parsed)) {
         rt.emit({ kind: 'model-error', error: o.correct ? 0 : 1, modelVersion: o.modelVersion, eventId: o.id });
-        window.push(o.correct ? 1 : 0);
+        window.push({ version: o.modelVersion, correct: o.correct ? 1 : 0 });
         if (window.length > ACCURACY_WINDOW) window.shift();
       }
       return;
@@ -132,8 +133,9 @@ async function main(rt: Runtime): Promise<void> {
     rt.emit({ kind: 'metric', name: 'throughput', value: processed / secs, unit: 'records/s' });
     rt.emit({ kind: 'metric', name: 'shed', value: shed });
     if (latencyN > 0) rt.emit({ kind: 'metric', name: 'latency_ms', value: latencySum / latencyN, unit: 'ms' });
-    if (window.length > 0 && current) {
-      rt.emit({ kind: 'model-metric', name: 'accuracy', value: window.reduce((a, b) => a + b, 0) / window.length, window: window.length, modelVersion: current.version });
+    const serving = current ? window.filter((w) => w.version === current?.version) : [];
+    if (serving.length > 0 && current) {
+      rt.emit({ kind: 'model-metric', name: 'accuracy', value: serving.reduce((a, b) => a + b.correct, 0) / serving.length, window: serving.length, modelVersion: current.version });
     }
     rt.setInfo({ modelVersion: current?.version, throughput: processed / secs });
     processed = shed = latencySum = latencyN = 0;

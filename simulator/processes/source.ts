@@ -5,7 +5,7 @@
  * event's content depends only on (seed, seq), re-emitting an unledgered tail is harmless for an
  * idempotent sink.
  */
-import { BASE_SCHEMA, EVENT_SUBJECT, generateEvent, PROFILED_NUMERIC, type Distortions, type SchemaDrift } from '../events';
+import { BASE_SCHEMA, EVENT_SUBJECT, generateEvent, PROFILED_NUMERIC, schemaFingerprint, type Distortions, type SchemaDrift } from '../events';
 import { profileBatch } from '../profile';
 import { mulberry32 } from '../random';
 import { runMain, sleep, type Runtime } from './runtime';
@@ -54,12 +54,20 @@ async function main(rt: Runtime): Promise<void> {
   let profileRows: Record<string, unknown>[] = [];
   let secondStart = Date.now();
   let errors = 0;
+  let schemaAnnouncedAt = 0;
+  let announcedVersion = -1;
 
   while (!rt.stopping()) {
     const tickStart = Date.now();
     if (tickStart - pinCheckedAt > 1_000) {
       pinned = (await rt.registries.pinnedSchema(EVENT_SUBJECT)) ?? base;
       pinCheckedAt = tickStart;
+    }
+    if (pinned.version !== announcedVersion || tickStart - schemaAnnouncedAt > 10_000) {
+      const fields = (pinned.definition.fields ?? {}) as Record<string, string>;
+      rt.emit({ kind: 'schema', fingerprint: schemaFingerprint(fields), version: pinned.version, fields });
+      announcedVersion = pinned.version;
+      schemaAnnouncedAt = tickStart;
     }
     const rate = typeof rt.settings().rate === 'number' ? (rt.settings().rate as number) : rt.config.rate;
     carry += (rate * TICK_MS) / 1000;

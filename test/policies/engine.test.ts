@@ -58,7 +58,7 @@ describe('planRepair', () => {
   it('follows the ladder with no history: microreboot for oom, scale-out as the next rung, escalate last', () => {
     const plan = planRepair(request());
     expect(plan.action).toBe('microreboot');
-    expect(plan.target).toBe('demo/enrich');
+    expect(plan.target).toBe('enrich');
     expect(plan.planId).toBe('incident/demo/enrich#1:microreboot');
     expect(plan.alternatives.map((a) => a.action)).toEqual(['scale-out', 'escalate']);
     expect(plan.candidates.map((c) => c.action)).toEqual(['microreboot', 'scale-out', 'escalate']);

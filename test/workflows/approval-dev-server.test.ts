@@ -12,25 +12,29 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { createIncidentWorker } from '../../workers/worker';
 import { approveUpdate, incidentWorkflowId, timelineQuery, type IncidentState, type TimelineEntry } from '../../workflows/shared';
 import { testTemporalAddress } from '../support/services';
-import { activityDeps, connectDevServer, createActivities, incidentBundle, manualInput, uniqueName, waitForState } from './helpers';
+import { connectDevServer, incidentBundle, manualInput, uniqueName, waitForState } from './helpers';
+import { createLab, type Lab } from './lab';
 
 jest.setTimeout(180_000);
 
 let conn: Awaited<ReturnType<typeof connectDevServer>>;
+let lab: Lab;
+const pipeline = uniqueName('pipe');
 beforeAll(async () => {
   conn = await connectDevServer(testTemporalAddress());
+  lab = await createLab({ pipeline });
 });
 afterAll(async () => {
   await conn?.close();
+  await lab?.close();
 });
 
 test('an incident needing approval waits, is approved by update, heals, and is found by search attributes; its history replays', async () => {
   const taskQueue = uniqueName('tq');
-  const pipeline = uniqueName('pipe');
   const worker = await createIncidentWorker({
     connection: conn.native,
     taskQueue,
-    activities: createActivities(activityDeps({ settleMs: 200 })),
+    activities: lab.activities,
     workflowBundle: await incidentBundle(),
   });
 

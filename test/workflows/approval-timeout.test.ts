@@ -5,17 +5,18 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createIncidentWorker } from '../../workers/worker';
 import { incidentWorkflowId, type IncidentState } from '../../workflows/shared';
-import { activityDeps, createActivities, incidentBundle, manualInput, startWebhookSink, timeSkippingEnv, uniqueName } from './helpers';
+import { incidentBundle, manualInput, timeSkippingEnv, uniqueName } from './helpers';
+import { createLab, type Lab } from './lab';
 
 let env: TestWorkflowEnvironment;
-let webhook: Awaited<ReturnType<typeof startWebhookSink>>;
+let lab: Lab;
 beforeAll(async () => {
   env = await timeSkippingEnv();
-  webhook = await startWebhookSink();
+  lab = await createLab({ pipeline: 'timeout-pipe' });
 });
 afterAll(async () => {
   await env?.teardown();
-  await webhook?.close();
+  await lab?.close();
 });
 
 test('an approval that never comes times out after the configured hour and escalates', async () => {
@@ -23,7 +24,7 @@ test('an approval that never comes times out after the configured hour and escal
   const worker = await createIncidentWorker({
     connection: env.nativeConnection,
     taskQueue,
-    activities: createActivities(activityDeps({ approvalTimeoutMs: 60 * 60 * 1000, escalationWebhookUrl: webhook.url })),
+    activities: lab.activities,
     workflowBundle: await incidentBundle(),
   });
   let wallMs = 0;
@@ -43,6 +44,6 @@ test('an approval that never comes times out after the configured hour and escal
   expect(result.outcome).toBe('escalated');
   expect(result.awaitingApproval).toBe(false);
   expect(result.explanation.impact).toMatch(/no approval within 3600 s/);
-  expect(webhook.bodies).toHaveLength(1);
-  expect(webhook.bodies[0]).toMatchObject({ type: 'homeostat.escalation', pipeline: 'timeout-pipe', component: 'sink' });
+  expect(lab.escalations).toHaveLength(1);
+  expect(lab.escalations[0]).toMatchObject({ type: 'homeostat.escalation', pipeline: 'timeout-pipe', component: 'sink' });
 });

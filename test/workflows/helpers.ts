@@ -3,7 +3,6 @@ import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities';
 import { WORKFLOWS_PATH } from '../../workers/worker';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/shared';
@@ -38,12 +37,6 @@ export async function connectDevServer(address: string): Promise<{ client: Clien
     },
   };
 }
-
-export function activityDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  return { approvers: ['oncall-lead'], settleMs: 1_000, approvalTimeoutMs: 60 * 60 * 1000, ...overrides };
-}
-
-export { createActivities };
 
 export function manualInput(pipeline: string, component: string, extra: Partial<IncidentInput> = {}): IncidentInput {
   const at = new Date().toISOString();

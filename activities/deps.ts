@@ -1,0 +1,48 @@
+/**
+ * What the incident activities stand on, injected at worker start-up: the policy, the knowledge
+ * base, the repair templates with their bindings, and the verification probes. Tests and the
+ * demo build the same object with their own bindings.
+ */
+import type { KnowledgeBase } from '../knowledge/types';
+import type { PolicyConfig } from '../policies/schema';
+import type { RepairAction } from '../policies/taxonomy';
+import type { VerifyVerdict } from './contracts';
+import type { EscalateDeps } from './templates/escalate';
+import type { ProbeName, RepairTemplate } from './templates/template';
+
+export interface ProbeRequest {
+  incidentId: string;
+  pipeline: string;
+  component: string;
+  action: RepairAction;
+}
+
+export interface ProbeOutcome {
+  result: VerifyVerdict;
+  detail: string;
+}
+
+/** Runs one named verification probe; an unknown probe answers `inconclusive`, never `pass`. */
+export type ProbeRunner = (name: ProbeName, req: ProbeRequest) => Promise<ProbeOutcome>;
+
+/** Fraction of healthy components, in a pipeline and across the fleet (blast-radius input). */
+export type HealthFractions = (pipeline: string) => Promise<{ pipeline: number; fleet: number }>;
+
+export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> {
+  /** The current policy (re-read by the caller when the file changes). */
+  policy(): PolicyConfig;
+  kb: KnowledgeBase;
+  templates: Partial<Record<RepairAction, RepairTemplate<TemplateDeps>>>;
+  templateDeps: TemplateDeps;
+  probes: ProbeRunner;
+  health?: HealthFractions;
+  now?: () => Date;
+  /** How long a remediation lease lasts before it can be taken over (renewed by long repairs). */
+  leaseTtlMs?: number;
+  /** Overrides the policy's settle window (tests and the demo shorten it). */
+  settleMs?: number;
+  /** Identity recorded in the audit log for the worker's own actions. */
+  actor?: string;
+}
+
+export const DEFAULT_LEASE_TTL_MS = 15 * 60 * 1000;

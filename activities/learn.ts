@@ -1,0 +1,65 @@
+/**
+ * Learn: hand the closed incident to the knowledge base (case with its explanation tuple and
+ * TTD / MTTM / MTTR, Q-table updates along the ladder, shadow record, promotion or demotion),
+ * then close it in the audit log.
+ */
+import { learnFromIncident } from '../knowledge/learn';
+import { resourceOf } from '../policies/safety';
+import { layerOf, UNKNOWN_FAULT, type FaultClass } from '../policies/taxonomy';
+import type { LearnInput } from './contracts';
+import type { IncidentDeps } from './deps';
+
+const span = (from?: string, to?: string): number | undefined => (from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : undefined);
+
+export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void> {
+  const now = (deps.now ?? (() => new Date()))().getTime();
+  const fault = input.faultClass as FaultClass | typeof UNKNOWN_FAULT;
+  const layer = fault === UNKNOWN_FAULT ? undefined : layerOf(fault);
+  const t = input.timings;
+  const ttdMs = span(t.firstAnomalyAt, t.detectedAt);
+  const mttmMs = span(t.detectedAt, t.mitigatedAt);
+  const mttrMs = input.outcome === 'healed' ? span(t.firstAnomalyAt, t.closedAt) : undefined;
+  const resource = resourceOf(input.pipeline, input.component);
+  const recentRepairs = (await deps.kb.recentActions({ since: Date.parse(t.openedAt) - 60 * 60 * 1000, resource })).filter(
+    (a) => a.incidentId !== input.incidentId,
+  ).length;
+  // Approved in shadow mode: the human's approval is the verdict on the would-do action.
+  const approvedShadow = input.mode === 'shadow' && input.outcome === 'shadowed' && input.approvedBy !== undefined;
+
+  const result = await learnFromIncident(deps.kb, deps.policy(), {
+    incidentId: input.incidentId,
+    signature: { pipeline: input.pipeline, component: input.component, faultClass: fault, severity: input.severity, ...(layer ? { layer } : {}) },
+    mode: input.mode,
+    wouldDo: input.wouldDo,
+    ...(approvedShadow ? { finalAction: input.wouldDo } : {}),
+    attempts: input.attempts
+      .filter((a) => a.verify !== 'skipped')
+      .map((a) => ({ action: a.action, verification: a.verify as 'pass' | 'fail' | 'inconclusive' })),
+    outcome: input.outcome,
+    plan: input.plan ?? null,
+    alternatives: input.plan?.alternatives ?? [],
+    evidence: input.evidence,
+    explanation: input.explanation,
+    ...(ttdMs !== undefined ? { ttdMs } : {}),
+    ...(mttmMs !== undefined ? { mttmMs } : {}),
+    ...(mttrMs !== undefined ? { mttrMs } : {}),
+    recentRepairs,
+    now,
+  });
+  await deps.kb.appendAudit({
+    actor: deps.actor ?? 'homeostat-worker',
+    action: 'incident.closed',
+    subject: input.incidentId,
+    detail: {
+      caseId: result.caseId,
+      outcome: input.outcome,
+      mode: input.mode,
+      action: input.action,
+      wouldDo: input.wouldDo,
+      ttdMs: ttdMs ?? null,
+      mttmMs: mttmMs ?? null,
+      mttrMs: mttrMs ?? null,
+      explanation: input.explanation,
+    },
+  });
+}

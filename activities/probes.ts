@@ -1,0 +1,144 @@
+/**
+ * Verification probes against the running pipeline, one per ProbeName. Each samples the current
+ * state once (the workflow has already waited its settle window) and answers pass, fail or
+ * inconclusive with a detail an operator can read. `health-recovered` asks the sentinel's health
+ * API over HTTP.
+ */
+import { z } from 'zod';
+import type { TemplateDeps } from './templates/deps';
+import type { ProbeName } from './templates/template';
+
+export type ProbeVerdict = 'pass' | 'fail' | 'inconclusive';
+export interface ProbeOutcome {
+  name: ProbeName;
+  result: ProbeVerdict;
+  detail: string;
+}
+
+export interface ProbeOptions {
+  /** Sentinel health API base URL, for `health-recovered`. */
+  healthUrl?: string;
+  healthThreshold?: number;
+  /** Lag (records) at or below which a stage counts as drained. Default: one second of input, at least 50. */
+  maxLag?: number;
+  /** Fraction of the source rate the stage must sustain. Default 0.7. */
+  minThroughputRatio?: number;
+  /** Max null rate of a contract field. Default 0.02. */
+  maxNullRate?: number;
+  /** Accuracy the served model must reach on recent labels. Default 0.75. */
+  minAccuracy?: number;
+  /** Events younger than this may still be in flight: the sink check ignores them. Default 15 s. */
+  inFlightMs?: number;
+  /** Data and model checks only trust evidence newer than this (epoch ms), e.g. the end of the repair. */
+  since?: number;
+}
+
+type ProbeDeps = Pick<TemplateDeps, 'orchestrator' | 'pipeline' | 'models'>;
+
+const result = (name: ProbeName, ok: boolean | undefined, detail: string): ProbeOutcome => ({ name, result: ok === undefined ? 'inconclusive' : ok ? 'pass' : 'fail', detail });
+
+function consumersFor(deps: ProbeDeps, target: string): string[] {
+  // A fault at the source is verified downstream: every consuming stage.
+  return deps.pipeline.inputTopic(target) ? [target] : deps.pipeline.components().filter((c) => deps.pipeline.inputTopic(c) !== undefined);
+}
+
+export async function processRunning(deps: ProbeDeps, target: string): Promise<ProbeOutcome> {
+  const st = await deps.orchestrator.status(target);
+  const age = await deps.pipeline.heartbeatAgeMs(target);
+  const ok = st.desiredReplicas > 0 && st.readyReplicas >= st.desiredReplicas && age !== undefined && age < 2_000;
+  return result('process-running', ok, `${st.readyReplicas}/${st.desiredReplicas} instance(s) running; freshest heartbeat ${age === undefined ? 'none' : `${age} ms ago`}`);
+}
+
+export async function lagDrained(deps: ProbeDeps, target: string, o: ProbeOptions = {}): Promise<ProbeOutcome> {
+  const limit = o.maxLag ?? Math.max(50, deps.pipeline.sourceRate());
+  const lags = await Promise.all(consumersFor(deps, target).map(async (c) => [c, await deps.pipeline.lag(c)] as const));
+  const worst = Math.max(0, ...lags.map(([, l]) => l));
+  return result('lag-drained', worst <= limit, `${lags.map(([c, l]) => `${c} lag ${l}`).join(', ')} (limit ${limit})`);
+}
+
+export async function throughputRestored(deps: ProbeDeps, target: string, o: ProbeOptions = {}): Promise<ProbeOutcome> {
+  const need = deps.pipeline.sourceRate() * (o.minThroughputRatio ?? 0.7);
+  const stages = consumersFor(deps, target);
+  const rates = await Promise.all(stages.map(async (c) => [c, await deps.pipeline.throughput(c)] as const));
+  if (rates.some(([, r]) => r === undefined)) return result('throughput-restored', false, `${rates.filter(([, r]) => r === undefined).map(([c]) => c).join(', ')} not reporting`);
+  // A stage that shed load processes less than the source emits: judge it on what it kept, via lag.
+  const ok = rates.every(([, r]) => (r ?? 0) >= need);
+  return result('throughput-restored', ok, `${rates.map(([c, r]) => `${c} ${(r ?? 0).toFixed(0)}/s`).join(', ')} (need ≥ ${need.toFixed(0)}/s)`);
+}
+
+export async function dataChecksPass(deps: ProbeDeps, target: string, o: ProbeOptions = {}): Promise<ProbeOutcome> {
+  const stage = consumersFor(deps, target)[0];
+  const profile = await deps.pipeline.latestProfile(stage, o.since);
+  if (!profile) return result('data-checks-pass', undefined, `no data profile from ${stage}${o.since ? ' since the repair' : ''}`);
+  const limit = o.maxNullRate ?? 0.02;
+  const bad = Object.entries(profile.nullRates).filter(([, r]) => r > limit);
+  return result('data-checks-pass', bad.length === 0, bad.length === 0 ? `${stage}: ${profile.rows} rows, every contract field null rate ≤ ${limit}` : `${stage}: ${bad.map(([f, r]) => `${f} null rate ${(r * 100).toFixed(0)} %`).join(', ')}`);
+}
+
+export async function modelAccuracyRestored(deps: ProbeDeps, o: ProbeOptions = {}): Promise<ProbeOutcome> {
+  const pinned = await deps.models.pinnedModel(deps.pipeline.modelName);
+  const acc = deps.pipeline.recentAccuracy(200, pinned?.version, o.since);
+  if (acc.n < 50) return result('model-accuracy-restored', undefined, `only ${acc.n} labelled predictions of ${pinned?.version ?? 'the served model'} so far`);
+  const need = o.minAccuracy ?? 0.75;
+  return result('model-accuracy-restored', acc.accuracy >= need, `${pinned?.version}: accuracy ${(acc.accuracy * 100).toFixed(1)} % on the last ${acc.n} labels (need ${(need * 100).toFixed(0)} %)`);
+}
+
+export async function sinkIntegrity(deps: ProbeDeps, o: ProbeOptions = {}): Promise<ProbeOutcome> {
+  const i = deps.pipeline.integrity({ before: Date.now() - (o.inFlightMs ?? 15_000) });
+  const ok = i.lost === 0 && i.duplicates === 0 && i.unexpected === 0 && i.checksum === i.expectedChecksum;
+  return result('sink-integrity', ok, `expected ${i.expected}, stored ${i.stored}, lost ${i.lost}, duplicates ${i.duplicates}, quarantined ${i.quarantined}, shed ${i.shed}, checksum ${i.checksum === i.expectedChecksum ? 'matches' : 'differs'}`);
+}
+
+const healthSchema = z.object({
+  health: z.number().optional(),
+  components: z.record(z.string(), z.object({ health: z.number() }).loose()).optional(),
+}).loose();
+
+/**
+ * Asks the sentinel's health API. Accepts `{ health }` or `{ components: { <name>: { health } } }`
+ * at `<url>` (the component is also passed as `?component=`); healthy means ≥ threshold.
+ */
+export async function healthRecovered(url: string, component: string, threshold = 0.7, fetchImpl: typeof fetch = fetch): Promise<ProbeOutcome> {
+  let body: unknown;
+  try {
+    const u = new URL(url);
+    u.searchParams.set('component', component);
+    const res = await fetchImpl(u, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) return result('health-recovered', undefined, `health API answered ${res.status}`);
+    body = await res.json();
+  } catch (err) {
+    return result('health-recovered', undefined, `health API unreachable: ${(err as Error).message}`);
+  }
+  const parsed = healthSchema.safeParse(body);
+  if (!parsed.success) return result('health-recovered', undefined, 'health API answer not understood');
+  const h = parsed.data.components?.[component]?.health ?? parsed.data.health;
+  if (h === undefined) return result('health-recovered', undefined, `no health for ${component}`);
+  return result('health-recovered', h >= threshold, `${component} health ${h.toFixed(2)} (threshold ${threshold})`);
+}
+
+export async function runProbe(name: ProbeName, target: string, deps: ProbeDeps, o: ProbeOptions = {}): Promise<ProbeOutcome> {
+  switch (name) {
+    case 'process-running':
+      return processRunning(deps, target);
+    case 'lag-drained':
+      return lagDrained(deps, target, o);
+    case 'throughput-restored':
+      return throughputRestored(deps, target, o);
+    case 'data-checks-pass':
+      return dataChecksPass(deps, target, o);
+    case 'model-accuracy-restored':
+      return modelAccuracyRestored(deps, o);
+    case 'sink-integrity':
+      return sinkIntegrity(deps, o);
+    case 'health-recovered':
+      return o.healthUrl ? healthRecovered(o.healthUrl, target, o.healthThreshold) : result('health-recovered', undefined, 'no health API configured');
+  }
+}
+
+/** Runs several probes; the verdict is fail if any fails, inconclusive if any is, else pass. */
+export async function runProbes(names: readonly ProbeName[], target: string, deps: ProbeDeps, o: ProbeOptions = {}): Promise<{ result: ProbeVerdict; probes: ProbeOutcome[] }> {
+  const probes: ProbeOutcome[] = [];
+  for (const n of names) probes.push(await runProbe(n, target, deps, o));
+  const verdict: ProbeVerdict = probes.some((p) => p.result === 'fail') ? 'fail' : probes.some((p) => p.result === 'inconclusive') ? 'inconclusive' : 'pass';
+  return { result: verdict, probes };
+}

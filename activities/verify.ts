@@ -1,0 +1,24 @@
+/**
+ * Verify: run the template's probes after the settle window. All pass → pass; any fail → fail
+ * (the workflow climbs the ladder); otherwise inconclusive (a human looks). No probes → inconclusive:
+ * an unverified repair is never reported as healed.
+ */
+import type { VerifyInput, VerifyResult } from './contracts';
+import type { IncidentDeps } from './deps';
+
+export async function verify(deps: IncidentDeps, input: VerifyInput): Promise<VerifyResult> {
+  if (input.probes.length === 0) {
+    return { result: 'inconclusive', probes: [{ name: 'none', result: 'inconclusive', detail: `${input.action} declares no verification probe` }] };
+  }
+  const probes = [];
+  for (const name of input.probes) {
+    try {
+      const r = await deps.probes(name, input);
+      probes.push({ name, ...r });
+    } catch (err) {
+      probes.push({ name, result: 'inconclusive' as const, detail: `probe failed to run: ${(err as Error).message}` });
+    }
+  }
+  const result = probes.some((p) => p.result === 'fail') ? 'fail' : probes.every((p) => p.result === 'pass') ? 'pass' : 'inconclusive';
+  return { result, probes };
+}

@@ -1,0 +1,158 @@
+/**
+ * The sentinel's HTTP face (node:http, no framework):
+ *   GET  /health                       every component this sentinel owns
+ *   GET  /health/:pipeline             that pipeline's components, per layer, open / closed
+ *   GET  /health/:pipeline/:component  one component (404 when this sentinel does not own it)
+ *   GET  /metrics                      Prometheus text format
+ *   POST /alertmanager                 Alertmanager webhook → incidents / evidence
+ *   POST /openlineage                  OpenLineage run event → lineage edges
+ * A body that fails validation gets 400 with the field and the rule, and is dead-lettered with
+ * the original bytes like any invalid telemetry record.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ZodType } from 'zod';
+import { sendToDeadLetter, type Log } from '../bindings/log';
+import { alertmanagerPayload, handleAlerts } from './alertmanager';
+import type { ComponentView } from './component';
+import type { IncidentOpener } from './incidents';
+import type { LineageSink } from './lineage';
+import type { SentinelMetrics } from './metrics';
+import { handleOpenLineage, openLineageRunEvent } from './openlineage';
+
+const MAX_BODY = 1024 * 1024;
+
+export interface HttpDeps {
+  views(): ComponentView[];
+  metrics: SentinelMetrics;
+  opener: IncidentOpener;
+  lineage?: LineageSink;
+  /** Where bad bodies are dead-lettered: the telemetry topic's dead-letter topic. */
+  log: Log;
+  topic: string;
+}
+
+export interface HealthServer {
+  server: http.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = type === 'application/json' ? JSON.stringify(body) : String(body);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, `body larger than ${MAX_BODY} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function layerSummary(views: ComponentView[]): Record<string, number> {
+  const out: Record<string, number> = { infrastructure: 0, data: 0, model: 0 };
+  for (const v of views) for (const [l, h] of Object.entries(v.layers)) out[l] = Math.max(out[l] ?? 0, h);
+  return out;
+}
+
+export function createHealthServer(deps: HttpDeps): http.Server {
+  /** Parses and validates a JSON body; a failure is dead-lettered and becomes a 400. */
+  async function body<T>(req: http.IncomingMessage, schema: ZodType<T>, source: string): Promise<T> {
+    const raw = await readBody(req);
+    let value: unknown;
+    let failure: { field: string; rule: string; reason: string } | undefined;
+    try {
+      value = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      failure = { field: '(root)', rule: 'json', reason: `(root): not JSON (${(err as Error).message})` };
+    }
+    if (!failure) {
+      const parsed = schema.safeParse(value);
+      if (parsed.success) return parsed.data;
+      const issue = parsed.error.issues[0];
+      const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+      failure = { field, rule: issue.code, reason: `${field}: ${issue.message}` };
+    }
+    deps.metrics.http.badBodies++;
+    await sendToDeadLetter(deps.log, deps.topic, [{ value: raw, key: null, ...failure, source: { topic: `http:${source}` } }]).catch(() => undefined);
+    throw new HttpError(400, failure.reason, { field: failure.field, rule: failure.rule });
+  }
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sentinel');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (req.method === 'GET' && parts[0] === 'health') {
+      const views = deps.views();
+      if (parts.length === 1) return send(res, 200, { components: views, layers: layerSummary(views) });
+      const mine = views.filter((v) => v.pipeline === parts[1]);
+      if (parts.length === 2) {
+        if (mine.length === 0) throw new HttpError(404, `no telemetry seen for pipeline "${parts[1]}" on this sentinel`);
+        return send(res, 200, { pipeline: parts[1], open: mine.some((v) => v.open), layers: layerSummary(mine), components: mine });
+      }
+      const one = mine.find((v) => v.component === parts[2]);
+      if (!one || parts.length > 3) throw new HttpError(404, `no telemetry seen for ${parts[1]}/${parts[2] ?? ''} on this sentinel`);
+      return send(res, 200, one);
+    }
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      return send(res, 200, await deps.metrics.registry.metrics(), deps.metrics.registry.contentType);
+    }
+    if (req.method === 'POST' && url.pathname === '/alertmanager') {
+      const payload = await body(req, alertmanagerPayload, '/alertmanager');
+      deps.metrics.http.alerts += payload.alerts.length;
+      return send(res, 200, await handleAlerts(payload, deps.opener));
+    }
+    if (req.method === 'POST' && url.pathname === '/openlineage') {
+      const event = await body(req, openLineageRunEvent, '/openlineage');
+      if (!deps.lineage) throw new HttpError(503, 'this sentinel has no knowledge base to record lineage in');
+      deps.metrics.http.lineageEvents++;
+      return send(res, 200, await handleOpenLineage(event, deps.lineage));
+    }
+    throw new HttpError(404, `no route for ${req.method} ${url.pathname}`);
+  }
+
+  return http.createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) send(res, err.status, { error: err.message, ...err.body });
+      else send(res, 500, { error: (err as Error).message });
+    });
+  });
+}
+
+/** Starts the server on `port` (0 = any free port). */
+export async function startHealthServer(deps: HttpDeps, port: number, host = '127.0.0.1'): Promise<HealthServer> {
+  const server = createHealthServer(deps);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,39 @@
+import { generateStream, runDriftSuite, scoreDetections, formatDriftSuite } from '../../detection/drift-suite';
+
+describe('drift suite', () => {
+  it('scores detections within a tolerance window: delay, misses, duplicates, MTBFA, precision, recall', () => {
+    const m = scoreDetections([50, 1010, 1020, 2500, 3290], [1000, 2000, 3000], 4000, 300);
+    expect(m.truePositives).toBe(2);
+    expect(m.delays).toEqual([10, 290]);
+    expect(m.falseAlarms).toBe(3); // 50 and 2500 are outside every window, 1020 repeats 1000's detection
+    expect(m.duplicates).toBe(1);
+    expect(m.missedRate).toBeCloseTo(1 / 3, 12);
+    expect(m.precision).toBeCloseTo(2 / 5, 12);
+    expect(m.recall).toBeCloseTo(2 / 3, 12);
+    expect(m.mtbfa).toBeCloseTo((4000 - 900) / 3, 12);
+    expect(scoreDetections([], [], 100, 10)).toMatchObject({ precision: 1, recall: 1, mtbfa: Infinity });
+  });
+
+  it('generates seeded streams with known change points', () => {
+    const a = generateStream('abrupt', 5);
+    expect(a.changePoints).toEqual([1000, 2000, 3000, 4000, 5000]);
+    expect(Array.from(generateStream('abrupt', 5).values.subarray(0, 5))).toEqual(Array.from(a.values.subarray(0, 5)));
+    const sea = generateStream('sea', 5);
+    const rate = (from: number, to: number): number => sea.values.subarray(from, to).reduce((x, y) => x + y, 0) / (to - from);
+    expect(rate(0, 1000)).toBeCloseTo(0.1, 1); // model matches the concept: label noise only
+    expect(rate(3000, 3900)).toBeGreaterThan(0.2); // stale model after the 7 → 9.5 switch
+    expect(generateStream('variance', 1, false).changePoints).toEqual([]);
+  });
+
+  it('runs end to end: fusion beats every single detector on precision for abrupt and gradual shifts', () => {
+    const r = runDriftSuite({ runs: 2 });
+    const get = (d: string, s: string) => r.rows.find((x) => x.detector === d && x.stream === s);
+    for (const stream of ['abrupt', 'gradual']) {
+      const fusion = get('fusion', stream);
+      expect(fusion?.recall).toBeGreaterThanOrEqual(0.9);
+      for (const d of ['adwin', 'cusum', 'page-hinkley']) expect(fusion?.precision).toBeGreaterThanOrEqual(get(d, stream)?.precision ?? 1);
+    }
+    expect(formatDriftSuite(r)).toMatch(/fusion\s+all/);
+    expect(r.calibration.abrupt['cusum.threshold']).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * A laboratory for incident workflow tests: a real knowledge base (SQLite file), a real policy
+ * (YAML parsed by the policy loader), real escalation webhook and health endpoint (HTTP on
+ * loopback), and file-backed test templates whose applications can be counted.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { type AddressInfo } from 'node:net';
+import type { IncidentDeps, ProbeRunner } from '../../activities/deps';
+import { createActivities } from '../../activities';
+import { escalateTemplate } from '../../activities/templates/escalate';
+import { logAndWait } from '../../activities/templates/log-and-wait';
+import type { RepairTemplate } from '../../activities/templates/template';
+import { openKnowledgeBase } from '../../knowledge/open';
+import type { KnowledgeBase } from '../../knowledge/types';
+import { parsePolicyOrThrow } from '../../policies/load';
+import type { PolicyConfig } from '../../policies/schema';
+import type { RepairAction } from '../../policies/taxonomy';
+import { fileActuator, type FileActuatorDeps } from '../fixtures/templates/file-actuator';
+
+export interface Lab {
+  dir: string;
+  kb: KnowledgeBase;
+  policy: PolicyConfig;
+  deps: IncidentDeps<FileActuatorDeps>;
+  activities: ReturnType<typeof createActivities>;
+  /** Verdicts the health endpoint gives, per component, consumed in order (last one repeats). */
+  healthScript: Map<string, ('pass' | 'fail' | 'inconclusive')[]>;
+  escalations: unknown[];
+  close(): Promise<void>;
+}
+
+export function labPolicy(pipeline: string, overrides = ''): string {
+  return `
+version: 1
+approvers:
+  - { identity: oncall-lead, roles: [oncall, lead], pipelines: ["*"] }
+  - { identity: intern, roles: [viewer], pipelines: ["*"] }
+pipelines:
+  - name: ${pipeline}
+    mode: active
+    components:
+      - { name: source, layer: infrastructure }
+      - { name: enrich, layer: data }
+      - { name: records, layer: data, sensitivity: [PHI] }
+      - { name: sink, layer: data }
+    edges:
+      - { from: source, to: enrich }
+      - { from: enrich, to: sink }
+    slo: { latencyMs: 600000, maxLoss: 0.5 }
+    repairs:
+      lag: [scale-out, load-shedding, escalate]
+      crash: [microreboot, escalate]
+      hang: [microreboot, scale-out, escalate]
+      null-spike: [quarantine, escalate]
+    approval:
+      timeout: 1h
+      approverRoles: [oncall]
+      rules:
+        - { name: sensitive-data, sensitivity: [PHI, PCI] }
+        - { name: critical-severity, minSeverity: critical }
+    cooldown: { default: 10m }
+    rateLimit: { maxActions: 50, window: 1h }
+    loopDetection: { maxRepeats: 3, window: 1h }
+    verification: { settle: 1s, maxAttempts: 3 }
+${overrides}`;
+}
+
+const TEST_ACTIONS: RepairAction[] = ['scale-out', 'load-shedding', 'microreboot', 'quarantine'];
+
+export async function createLab(opts: { pipeline: string; policyYaml?: string; slowMs?: Partial<Record<RepairAction, number>> }): Promise<Lab> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-lab-'));
+  const kb = openKnowledgeBase(path.join(dir, 'knowledge.db'));
+  const policy = parsePolicyOrThrow(opts.policyYaml ?? labPolicy(opts.pipeline), 'lab policy');
+  const healthScript = new Map<string, ('pass' | 'fail' | 'inconclusive')[]>();
+  const escalations: unknown[] = [];
+
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/escalations') {
+        escalations.push(JSON.parse(body));
+        res.writeHead(204).end();
+        return;
+      }
+      const m = /^\/health\/([^/]+)\/([^/]+)$/.exec(req.url ?? '');
+      if (!m) {
+        res.writeHead(404).end();
+        return;
+      }
+      const key = decodeURIComponent(m[2]!);
+      const script = healthScript.get(key) ?? ['pass'];
+      const verdict = script.length > 1 ? script.shift()! : script[0]!;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ verdict }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const probes: ProbeRunner = async (name, req) => {
+    const res = await fetch(`${base}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}`);
+    const { verdict } = (await res.json()) as { verdict: 'pass' | 'fail' | 'inconclusive' };
+    return { result: verdict, detail: `${name} via lab health endpoint` };
+  };
+  const templates: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>> = {
+    'log-and-wait': logAndWait,
+    escalate: escalateTemplate,
+  };
+  for (const a of TEST_ACTIONS) templates[a] = fileActuator(a, { slowMs: opts.slowMs?.[a] });
+
+  const deps: IncidentDeps<FileActuatorDeps> = {
+    policy: () => policy,
+    kb,
+    templates,
+    templateDeps: { actuatorDir: dir, escalationWebhookUrl: `${base}/escalations` },
+    probes,
+    settleMs: 200,
+  };
+  return {
+    dir,
+    kb,
+    policy,
+    deps,
+    activities: createActivities(deps),
+    healthScript,
+    escalations,
+    async close() {
+      await kb.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The sentinel process: opens the log (embedded SQLite file or Kafka), connects lazily to
+ * Temporal (the sentinel keeps consuming and queues incident actions while Temporal is away),
+ * opens the knowledge base for lineage, starts the sentinel and its HTTP server, logs progress,
+ * and stops gracefully (final snapshot) on SIGINT / SIGTERM.
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { z } from 'zod';
+import { openLog, type Log } from '../bindings/log';
+import { HomeostatError } from '../common/errors';
+import { stateDir } from '../common/paths';
+import { temporalSettingsFromEnv } from '../common/temporal-config';
+import { formatZodIssues } from '../common/zod-errors';
+import { openKnowledgeBase } from '../knowledge/open';
+import { loadSentinelConfig } from '../sentinel/config';
+import { startHealthServer, type HealthServer } from '../sentinel/http';
+import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/incidents';
+import { SentinelMetrics } from '../sentinel/metrics';
+import { registryFactory } from '../sentinel/registry-factory';
+import { DEFAULT_GROUP_ID, DEFAULT_TELEMETRY_TOPIC, Sentinel } from '../sentinel/sentinel';
+import { TASK_QUEUE } from '../workflows/shared';
+
+export const sentinelProcessOptions = z.strictObject({
+  log: z.enum(['embedded', 'kafka']).default('embedded'),
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).default([]),
+  /** The embedded log's SQLite file. */
+  logFile: z.string().min(1).default(() => path.join(stateDir(), 'log.db')),
+  /** The sentinel's state file (snapshots + sent ledger). */
+  db: z.string().min(1).default(() => path.join(stateDir(), 'sentinel.db')),
+  config: z.string().optional(),
+  /** null disables the HTTP server; 0 picks a free port. */
+  httpPort: z.number().int().min(0).max(65535).nullable().default(9464),
+  snapshotIntervalMs: z.number().int().positive().optional(),
+  topic: z.string().min(1).default(DEFAULT_TELEMETRY_TOPIC),
+  groupId: z.string().min(1).default(DEFAULT_GROUP_ID),
+  partitions: z.number().int().positive().default(4),
+  taskQueue: z.string().min(1).default(TASK_QUEUE),
+  memberId: z.string().optional(),
+  /** Knowledge base for lineage; null to run without one. */
+  kb: z.string().nullable().optional(),
+  statusEveryMs: z.number().int().nonnegative().default(10_000),
+  /** Incident timing overrides passed to started incidents (demos and tests). */
+  settleMs: z.number().int().nonnegative().optional(),
+});
+export type SentinelProcessOptions = z.input<typeof sentinelProcessOptions>;
+
+export interface RunningSentinel {
+  sentinel: Sentinel;
+  http: HealthServer | null;
+  metrics: SentinelMetrics;
+  stop(): Promise<void>;
+}
+
+export async function runSentinel(input: SentinelProcessOptions, deps: { opener?: IncidentOpener; print?: (line: string) => void } = {}): Promise<RunningSentinel> {
+  const parsed = sentinelProcessOptions.safeParse(input);
+  if (!parsed.success) throw new HomeostatError('HS_INVALID_INPUT', `sentinel options: ${formatZodIssues(parsed.error).join('; ')}`);
+  const o = parsed.data;
+  const print = deps.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (o.log === 'kafka' && o.brokers.length === 0) throw new HomeostatError('HS_INVALID_INPUT', '--log kafka needs --brokers host:port[,host:port]');
+  const config = loadSentinelConfig(o.config);
+
+  const log: Log = openLog(o.log === 'kafka' ? { kind: 'kafka', brokers: o.brokers, clientId: 'homeostat-sentinel' } : { kind: 'embedded', file: o.logFile });
+  let connection: Connection | null = null;
+  let opener = deps.opener;
+  if (!opener) {
+    const settings = temporalSettingsFromEnv();
+    connection = Connection.lazy({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
+    opener = new TemporalIncidentOpener(new Client({ connection, namespace: settings.namespace }), {
+      taskQueue: o.taskQueue,
+      ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}),
+    });
+  }
+  const kb = o.kb === null ? null : openKnowledgeBase(o.kb);
+
+  const sentinel = new Sentinel({
+    log,
+    config,
+    factory: registryFactory,
+    opener,
+    stateFile: o.db,
+    topic: o.topic,
+    groupId: o.groupId,
+    partitions: o.partitions,
+    ...(o.snapshotIntervalMs ? { snapshotIntervalMs: o.snapshotIntervalMs } : {}),
+    ...(kb ? { lineage: kb } : {}),
+    ...(o.memberId ? { consumer: { memberId: o.memberId } } : {}),
+    logger: (line) => print(`sentinel: ${line}`),
+  });
+  await sentinel.start();
+  const metrics = new SentinelMetrics(sentinel);
+  const http =
+    o.httpPort === null
+      ? null
+      : await startHealthServer({ views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, ...(kb ? { lineage: kb } : {}) }, o.httpPort);
+  print(
+    `sentinel ready: ${o.log} log${o.log === 'kafka' ? ` ${o.brokers.join(',')}` : ` ${o.logFile}`}, topic ${o.topic}, group ${o.groupId}, ` +
+      `state ${o.db}, snapshot every ${sentinel.snapshotIntervalMs} ms${http ? `, http http://127.0.0.1:${http.port}` : ''}`,
+  );
+
+  const status = o.statusEveryMs > 0 ? setInterval(() => print(`sentinel: ${statusLine(sentinel, metrics)}`), o.statusEveryMs) : null;
+  status?.unref();
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (status) clearInterval(status);
+      await http?.close();
+      await sentinel.stop();
+      metrics.close();
+      await log.close();
+      await kb?.close();
+      await connection?.close();
+      print(`sentinel stopped: ${statusLine(sentinel, metrics)}`);
+    })();
+    return stopping;
+  };
+  return { sentinel, http, metrics, stop };
+}
+
+export function statusLine(s: Sentinel, m: SentinelMetrics): string {
+  const c = s.engine.counters;
+  const lag = [...s.stats.lag.values()].reduce((a, l) => a + l.lag, 0);
+  const parts = s.assignment().map((p) => p.partition);
+  return (
+    `records ${c.records} (${Math.round(m.recordsPerSecond)}/s), invalid ${c.invalid}, dead-lettered ${s.stats.deadLettered}, lag ${lag}, ` +
+    `incidents opened ${s.dispatcher.stats.opened}, evidence ${s.dispatcher.stats.evidence}, queued ${s.dispatcher.queued}, ` +
+    `partitions [${parts.join(',')}], snapshots ${s.stats.snapshots}`
+  );
+}
+
+/** Runs until SIGINT / SIGTERM, then stops gracefully (a second signal exits at once). */
+export async function runUntilSignalled(input: SentinelProcessOptions): Promise<void> {
+  const running = await runSentinel(input);
+  await new Promise<void>((resolve) => {
+    let signalled = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (signalled) process.exit(130);
+      signalled = true;
+      process.stdout.write(`sentinel: ${sig}, stopping (final snapshot)…\n`);
+      running.stop().then(resolve, (err: unknown) => {
+        process.stderr.write(`sentinel: stop failed: ${(err as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
