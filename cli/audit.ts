@@ -1,4 +1,10 @@
-/** Appends a CLI action (approvals, refusals) to the knowledge base's hash-chained audit log. */
+/**
+ * Appends an operator's CLI action (approvals, rejections, refusals) to the knowledge base's
+ * hash-chained audit log, so a refused approval leaves a trace even though it never reached
+ * the workflow's history.
+ */
+import { defaultKnowledgeDbPath, openKnowledgeBase } from '../knowledge/open';
+
 export interface CliAuditEntry {
   actor: string;
   action: string;
@@ -6,6 +12,11 @@ export interface CliAuditEntry {
   detail: Record<string, unknown>;
 }
 
-export async function recordCliAudit(_entry: CliAuditEntry): Promise<void> {
-  // Wired to the knowledge base below once it lands.
+export async function recordCliAudit(entry: CliAuditEntry, dbPath: string = defaultKnowledgeDbPath()): Promise<void> {
+  const kb = openKnowledgeBase(dbPath);
+  try {
+    await kb.appendAudit({ ...entry, detail: { ...entry.detail, via: 'cli' } });
+  } finally {
+    await kb.close();
+  }
 }

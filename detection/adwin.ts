@@ -54,6 +54,7 @@ import {
   decodeBoolean,
   decodeNumber,
   decodeNumberArray,
+  unitScore,
 } from './detector';
 import { HomeostatError } from '../common/errors';
 
@@ -73,6 +74,10 @@ export interface AdwinParams extends CommonOptions {
 const KNOWN = ['delta', 'clock', 'maxBuckets', 'minWindowLength', 'gracePeriod'] as const;
 const NAME = 'adwin';
 const ROW_GROWTH = 4;
+/** Margin of the certified filter: far above the few-ulp rounding of either side (~1e-15). */
+const TAU = 1e-12;
+/** 2^i for every row index a window of up to 2^53 values can reach. */
+const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
 
 export class Adwin implements StreamingDetector {
   static readonly VERSION = 1;
@@ -94,6 +99,8 @@ export class Adwin implements StreamingDetector {
   private variance = 0;
   private width = 0;
   private tick = 0;
+  /** Updates left until the next cut test: tick % clock === 0 without a division per update. */
+  private untilCheck: number;
   private drift = false;
   private lastScore = 0;
   private nSkipped = 0;
@@ -110,6 +117,7 @@ export class Adwin implements StreamingDetector {
     this.totals = new Float64Array(ROW_GROWTH * this.stride);
     this.variances = new Float64Array(ROW_GROWTH * this.stride);
     this.counts = new Int32Array(ROW_GROWTH);
+    this.untilCheck = this.clock;
   }
 
   get driftDetected(): boolean {
@@ -156,6 +164,7 @@ export class Adwin implements StreamingDetector {
     this.variance = 0;
     this.width = 0;
     this.tick = 0;
+    this.untilCheck = this.clock;
     this.drift = false;
     this.lastScore = 0;
   }
@@ -170,7 +179,10 @@ export class Adwin implements StreamingDetector {
     if (this.drift) this.reset();
     this.insert(x);
     this.tick += 1;
-    if (this.tick % this.clock === 0 && this.width > this.gracePeriod) this.detect();
+    if (--this.untilCheck === 0) {
+      this.untilCheck = this.clock;
+      if (this.width > this.gracePeriod) this.detect();
+    }
     return this;
   }
 
@@ -197,7 +209,7 @@ export class Adwin implements StreamingDetector {
     let row = 0;
     for (;;) {
       const base = row * stride;
-      const size = 2 ** row;
+      const size = POW2[row];
       const t0 = this.totals[base];
       const t1 = this.totals[base + 1];
       const mu1 = t0 / size;
@@ -248,7 +260,7 @@ export class Adwin implements StreamingDetector {
   /** Removes the oldest bucket of the window (first bucket of the last row). */
   private removeOldest(): void {
     const last = this.rows - 1;
-    const n = 2 ** last;
+    const n = POW2[last];
     const base = last * this.stride;
     const u = this.totals[base];
     const v = this.variances[base];
@@ -264,22 +276,32 @@ export class Adwin implements StreamingDetector {
   private detect(): void {
     const stride = this.stride;
     const mwl = this.minWindowLength;
-    let best = 0;
     let reduce = true;
+    let score = 0;
     while (reduce) {
       reduce = false;
-      best = 0;
+      score = 0;
       const width = this.width;
-      // δ' and V/W are constant during one pass over the buckets.
+      // δ', (2/3)·δ' and V/W are constant during one pass over the buckets.
       const deltaPrime = Math.log((2.0 * Math.log(width)) / this.delta);
       const twoThirdsDeltaPrime = (2.0 / 3.0) * deltaPrime;
       const varianceRatio = this.variance / width;
+      // Constants of the certified filter (see certainlyNoCut in the class comment).
+      const c1 = (1 - 4 * TAU) * 2.0 * varianceRatio * deltaPrime;
+      const c2 = (1 - 4 * TAU) * twoThirdsDeltaPrime;
+      // Cut with the largest gap relative to its variance term, scored exactly at the end.
+      let bestNum = 0;
+      let bestDen = 1;
+      let bn0 = 0;
+      let bn1 = 0;
+      let bu0 = 0;
+      let bu1 = 0;
       let n0 = 0;
       let n1 = width;
       let u0 = 0;
       let u1 = this.total;
       scan: for (let row = this.rows - 1; row >= 0; row--) {
-        const size = 2 ** row;
+        const size = POW2[row];
         const count = this.counts[row];
         const base = row * stride;
         for (let k = 0; k < count; k++) {
@@ -290,6 +312,28 @@ export class Adwin implements StreamingDetector {
           u1 -= t;
           if (row === 0 && k === count - 1) break scan;
           if (n1 >= mwl && n0 >= mwl) {
+            const a = n0 - mwl + 1.0;
+            const b = n1 - mwl + 1.0;
+            const ab = a * b;
+            const apb = a + b;
+            const nn = n0 * n1;
+            // Division-free bound: n0·n1·|μ0 − μ1| ≤ gUp, whatever the rounding of the exact test.
+            const d = u0 * n1 - u1 * n0;
+            const gUp = (d < 0 ? -d : d) * (1 + TAU) + TAU * ((u0 < 0 ? -u0 : u0) * n1 + (u1 < 0 ? -u1 : u1) * n0);
+            const num = gUp * gUp * ab;
+            const den = apb * nn * nn;
+            if (gUp * ab <= c2 * apb * nn || num <= c1 * den) {
+              if (num * bestDen > bestNum * den) {
+                bestNum = num;
+                bestDen = den;
+                bn0 = n0;
+                bn1 = n1;
+                bu0 = u0;
+                bu1 = u1;
+              }
+              continue;
+            }
+            // The reference test, in the reference's operation order.
             const diff = u0 / n0 - u1 / n1;
             const m = 1.0 / (n0 - mwl + 1.0) + 1.0 / (n1 - mwl + 1.0);
             const epsilon = Math.sqrt(2.0 * m * varianceRatio * deltaPrime) + twoThirdsDeltaPrime * m;
@@ -301,14 +345,20 @@ export class Adwin implements StreamingDetector {
                 this.removeOldest();
                 break scan;
               }
-            } else if (gap > best * epsilon) {
-              best = gap / epsilon;
+            } else if (gap > score * epsilon) {
+              score = gap / epsilon;
             }
           }
         }
       }
+      if (!reduce && bestNum > 0) {
+        const diff = bu0 / bn0 - bu1 / bn1;
+        const m = 1.0 / (bn0 - mwl + 1.0) + 1.0 / (bn1 - mwl + 1.0);
+        const ratio = (diff < 0 ? -diff : diff) / (Math.sqrt(2.0 * m * varianceRatio * deltaPrime) + twoThirdsDeltaPrime * m);
+        if (ratio > score) score = ratio;
+      }
     }
-    this.lastScore = this.drift ? 1 : best < 1 ? best : 1;
+    this.lastScore = this.drift ? 1 : unitScore(score);
   }
 
   snapshot(): DetectorSnapshot {
@@ -368,6 +418,7 @@ export class Adwin implements StreamingDetector {
     d.variance = decodeNumber(state.variance, 'state.variance');
     d.width = decodeNumber(state.width, 'state.width');
     d.tick = decodeNumber(state.tick, 'state.tick');
+    d.untilCheck = d.clock - (d.tick % d.clock);
     d.drift = decodeBoolean(state.drift, 'state.drift');
     d.lastScore = decodeNumber(state.score, 'state.score');
     d.nSkipped = decodeNumber(state.skipped, 'state.skipped');

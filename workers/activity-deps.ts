@@ -1,18 +1,72 @@
 /**
- * Builds the activities' dependencies for a worker process from its environment: policy file,
- * knowledge base, bindings and the escalation webhook.
+ * Builds the incident activities' dependencies for a worker process: the policy file, the
+ * knowledge base, and — when a live pipeline is attached — its repair templates and probes.
+ * Without a pipeline the worker can still log, wait and escalate.
  */
-import { type ActivityDeps } from '../activities';
+import path from 'node:path';
+import type { IncidentDeps, ProbeRunner } from '../activities/deps';
+import { healthRecovered, runProbe } from '../activities/probes';
+import type { EscalateDeps } from '../activities/templates/escalate';
+import { escalateTemplate } from '../activities/templates/escalate';
+import { TEMPLATES, type TemplateDeps } from '../activities/templates/index';
+import { logAndWait } from '../activities/templates/log-and-wait';
+import type { RepairTemplate } from '../activities/templates/template';
+import { REPO_ROOT } from '../common/paths';
+import { defaultKnowledgeDbPath, openKnowledgeBase } from '../knowledge/open';
+import { loadPolicyFile } from '../policies/load';
+import type { RepairAction } from '../policies/taxonomy';
+import { KnowledgeBaseActuatorLog } from './kb-actuator-log';
 
-export interface WorkerDeps extends ActivityDeps {
-  close?(): Promise<void>;
+export const DEFAULT_POLICY_FILE = path.join(REPO_ROOT, 'policies', 'examples', 'demo.yaml');
+
+/** Pipeline bindings are optional: a worker without a pipeline only logs, waits and escalates. */
+type WorkerTemplateDeps = Partial<TemplateDeps> & EscalateDeps;
+
+export interface WorkerDepsOptions {
+  policyFile?: string;
+  kbPath?: string;
+  /** Builds the live pipeline's bindings, given the actuator log to use. */
+  pipeline?: (actuations: KnowledgeBaseActuatorLog) => TemplateDeps;
+  /** Sentinel health API base, for the `health-recovered` probe. */
+  healthUrl?: string;
+  settleMs?: number;
+  escalationWebhookUrl?: string;
 }
 
-export async function buildActivityDeps(): Promise<WorkerDeps> {
+export interface WorkerDeps extends IncidentDeps<WorkerTemplateDeps> {
+  close(): Promise<void>;
+}
+
+export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<WorkerDeps> {
+  const policyFile = o.policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE;
+  const policy = loadPolicyFile(policyFile);
+  const kb = openKnowledgeBase(o.kbPath ?? defaultKnowledgeDbPath());
+  const actuations = new KnowledgeBaseActuatorLog(kb);
+  const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
+  const healthUrl = o.healthUrl ?? process.env.HOMEOSTAT_HEALTH_URL;
+
+  const pipelineDeps = o.pipeline?.(actuations);
+  const templates: Partial<Record<RepairAction, RepairTemplate<WorkerTemplateDeps>>> = {
+    'log-and-wait': logAndWait,
+    escalate: escalateTemplate,
+    ...(pipelineDeps ? TEMPLATES : {}),
+  };
+  const probes: ProbeRunner = async (name, req) => {
+    if (!pipelineDeps) {
+      if (name === 'health-recovered' && healthUrl) return healthRecovered(healthUrl, req.component);
+      return { result: 'inconclusive', detail: `${name}: no live pipeline attached to this worker` };
+    }
+    return runProbe(name, req.component, pipelineDeps, { ...(healthUrl ? { healthUrl } : {}) });
+  };
   return {
-    approvers: ['oncall-lead'],
-    settleMs: 5_000,
-    approvalTimeoutMs: 60 * 60 * 1000,
-    ...(process.env.HOMEOSTAT_ESCALATION_WEBHOOK ? { escalationWebhookUrl: process.env.HOMEOSTAT_ESCALATION_WEBHOOK } : {}),
+    policy: () => policy,
+    kb,
+    templates,
+    templateDeps: { ...pipelineDeps, ...(escalationWebhookUrl ? { escalationWebhookUrl } : {}) },
+    probes,
+    ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+    async close() {
+      await kb.close();
+    },
   };
 }

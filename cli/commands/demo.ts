@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { createActivities } from '../../activities';
 import { freePort } from '../../infra/ports';
-import { buildActivityDeps } from '../../workers/activity-deps';
+import { buildWorkerDeps } from '../../workers/activity-deps';
 import { runApprovalWalkthrough } from '../../workers/demo-approval';
 import { onShutdownSignal, startStack } from '../../workers/stack';
 import { parseFlags } from '../flags';
@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--ui-port <port>', 'Web UI port (default 8233, or a free one)')
     .action(async (raw: unknown) => {
       const f = parseFlags(DemoFlags, raw);
-      const deps = await buildActivityDeps();
+      const deps = await buildWorkerDeps();
       say('Homeostat demo — starting the local stack');
       const stack = await startStack({
         port: f.port ?? (await pickPort(7233)),
@@ -55,7 +55,7 @@ export function register(program: Command): void {
       });
       const shutdown = async (): Promise<void> => {
         await stack.stop();
-        await deps.close?.();
+        await deps.close();
       };
       onShutdownSignal(shutdown);
       const ui = stack.temporal.uiUrl;

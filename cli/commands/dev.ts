@@ -1,6 +1,6 @@
 import { type Command } from 'commander';
 import { z } from 'zod';
-import { buildActivityDeps } from '../../workers/activity-deps';
+import { buildWorkerDeps } from '../../workers/activity-deps';
 import { createActivities } from '../../activities';
 import { onShutdownSignal, startStack } from '../../workers/stack';
 import { parseFlags } from '../flags';
@@ -20,11 +20,11 @@ export function register(program: Command): void {
     .option('--db <file>', 'dev-server SQLite file (default .homeostat/temporal.db)')
     .action(async (raw: unknown) => {
       const f = parseFlags(DevFlags, raw);
-      const deps = await buildActivityDeps();
+      const deps = await buildWorkerDeps();
       const stack = await startStack({ port: f.port, uiPort: f.uiPort, dbFile: f.db, activities: createActivities(deps) });
       onShutdownSignal(async () => {
         await stack.stop();
-        await deps.close?.();
+        await deps.close();
       });
       const ui = stack.temporal.uiUrl;
       process.stdout.write(

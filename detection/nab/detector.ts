@@ -43,7 +43,9 @@ export interface HomeostatNabParams {
   volRows: number;
   /** Surprise (−log10 p) that maps to a standardised score of 1. */
   maxSurprise: number;
-  weights: { value: number; delta: number; shift: number; vol: number; seasonal: number; context: number };
+  weights: { value: number; delta: number; shift: number; vol: number; seasonal: number; context: number; trend: number };
+  /** Rows averaged by the slow `trend` detector. */
+  trendRows: number;
   /** Quantile bins and length of the contexts whose novelty the `context` detector measures. */
   bins: number;
   contextLen: number;
@@ -64,6 +66,13 @@ export interface HomeostatNabParams {
   renormHistory: number;
   /** Inside the suppression span a new score must exceed the last emitted one by this factor. */
   recordFactor: number;
+  /** Rows without a new high after which a burst's peak is emitted (0: emit records at once). */
+  confirmRows: number;
+  /** Emissions remembered for the discount of events that many recent ones beat (0: off). */
+  emitMemory: number;
+  emitDiscount: number;
+  /** Exponent of the power mean that fuses the standardised scores (1: weighted mean). */
+  power: number;
 }
 
 export const DEFAULT_NAB_PARAMS: HomeostatNabParams = {
@@ -71,7 +80,8 @@ export const DEFAULT_NAB_PARAMS: HomeostatNabParams = {
   shiftRows: 6,
   volRows: 12,
   maxSurprise: 6,
-  weights: { value: 1, delta: 1, shift: 1, vol: 1, seasonal: 1, context: 1 },
+  weights: { value: 1, delta: 1, shift: 1, vol: 1, seasonal: 1, context: 1, trend: 0 },
+  trendRows: 48,
   bins: 6,
   contextLen: 5,
   contextAvg: 6,
@@ -84,10 +94,14 @@ export const DEFAULT_NAB_PARAMS: HomeostatNabParams = {
   renormMix: 0,
   renormHistory: 6000,
   recordFactor: 1,
+  confirmRows: 0,
+  emitMemory: 0,
+  emitDiscount: 0.5,
+  power: 1,
 };
 
 const DAY_MS = 86_400_000;
-const SIGNALS = ['value', 'delta', 'shift', 'vol', 'seasonal', 'context'] as const;
+const SIGNALS = ['value', 'delta', 'shift', 'vol', 'seasonal', 'context', 'trend'] as const;
 
 class HomeostatNabStream implements NabStreamDetector {
   private readonly p: HomeostatNabParams;
@@ -105,6 +119,9 @@ class HomeostatNabStream implements NabStreamDetector {
   private suppressUntil = -1;
   private lastRow = -1e9;
   private lastValue = 0;
+  private candValue = 0;
+  private readonly emitted: SlidingRank;
+  private candRow = -1;
   private readonly fused: SlidingRank;
   private readonly base: number;
   private readonly modulus: number;
@@ -112,6 +129,8 @@ class HomeostatNabStream implements NabStreamDetector {
   private key = 0;
   private readonly ctxBuf: Float64Array;
   private ctxSum = 0;
+  private readonly trendBuf: Float64Array;
+  private trendSum = 0;
 
   constructor(params: HomeostatNabParams, probation: number) {
     this.p = params;
@@ -124,13 +143,16 @@ class HomeostatNabStream implements NabStreamDetector {
       vol: new SlidingRank(h),
       seasonal: new SlidingRank(h),
       context: new SlidingRank(h),
+      trend: new SlidingRank(h),
     };
+    this.trendBuf = new Float64Array(params.trendRows);
     const base = params.bins + 2;
     this.base = base;
     this.modulus = Math.pow(base, params.contextLen - 1);
     this.counts = new Uint32Array(this.modulus * base);
     this.ctxBuf = new Float64Array(params.contextAvg);
     this.fused = new SlidingRank(params.renormHistory);
+    this.emitted = new SlidingRank(Math.max(1, params.emitMemory));
     this.shiftBuf = new Float64Array(params.shiftRows);
     this.volBuf = new Float64Array(params.volRows);
     const w = params.weights;
@@ -162,6 +184,10 @@ class HomeostatNabStream implements NabStreamDetector {
     this.shiftSum += x - this.shiftBuf[si];
     this.shiftBuf[si] = x;
     const shift = this.shiftSum / Math.min(r + 1, p.shiftRows);
+    const ti = r % p.trendRows;
+    this.trendSum += x - this.trendBuf[ti];
+    this.trendBuf[ti] = x;
+    const trend = this.trendSum / Math.min(r + 1, p.trendRows);
     const vi = r % p.volRows;
     const ad = Math.abs(d);
     this.volSum += ad - this.volBuf[vi];
@@ -200,7 +226,9 @@ class HomeostatNabStream implements NabStreamDetector {
       vol: r >= p.volRows ? rk.vol.surprise(vol) : 0,
       seasonal: Number.isNaN(seasonal) ? 0 : rk.seasonal.surprise(seasonal),
       context: r >= p.contextLen + p.contextAvg ? rk.context.surprise(ctx, 1) : 0,
+      trend: r >= p.trendRows ? rk.trend.surprise(trend) : 0,
     };
+    if (r >= p.trendRows) rk.trend.push(trend);
     if (r >= p.contextLen + p.contextAvg) rk.context.push(ctx);
     rk.value.push(x);
     if (r > 0) rk.delta.push(d);
@@ -214,8 +242,11 @@ class HomeostatNabStream implements NabStreamDetector {
     for (const name of SIGNALS) {
       const a = Math.min(1, u[name] / p.maxSurprise);
       if (a * p.weights[name] > mx) mx = a;
-      s = hc.observeScore(name, a).instant;
+      // Power mean: a^p is fused, then the p-th root taken, so one detector at full alarm can
+      // carry the fused level (p → ∞ is the max) while agreement of several still adds up.
+      s = hc.observeScore(name, p.power === 1 ? a : Math.pow(a, p.power)).instant;
     }
+    if (p.power !== 1) s = Math.pow(s, 1 / p.power);
     let out = p.useMax ? mx : s;
     out = Math.pow(out, p.gamma);
     if (p.renorm > 0) {
@@ -232,10 +263,41 @@ class HomeostatNabStream implements NabStreamDetector {
     }
     // Threshold-free suppression: within suppressRows of the last emitted score, only a higher
     // score is emitted, so whatever threshold is later chosen, a burst yields one detection.
+    if (p.confirmRows > 0) return this.confirmPeak(r, out);
     if (r - this.lastRow <= p.suppressRows && out <= this.lastValue * p.recordFactor) return 0;
     this.lastRow = r;
     this.lastValue = out;
+    if (p.emitMemory > 0) {
+      // An event no bigger than many recent events of this stream is less news: discount it.
+      const n = this.emitted.size;
+      const beaten = n > 0 ? 1 - this.emitted.cdf(out) + (this.emitted.cdf(out) - this.emitted.cdfBelow(out)) : 0;
+      this.emitted.push(out);
+      return out * (1 - p.emitDiscount * beaten);
+    }
     return out;
+  }
+
+  /**
+   * Peak confirmation: a rising burst is followed until `confirmRows` rows pass without a new
+   * high, and only then is its peak emitted (once). A burst therefore yields one detection at any
+   * threshold, at the cost of a detection `confirmRows` rows later than its first row.
+   */
+  private confirmPeak(r: number, out: number): number {
+    const p = this.p;
+    const inSpan = r - this.lastRow <= p.suppressRows;
+    const bar = inSpan ? this.lastValue : 0;
+    if (out > this.candValue && out > bar) {
+      this.candValue = out;
+      this.candRow = r;
+    }
+    if (this.candValue > 0 && r - this.candRow >= p.confirmRows) {
+      const v = this.candValue;
+      this.candValue = 0;
+      this.lastRow = r;
+      this.lastValue = v;
+      return v;
+    }
+    return 0;
   }
 }
 

