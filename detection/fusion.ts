@@ -37,6 +37,8 @@ import { z } from 'zod';
 import { HomeostatError } from '../common/errors';
 import { formatZodIssues } from '../common/zod-errors';
 import { LAYERS, type Layer } from '../policies/taxonomy';
+import { type DetectorSnapshot } from './detector';
+import { restoreDetector as restoreFromRegistry } from './registry';
 
 /**
  * What fusion needs from a detector. Every streaming detector of `detection/` satisfies it
@@ -520,10 +522,11 @@ export class ComponentHealth {
   }
 
   /**
-   * Rebuilds a component from `snapshot()`. `restoreDetector` turns each detector snapshot back into
-   * a detector (pass `restoreDetector` from `detection/registry`).
+   * Rebuilds a component from `snapshot()`. Each detector snapshot is turned back into a detector by
+   * `restoreDetector` — by default the registry's, which knows every streaming detector; pass your
+   * own for detectors outside the registry. A foreign or newer snapshot is HS_SNAPSHOT_MISMATCH.
    */
-  static restore(snapshot: unknown, restoreDetector: (s: unknown) => FusableDetector): ComponentHealth {
+  static restore(snapshot: unknown, restoreDetector: (s: DetectorSnapshot) => FusableDetector = restoreFromRegistry): ComponentHealth {
     const head = z.object({ type: z.string(), version: z.number() }).safeParse(snapshot);
     if (head.success && (head.data.type !== FUSION_SNAPSHOT_TYPE || head.data.version !== FUSION_SNAPSHOT_VERSION)) {
       throw new HomeostatError(
@@ -544,7 +547,7 @@ export class ComponentHealth {
         layer: d.layer,
         weight: d.weight,
         input: d.input,
-        detector: d.detector === undefined ? undefined : restoreDetector(d.detector),
+        detector: d.detector === undefined ? undefined : restoreDetector(d.detector as DetectorSnapshot),
       })),
     });
     // Weights were stored normalised; copy them verbatim so a restore is bit-exact.

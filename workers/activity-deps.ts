@@ -29,6 +29,8 @@ export interface WorkerDepsOptions {
   pipeline?: (actuations: KnowledgeBaseActuatorLog) => TemplateDeps;
   /** Sentinel health API base, for the `health-recovered` probe. */
   healthUrl?: string;
+  /** The same, when it is only known after the worker's dependencies are built. */
+  healthUrlFor?: () => string | undefined;
   settleMs?: number;
   escalationWebhookUrl?: string;
 }
@@ -43,7 +45,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const kb = openKnowledgeBase(o.kbPath ?? defaultKnowledgeDbPath());
   const actuations = new KnowledgeBaseActuatorLog(kb);
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
-  const healthUrl = o.healthUrl ?? process.env.HOMEOSTAT_HEALTH_URL;
+  const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
 
   const pipelineDeps = o.pipeline?.(actuations);
   const templates: Partial<Record<RepairAction, RepairTemplate<WorkerTemplateDeps>>> = {
@@ -52,11 +54,13 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     ...(pipelineDeps ? TEMPLATES : {}),
   };
   const probes: ProbeRunner = async (name, req) => {
+    const url = healthUrl();
+    const healthUrlOption = url ? { healthUrl: `${url}/health/${encodeURIComponent(req.pipeline)}` } : {};
     if (!pipelineDeps) {
-      if (name === 'health-recovered' && healthUrl) return healthRecovered(healthUrl, req.component);
+      if (name === 'health-recovered' && healthUrlOption.healthUrl) return healthRecovered(healthUrlOption.healthUrl, req.component);
       return { result: 'inconclusive', detail: `${name}: no live pipeline attached to this worker` };
     }
-    return runProbe(name, req.component, pipelineDeps, { ...(healthUrl ? { healthUrl } : {}) });
+    return runProbe(name, req.component, pipelineDeps, healthUrlOption);
   };
   return {
     policy: () => policy,

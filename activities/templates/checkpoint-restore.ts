@@ -5,8 +5,9 @@
  * repeats. For a corrupted latest checkpoint (the component refuses to start from it).
  */
 import type { TemplateDeps } from './deps';
-import { holds, once, waitHealthy } from './steps';
-import type { RepairTemplate } from './template';
+import { isHomeostatError } from '../../common/errors';
+import { holds, once, waitFor, waitHealthy } from './steps';
+import type { RepairContext, RepairTemplate } from './template';
 
 export const RESTORE_SETTING = 'restoreFrom';
 
@@ -46,13 +47,7 @@ export const checkpointRestore: RepairTemplate<TemplateDeps> = {
         }
         return { moved: n };
       });
-      await steps.step('point-and-restart', async () => {
-        deps.pipeline.setSetting(ctx.target, RESTORE_SETTING, chosen.checkpoint);
-        const st = await deps.orchestrator.status(ctx.target);
-        if (st.instances.some((i) => i.state === 'running')) await deps.orchestrator.restart(ctx.target, { graceMs: 2_000 });
-        else await deps.orchestrator.start(ctx.target);
-        return { restarted: true };
-      });
+      await steps.step('rewind', async () => rewindStage(deps, ctx, ctx.target, String(chosen.checkpoint)));
       await waitHealthy(deps, ctx, ctx.target);
       return {
         summary: `restored ${ctx.target} from ${chosen.checkpoint}${(chosen.skipped as string[]).length ? `, skipping ${(chosen.skipped as string[]).length} corrupt checkpoint(s) (${(chosen.skipped as string[]).join('; ')})` : ''}`,
@@ -66,6 +61,49 @@ export const checkpointRestore: RepairTemplate<TemplateDeps> = {
     deps.pipeline.deleteSetting(ctx.target, RESTORE_SETTING);
   },
 };
+
+/**
+ * Moves a stateful stage back to a checkpoint: stop it, move its group's committed offsets to the
+ * checkpoint's (so its lag tells the truth about the replay), point it at the checkpoint, start it.
+ * Returns the input's end offsets at rewind time: the replay is done when the stage is past them.
+ */
+export async function rewindStage(deps: TemplateDeps, ctx: RepairContext, stage: string, checkpointId: string): Promise<{ checkpoint: string; target: { topic: string; partition: number; offset: number }[] }> {
+  const stream = deps.pipeline.checkpointStream(stage) ?? stage;
+  const checkpoint = await deps.checkpoints.load(stream, checkpointId);
+  const desired = Math.max(1, (await deps.orchestrator.status(stage)).desiredReplicas);
+  await deps.orchestrator.stop(stage);
+  const group = deps.pipeline.groupId(stage);
+  const topics = [...new Set(checkpoint.offsets.map((o) => o.topic))];
+  // A member killed without leaving keeps its seat until its session expires: retry until the log accepts.
+  await waitFor(deps, ctx, `${group} to have no members`, async () => {
+    try {
+      for (const topic of topics) {
+        await deps.log.resetGroup(group, topic, { to: 'offsets', offsets: checkpoint.offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })) });
+      }
+      return true;
+    } catch (err) {
+      if (isHomeostatError(err) && err.code === 'HS_REFUSED') return undefined;
+      throw err;
+    }
+  });
+  const target: { topic: string; partition: number; offset: number }[] = [];
+  for (const topic of topics) for (const l of await deps.log.latestOffsets(topic)) target.push({ topic, partition: l.partition, offset: l.offset });
+  deps.pipeline.setSetting(stage, RESTORE_SETTING, checkpointId);
+  await deps.orchestrator.start(stage, desired);
+  return { checkpoint: checkpointId, target };
+}
+
+/** True once the stage's group has committed past `target` on every partition. */
+export async function pastTarget(deps: TemplateDeps, stage: string, target: readonly { topic: string; partition: number; offset: number }[]): Promise<boolean> {
+  const group = deps.pipeline.groupId(stage);
+  for (const topic of new Set(target.map((t) => t.topic))) {
+    const committed = await deps.log.committed(group, topic);
+    for (const t of target.filter((x) => x.topic === topic)) {
+      if ((committed.find((c) => c.partition === t.partition)?.offset ?? 0) < t.offset) return false;
+    }
+  }
+  return true;
+}
 
 export async function offsetsRetained(deps: TemplateDeps, offsets: readonly { topic: string; partition: number; offset: number }[]): Promise<{ ok: boolean; reason: string }> {
   for (const o of offsets) {

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { TemplateDeps } from './deps';
-import { offsetsRetained, RESTORE_SETTING } from './checkpoint-restore';
+import { offsetsRetained, pastTarget, RESTORE_SETTING, rewindStage } from './checkpoint-restore';
 import { holds, once, parseParams, waitFor, waitHealthy } from './steps';
 import type { RepairTemplate } from './template';
 
@@ -77,21 +77,16 @@ export const replayFromCheckpoint: RepairTemplate<TemplateDeps> = {
         return { checkpoint: c.id, createdAt: c.createdAt, toReplay: records.reduce((a, b) => a + b, 0) };
       });
       const backfilled = await steps.step('backfill-shed', async () => ({ unaccounted: p.backfillShed ? deps.pipeline.unaccountShed() : 0 }));
-      await steps.step('rewind', async () => {
-        deps.pipeline.setSetting(stage, RESTORE_SETTING, chosen.checkpoint);
-        const st = await deps.orchestrator.status(stage);
-        if (st.instances.some((i) => i.state === 'running')) await deps.orchestrator.restart(stage, { graceMs: 2_000 });
-        else await deps.orchestrator.start(stage);
-        return { rewound: true };
-      });
+      const rewound = await steps.step('rewind', async () => rewindStage(deps, ctx, stage, String(chosen.checkpoint)));
       await waitHealthy(deps, ctx, stage);
-      // Drained: every downstream group caught up with what was there when the replay started.
+      // Drained: the rewound stage is past where its input ended at rewind time, and every stage's lag is back to normal.
       const started = Date.now();
+      const target = rewound.target as { topic: string; partition: number; offset: number }[];
       await waitFor(deps, ctx, 'the replay to drain', async () => {
         const lags = await Promise.all(deps.pipeline.components().filter((c) => deps.pipeline.inputTopic(c)).map((c) => deps.pipeline.lag(c)));
         const total = lags.reduce((a, b) => a + b, 0);
         ctx.heartbeat({ phase: 'draining', checkpoint: chosen.checkpoint, lag: total });
-        return total <= Math.max(50, deps.pipeline.sourceRate()) ? total : undefined;
+        return (await pastTarget(deps, stage, target)) && lags.every((l) => l <= Math.max(50, deps.pipeline.sourceRate())) ? total : undefined;
       }, p.drainTimeoutMs);
       return {
         summary: `replayed ${stage} from ${chosen.checkpoint} (${chosen.toReplay} input records) into the idempotent sink${Number(backfilled.unaccounted) > 0 ? `, backfilling ${backfilled.unaccounted} shed records` : ''}`,

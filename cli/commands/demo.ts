@@ -1,13 +1,14 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { type Command } from 'commander';
-import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
-import { createActivities } from '../../activities';
+import { stateDir } from '../../common/paths';
 import { freePort } from '../../infra/ports';
-import { buildWorkerDeps } from '../../workers/activity-deps';
 import { runApprovalWalkthrough } from '../../workers/demo-approval';
-import { onShutdownSignal, startStack } from '../../workers/stack';
+import { DEMO_SCRIPT, formatSummary, runDemoScript } from '../../workers/demo-scenario';
+import { startLocalEnv } from '../../workers/local-env';
+import { onShutdownSignal } from '../../workers/stack';
 import { parseFlags } from '../flags';
 import { webUiLink } from '../incident-view';
 
@@ -17,15 +18,15 @@ const DemoFlags = z.object({
   kafka: z.boolean().default(false),
   port: z.coerce.number().int().min(1).max(65535).optional(),
   uiPort: z.coerce.number().int().min(1).max(65535).optional(),
+  rate: z.coerce.number().int().min(1).max(2000).default(100),
 });
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/** The well-known ports when free, so the Web UI link is the usual one; free ports otherwise. */
+/** The well-known port when free, so the Web UI link is the usual one; a free one otherwise. */
 async function pickPort(preferred: number): Promise<number> {
-  const net = await import('node:net');
   const free = await new Promise<boolean>((resolve) => {
     const srv = net.createServer();
     srv.once('error', () => resolve(false));
@@ -37,59 +38,67 @@ async function pickPort(preferred: number): Promise<number> {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('start the stack, open and heal incidents live, print what happened at each stage')
-    .option('--duration <seconds>', 'exit this many seconds after the scenario (default: run until Ctrl-C)')
-    .option('--summary-json <file>', 'write a JSON summary of the run')
-    .option('--kafka', 'use a local Kafka broker instead of the embedded log')
+    .description('start the stack and a live pipeline, inject one fault per layer and two at once, heal them, print a summary')
+    .option('--duration <seconds>', 'exit this many seconds after the scripted faults (default: keep running until Ctrl-C)')
+    .option('--summary-json <file>', 'write the per-fault summary and the sink integrity as JSON')
+    .option('--kafka', 'run the pipeline on a local Kafka broker instead of the embedded log')
+    .option('--rate <events/s>', 'source rate', '100')
     .option('--port <port>', 'Temporal gRPC port (default 7233, or a free one)')
     .option('--ui-port <port>', 'Web UI port (default 8233, or a free one)')
     .action(async (raw: unknown) => {
       const f = parseFlags(DemoFlags, raw);
-      const deps = await buildWorkerDeps();
-      say('Homeostat demo — starting the local stack');
-      const stack = await startStack({
+      const dir = path.join(stateDir(), `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      say(`Homeostat demo — starting Temporal, ${f.kafka ? 'Kafka, ' : ''}the live pipeline, a sentinel and a worker (files in ${dir})`);
+      const env = await startLocalEnv({
+        dir,
         port: f.port ?? (await pickPort(7233)),
         uiPort: f.uiPort ?? (await pickPort(8233)),
-        dbFile: path.join(process.env.HOMEOSTAT_STATE_DIR ?? path.join(process.cwd(), '.homeostat'), 'demo-temporal.db'),
-        activities: createActivities(deps),
+        pipeline: true,
+        kafka: f.kafka,
+        rate: f.rate,
+        settleMs: 3_000,
       });
-      const shutdown = async (): Promise<void> => {
-        await stack.stop();
-        await deps.close();
-      };
-      onShutdownSignal(shutdown);
-      const ui = stack.temporal.uiUrl;
-      say(`Web UI: ${ui ?? '(remote server)'}`);
+      onShutdownSignal(env.stop);
+      const ui = env.stack.temporal.uiUrl;
+      const ns = env.stack.temporal.namespace;
+      say(`Web UI: ${ui ?? '(remote server)'}\n`);
 
-      const connection = await Connection.connect({ address: stack.temporal.address });
-      try {
-        const client = new Client({ connection, namespace: stack.temporal.namespace });
-        const pipeline = 'demo';
-        const run = await runApprovalWalkthrough(client, { pipeline, component: `sink-${Date.now().toString(36)}`, approver: 'oncall-lead', say });
-        say('');
-        say(`Incident ${run.id}: outcome ${run.state.outcome}`);
-        for (const e of run.timeline) say(`  ${e.at}  ${e.stage.padEnd(8)}  ${e.event}${e.detail ? ` — ${e.detail}` : ''}`);
-        say('');
-        for (const [k, v] of Object.entries(run.state.explanation)) say(`  ${k.padEnd(12)} ${v}`);
-        const link = webUiLink(ui, stack.temporal.namespace, run.id);
-        if (link) say(`\nOpen it in the Web UI: ${link}`);
-        if (f.summaryJson) {
-          fs.writeFileSync(
-            f.summaryJson,
-            `${JSON.stringify({ incidents: [{ id: run.id, outcome: run.state.outcome, stage: run.state.stage, explanation: run.state.explanation, webUi: link }] }, null, 2)}\n`,
-          );
-        }
-      } finally {
-        await connection.close();
+      say('1. An operator opens an incident that needs approval, and approves it.');
+      const walk = await runApprovalWalkthrough(env.client, { pipeline: 'demo', component: 'sink', approver: 'oncall-lead', say });
+      say(`   ${walk.id}: ${walk.state.outcome}`);
+      for (const [k, v] of Object.entries(walk.state.explanation)) say(`     ${k.padEnd(12)} ${v}`);
+      const walkLink = webUiLink(ui, ns, walk.id);
+      if (walkLink) say(`   Web UI: ${walkLink}`);
+
+      say(`\n2. Faults are injected into the live pipeline: ${DEMO_SCRIPT.length} steps, one per layer, then two at once.`);
+      const result = await runDemoScript({ client: env.client, pipeline: env.pipeline!, say });
+      say(`\n${formatSummary(result.faults, result.sink)}`);
+      for (const fault of result.faults) {
+        const link = fault.incidentId ? webUiLink(ui, ns, fault.incidentId) : undefined;
+        if (link) say(`  ${fault.label}: ${link}`);
+      }
+      if (f.summaryJson) {
+        const faults = result.faults.map(({ fault, target, injectedAt, detectedAt, incidentId, action, healedAt, verified }) => ({
+          fault,
+          target,
+          injectedAt,
+          detectedAt,
+          incidentId,
+          action,
+          healedAt,
+          verified,
+        }));
+        fs.writeFileSync(f.summaryJson, `${JSON.stringify({ faults, sink: result.sink, approval: { incidentId: walk.id, outcome: walk.state.outcome } }, null, 2)}\n`);
+        say(`\nsummary written to ${f.summaryJson}`);
       }
 
       if (f.duration !== undefined) {
-        say(`\nKeeping the stack up for ${f.duration} s…`);
+        if (f.duration > 0) say(`\nKeeping everything up for ${f.duration} s…`);
         await new Promise((r) => setTimeout(r, f.duration! * 1000));
-        await shutdown();
-        return;
+        await env.stop();
+        process.exit(0);
       }
-      say('\nThe stack keeps running with the Web UI available. Press Ctrl-C to stop.');
-      await stack.running;
+      say('\nEverything keeps running with the Web UI available. Press Ctrl-C to stop.');
+      await env.stack.running;
     });
 }

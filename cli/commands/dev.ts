@@ -1,46 +1,46 @@
+import path from 'node:path';
 import { type Command } from 'commander';
 import { z } from 'zod';
-import { buildWorkerDeps } from '../../workers/activity-deps';
-import { createActivities } from '../../activities';
-import { onShutdownSignal, startStack } from '../../workers/stack';
+import { stateDir } from '../../common/paths';
+import { startLocalEnv } from '../../workers/local-env';
+import { onShutdownSignal } from '../../workers/stack';
 import { parseFlags } from '../flags';
 
 const DevFlags = z.object({
   port: z.coerce.number().int().min(1).max(65535).default(7233),
   uiPort: z.coerce.number().int().min(1).max(65535).default(8233),
-  db: z.string().optional(),
+  pipeline: z.boolean().default(true),
+  kafka: z.boolean().default(false),
 });
 
 export function register(program: Command): void {
   program
     .command('dev')
-    .description('run the local stack in the foreground: Temporal dev server + Web UI, search attributes, a Homeostat worker')
+    .description('run the local stack in the foreground: Temporal dev server + Web UI, search attributes, a worker, the live demo pipeline and its sentinel')
     .option('--port <port>', 'Temporal gRPC port', '7233')
     .option('--ui-port <port>', 'Web UI port', '8233')
-    .option('--db <file>', 'dev-server SQLite file (default .homeostat/temporal.db)')
+    .option('--no-pipeline', 'no live pipeline or sentinel: the worker only logs, waits and escalates')
+    .option('--kafka', 'run the pipeline on a local Kafka broker')
     .action(async (raw: unknown) => {
       const f = parseFlags(DevFlags, raw);
-      const deps = await buildWorkerDeps();
-      const stack = await startStack({ port: f.port, uiPort: f.uiPort, dbFile: f.db, activities: createActivities(deps) });
-      onShutdownSignal(async () => {
-        await stack.stop();
-        await deps.close();
-      });
-      const ui = stack.temporal.uiUrl;
+      const env = await startLocalEnv({ dir: path.join(stateDir(), 'dev'), port: f.port, uiPort: f.uiPort, pipeline: f.pipeline, kafka: f.kafka });
+      onShutdownSignal(env.stop);
+      const ui = env.stack.temporal.uiUrl;
+      const ns = env.stack.temporal.namespace;
       process.stdout.write(
         [
           '',
-          `Homeostat is running.`,
-          `  Temporal      ${stack.temporal.address} (namespace ${stack.temporal.namespace})`,
+          'Homeostat is running.',
+          `  Temporal      ${env.stack.temporal.address} (namespace ${ns})`,
           `  Web UI        ${ui ?? '(not started here: TEMPORAL_ADDRESS points at an existing server)'}`,
-          ui ? `  Incidents     ${ui}/namespaces/${stack.temporal.namespace}/workflows?query=${encodeURIComponent("WorkflowType='incidentWorkflow'")}` : '',
-          `  Try           npx homeostat incidents open --pipeline demo --component sink --fault lag --require-approval`,
+          ...(ui ? [`  Incidents     ${ui}/namespaces/${ns}/workflows?query=${encodeURIComponent("WorkflowType='incidentWorkflow'")}`] : []),
+          ...(env.healthUrl ? [`  Sentinel      ${env.healthUrl}/health/demo  (metrics: ${env.healthUrl}/metrics)`] : []),
+          ...(env.pipeline ? [`  Pipeline      demo: source → enrich → score → sink (files in ${env.pipeline.dir})`] : []),
+          '  Try           npx homeostat incidents open --pipeline demo --component sink --fault lag --require-approval',
           'Press Ctrl-C to stop.',
           '',
-        ]
-          .filter((l) => l !== '')
-          .join('\n') + '\n',
+        ].join('\n'),
       );
-      await stack.running;
+      await env.stack.running;
     });
 }

@@ -1,5 +1,7 @@
 import { ComponentHealth, type FusableDetector } from '../../detection/fusion';
 import { HomeostatError } from '../../common/errors';
+import { RandomState } from '../../detection/random';
+import { createDetector } from '../../detection/registry';
 
 /** A tiny deterministic detector: score = min(1, |x − 10| / 10); enough to exercise fusion. */
 class Distance implements FusableDetector {
@@ -134,5 +136,49 @@ describe('ComponentHealth', () => {
     expect(() => ComponentHealth.restore({ type: 'other', version: 1 }, Distance.restore)).toThrow(
       expect.objectContaining({ code: 'HS_SNAPSHOT_MISMATCH' }) as Error,
     );
+  });
+});
+
+describe('ComponentHealth with the streaming detectors of the registry', () => {
+  function build(): ComponentHealth {
+    return new ComponentHealth({
+      alpha: 0.5,
+      open: 0.3,
+      close: 0.05,
+      detectors: [
+        { name: 'ph', signal: 'latency', layer: 'infrastructure', detector: createDetector('page-hinkley') },
+        { name: 'cusum-vote', signal: 'latency', layer: 'infrastructure', detector: createDetector('cusum', { minInstances: 200, threshold: 8 }), input: 'drift' },
+        { name: 'adwin', signal: 'errors', layer: 'model', detector: createDetector('adwin') },
+        { name: 'psi', signal: 'batch-psi', layer: 'data' },
+      ],
+    });
+  }
+
+  it('rises on a latency shift, and a snapshot restored by the registry continues bit-exactly', () => {
+    const rng = new RandomState(42);
+    const xs = Array.from({ length: 3000 }, (_, i) => rng.normal(i < 1500 ? 10 : 14, 1));
+    const errs = Array.from({ length: 3000 }, () => (rng.randomDouble() < 0.1 ? 1 : 0));
+    const a = build();
+    let before = 0;
+    let after = 0;
+    for (let i = 0; i < 1000; i++) {
+      a.observe('latency', xs[i], i);
+      a.observe('errors', errs[i], i);
+    }
+    a.observeScore('psi', 0.2, 1000);
+    const b = ComponentHealth.restore(JSON.parse(JSON.stringify(a.snapshot())) as unknown);
+    for (let i = 1000; i < 3000; i++) {
+      const ra = { ...a.observe('latency', xs[i], i) };
+      const rb = { ...b.observe('latency', xs[i], i) };
+      expect(rb.health).toBe(ra.health);
+      expect(rb.isOpen).toBe(ra.isOpen);
+      if (i < 1500) before = Math.max(before, ra.health);
+      else after = Math.max(after, ra.health);
+      a.observe('errors', errs[i], i);
+      b.observe('errors', errs[i], i);
+    }
+    expect(after).toBeGreaterThan(before);
+    expect(b.snapshot()).toEqual(a.snapshot());
+    expect(a.contributions().map((c) => c.name)).toContain('psi');
   });
 });

@@ -175,6 +175,20 @@ describe('behaviour on streams', () => {
     expect(detections).toBeGreaterThan(0);
   });
 
+  test('ADWIN with max_buckets = 1 stays consistent through cuts (River 0.26.1 panics there)', () => {
+    const d = new Adwin({ maxBuckets: 1, delta: 0.1 });
+    const stream = shiftingStream('adwin', 8, 4000);
+    let drifts = 0;
+    for (const x of stream) {
+      d.update(x);
+      if (d.driftDetected) drifts++;
+      const rows = d.snapshot().state.rows as { totals: number[] }[];
+      const width = rows.reduce((sum, row, i) => sum + row.totals.length * 2 ** i, 0);
+      expect(width).toBe(d.windowWidth);
+    }
+    expect(drifts).toBeGreaterThan(0);
+  });
+
   test('ADWIN keeps its window in a few KB after 10^5 updates', () => {
     const d = new Adwin();
     const rng = new RandomState(1);

@@ -22,6 +22,8 @@ import { fileActuator, type FileActuatorDeps } from '../fixtures/templates/file-
 
 export interface Lab {
   dir: string;
+  /** Where the lab's health endpoint (`/health/<pipeline>/<component>`) and webhook (`/escalations`) listen. */
+  baseUrl: string;
   kb: KnowledgeBase;
   policy: PolicyConfig;
   deps: IncidentDeps<FileActuatorDeps>;
@@ -98,29 +100,11 @@ export async function createLab(opts: { pipeline: string; policyYaml?: string; s
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  const probes: ProbeRunner = async (name, req) => {
-    const res = await fetch(`${base}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}`);
-    const { verdict } = (await res.json()) as { verdict: 'pass' | 'fail' | 'inconclusive' };
-    return { result: verdict, detail: `${name} via lab health endpoint` };
-  };
-  const templates: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>> = {
-    'log-and-wait': logAndWait,
-    escalate: escalateTemplate,
-  };
-  for (const a of TEST_ACTIONS) templates[a] = fileActuator(a, { slowMs: opts.slowMs?.[a] });
-
-  const deps: IncidentDeps<FileActuatorDeps> = {
-    policy: () => policy,
-    kb,
-    templates,
-    templateDeps: { actuatorDir: dir, escalationWebhookUrl: `${base}/escalations` },
-    probes,
-    settleMs: 200,
-  };
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const deps = labDeps({ dir, kb, policy, baseUrl, ...(opts.slowMs ? { slowMs: opts.slowMs } : {}) });
   return {
     dir,
+    baseUrl,
     kb,
     policy,
     deps,
@@ -130,6 +114,39 @@ export async function createLab(opts: { pipeline: string; policyYaml?: string; s
     async close() {
       await kb.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      fs.rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The activities' dependencies on a lab directory: knowledge base, policy, file-backed templates
+ * and probes answered by the lab's HTTP endpoint at `baseUrl`. A worker in another process
+ * (test/fixtures/workers/lab-worker.ts) builds the same object on the same directory.
+ */
+export function labDeps(opts: {
+  dir: string;
+  kb: KnowledgeBase;
+  policy: PolicyConfig;
+  baseUrl: string;
+  slowMs?: Partial<Record<RepairAction, number>>;
+}): IncidentDeps<FileActuatorDeps> {
+  const probes: ProbeRunner = async (name, req) => {
+    const res = await fetch(`${opts.baseUrl}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}`);
+    const { verdict } = (await res.json()) as { verdict: 'pass' | 'fail' | 'inconclusive' };
+    return { result: verdict, detail: `${name} via lab health endpoint` };
+  };
+  const templates: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>> = {
+    'log-and-wait': logAndWait,
+    escalate: escalateTemplate,
+  };
+  for (const a of TEST_ACTIONS) templates[a] = fileActuator(a, { slowMs: opts.slowMs?.[a] });
+  return {
+    policy: () => opts.policy,
+    kb: opts.kb,
+    templates,
+    templateDeps: { actuatorDir: opts.dir, escalationWebhookUrl: `${opts.baseUrl}/escalations` },
+    probes,
+    settleMs: 200,
   };
 }

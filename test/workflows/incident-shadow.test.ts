@@ -1,0 +1,67 @@
+/**
+ * Shadow mode on the real dev server: the loop runs in full but execute only records the
+ * would-do action. Nothing is applied, no action enters the history the safety rules read, and
+ * the knowledge base keeps a shadow record and a case with the would-do action. Shadow mode is
+ * asked for by the incident (`mode: 'shadow'`) or set by the policy (`mode: shadow`).
+ */
+import { resourceOf } from '../../policies/safety';
+import type { IncidentInput } from '../../workflows/shared';
+import { testTemporalAddress } from '../support/services';
+import { connectDevServer, manualInput, uniqueName } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, stagesOf, startIncident, withWorker } from './incident-harness';
+import { createLab, labPolicy, type Lab } from './lab';
+
+jest.setTimeout(60_000);
+
+let conn: Awaited<ReturnType<typeof connectDevServer>>;
+let lab: Lab | undefined;
+beforeAll(async () => {
+  conn = await connectDevServer(testTemporalAddress());
+});
+afterEach(async () => {
+  await lab?.close();
+  lab = undefined;
+});
+afterAll(async () => {
+  await conn?.close();
+});
+
+const cases: { name: string; fixture: string; policyMode: 'active' | 'shadow'; input: Partial<IncidentInput> }[] = [
+  { name: 'asked for by the incident', fixture: 'shadow-by-input', policyMode: 'active', input: { mode: 'shadow' } },
+  { name: 'set by the policy', fixture: 'shadow-by-policy', policyMode: 'shadow', input: {} },
+];
+
+test.each(cases)('shadow mode $name executes nothing and records the would-do action', async ({ fixture, policyMode, input }) => {
+  const pipeline = uniqueName('shadow');
+  const l = await createLab({ pipeline, policyYaml: labPolicy(pipeline).replace('    mode: active', `    mode: ${policyMode}`) });
+  lab = l;
+
+  const closed = await withWorker(conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink', input));
+    const c = await closeIncident(handle, l);
+    await recordHistory(conn.client, handle, fixture);
+    return c;
+  });
+
+  const { result } = closed;
+  expect(result.outcome).toBe('shadowed');
+  expect(result.mode).toBe('shadow');
+  const wouldDo = result.plan!.action;
+  // Exploration is allowed in shadow mode, so the engine may pick any automated rung of the ladder.
+  expect(['scale-out', 'load-shedding']).toContain(wouldDo);
+  // The loop ran through execute, but nothing was applied, no lease taken, no action recorded.
+  expect(stagesOf(closed.timeline)).toEqual(['detect', 'diagnose', 'plan', 'execute', 'learn', 'closed']);
+  expect(closed.timeline.map((e) => e.event)).toContain(`${wouldDo} recorded (shadow)`);
+  expect(applications(l)).toEqual({});
+  expect(await l.kb.listActuations({ incidentId: closed.id })).toEqual([]);
+  expect(await l.kb.recentActions({ since: 0, resource: resourceOf(pipeline, 'sink') })).toEqual([]);
+  expect(await l.kb.activeLeases()).toEqual([]);
+
+  // The knowledge base keeps the would-do action: a shadow record and the case.
+  const shadows = await l.kb.shadowRecords(pipeline, 'lag');
+  expect(shadows).toEqual([expect.objectContaining({ incidentId: closed.id, pipeline, faultClass: 'lag', wouldDo })]);
+  expect(closed.cases[0]).toMatchObject({ mode: 'shadow', outcome: 'shadowed', action: wouldDo, attempts: [] });
+  expect(closed.explanation.action).toMatch(new RegExp(`^would run ${wouldDo} on sink`));
+  expect(closed.explanation.verification).toBe('not run: shadow mode records the would-do action only');
+  expectCompleteExplanation(closed);
+});

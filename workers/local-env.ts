@@ -1,0 +1,135 @@
+/**
+ * The whole local environment behind `homeostat dev` and `homeostat demo`: Temporal (dev server
+ * with the Web UI, or TEMPORAL_ADDRESS), optionally a Kafka broker, the live demo pipeline, a
+ * sentinel watching its telemetry, and a worker whose repair templates act on that pipeline.
+ * Everything started here is stopped by `stop()`, in reverse order.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createActivities } from '../activities';
+import { DEFAULT_UI_PORT } from '../common/temporal-config';
+import { connectOrStartKafka, type KafkaTarget } from '../infra/services';
+import { log } from '../infra/step';
+import { TemporalIncidentOpener } from '../sentinel/incidents';
+import { pipelinePaths } from '../simulator/config';
+import { startPipeline, type PipelineHandle } from '../simulator/pipeline';
+import { templateDepsForPipeline } from '../simulator/template-deps';
+import { buildWorkerDeps, type WorkerDeps } from './activity-deps';
+import { runSentinel, type RunningSentinel } from './sentinel';
+import { startStack, type Stack } from './stack';
+
+export interface LocalEnvOptions {
+  /** Where every file of the environment lives (pipeline, sentinel state, knowledge base, dev-server db). */
+  dir: string;
+  port?: number;
+  uiPort?: number;
+  /** Run the live pipeline (and its sentinel); without it the worker can only log, wait and escalate. */
+  pipeline: boolean;
+  kafka: boolean;
+  /** Source rate, events per second. */
+  rate?: number;
+  /** Shorter settle windows for a demo that should not make people wait. */
+  settleMs?: number;
+  print?: (line: string) => void;
+}
+
+export interface LocalEnv {
+  stack: Stack;
+  client: Client;
+  deps: WorkerDeps;
+  pipeline?: PipelineHandle;
+  sentinel?: RunningSentinel;
+  kafka?: KafkaTarget;
+  /** Sentinel health API base, when a sentinel runs. */
+  healthUrl?: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
+  const print = o.print ?? ((line: string) => process.stderr.write(`${line}\n`));
+  fs.mkdirSync(o.dir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => print(`[homeostat] cleanup: ${String(err)}`));
+  };
+  try {
+    let kafka: KafkaTarget | undefined;
+    if (o.kafka) {
+      kafka = await connectOrStartKafka({ dataDir: path.join(o.dir, 'kafka') });
+      cleanups.push(() => kafka!.stop());
+    }
+
+    let pipeline: PipelineHandle | undefined;
+    if (o.pipeline) {
+      log('[homeostat] pipeline: starting source → enrich → score → sink');
+      const started = Date.now();
+      pipeline = await startPipeline({
+        dir: path.join(o.dir, 'pipeline'),
+        log: o.kafka ? 'kafka' : 'embedded',
+        ...(kafka ? { brokers: kafka.brokers, topicPrefix: `demo-${Date.now().toString(36)}` } : {}),
+        ...(o.rate ? { rate: o.rate } : {}),
+      });
+      cleanups.push(() => pipeline!.stop());
+      log(`[homeostat] pipeline: running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    }
+
+    // The sentinel reports health for the worker's probes: start it before the worker's deps.
+    let sentinelPort: number | undefined;
+    const deps = await buildWorkerDeps({
+      kbPath: path.join(o.dir, 'knowledge.db'),
+      ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations }) } : {}),
+      ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+      healthUrlFor: () => (sentinelPort ? `http://127.0.0.1:${sentinelPort}` : undefined),
+    });
+    cleanups.push(() => deps.close());
+
+    const stack = await startStack({
+      port: o.port ?? 7233,
+      uiPort: o.uiPort ?? DEFAULT_UI_PORT,
+      dbFile: path.join(o.dir, 'temporal.db'),
+      activities: createActivities(deps),
+    });
+    cleanups.push(() => stack.stop());
+    const connection = await Connection.connect({ address: stack.temporal.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: stack.temporal.namespace });
+
+    let sentinel: RunningSentinel | undefined;
+    if (pipeline) {
+      const paths = pipelinePaths(pipeline.dir);
+      sentinel = await runSentinel(
+        {
+          log: o.kafka ? 'kafka' : 'embedded',
+          brokers: kafka?.brokers ?? [],
+          logFile: paths.log,
+          db: path.join(o.dir, 'sentinel.db'),
+          topic: pipeline.topic('telemetry'),
+          kb: path.join(o.dir, 'knowledge.db'),
+          httpPort: 0,
+          statusEveryMs: 0,
+          ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+        },
+        {
+          opener: new TemporalIncidentOpener(client, { ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}) }),
+          print: (line) => log(`[homeostat] ${line}`),
+        },
+      );
+      cleanups.push(() => sentinel!.stop());
+      sentinelPort = sentinel.http?.port;
+    }
+    return {
+      stack,
+      client,
+      deps,
+      ...(pipeline ? { pipeline } : {}),
+      ...(sentinel ? { sentinel } : {}),
+      ...(kafka ? { kafka } : {}),
+      ...(sentinelPort ? { healthUrl: `http://127.0.0.1:${sentinelPort}` } : {}),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
