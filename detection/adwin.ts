@@ -34,8 +34,9 @@
  * `|μ₀ − μ₁|²/m` among those the filter cleared — clipped to [0, 1], 1 on a drift, held between
  * scans.
  *
- * Memory: two Float64Arrays of `rows × (max_buckets + 1)` entries, grown a few rows at a time;
- * after 10^6 updates at the defaults the window has ~18 rows (< 2 KB of bucket data).
+ * Memory: two Float64Arrays of `rows × (max_buckets + 1)` entries, each row a ring buffer (so
+ * merging the two oldest buckets moves no data), grown a few rows at a time; after 10^6 updates
+ * at the defaults the window has ~18 rows (< 2 KB of bucket data).
  *
  * Example (stream 1 of River's drift tests: 1000 × randint(2) then 1000 × randint(8)):
  * ```ts
@@ -107,6 +108,8 @@ export class Adwin implements StreamingDetector {
   private totals: Float64Array;
   private variances: Float64Array;
   private counts: Int32Array;
+  /** Ring-buffer start of each row: the oldest bucket of row r is at r·stride + starts[r]. */
+  private starts: Int32Array;
   private rows = 1;
   private total = 0;
   private variance = 0;
@@ -123,13 +126,14 @@ export class Adwin implements StreamingDetector {
     this.delta = checkOpenUnit(NAME, 'delta', params.delta ?? 0.002);
     this.clock = checkInteger(NAME, 'clock', params.clock ?? 32, 1);
     this.maxBuckets = checkInteger(NAME, 'maxBuckets', params.maxBuckets ?? 5, 1);
-    this.minWindowLength = checkInteger(NAME, 'minWindowLength', params.minWindowLength ?? 5, 1);
+    this.minWindowLength = checkInteger(NAME, 'minWindowLength', params.minWindowLength ?? 5, 0);
     this.gracePeriod = checkInteger(NAME, 'gracePeriod', params.gracePeriod ?? 10, 0);
     this.skipInvalid = checkBoolean(NAME, 'skipInvalid', params.skipInvalid ?? false);
     this.stride = this.maxBuckets + 1;
     this.totals = new Float64Array(ROW_GROWTH * this.stride);
     this.variances = new Float64Array(ROW_GROWTH * this.stride);
     this.counts = new Int32Array(ROW_GROWTH);
+    this.starts = new Int32Array(ROW_GROWTH);
     this.untilCheck = this.clock;
   }
 
@@ -172,6 +176,7 @@ export class Adwin implements StreamingDetector {
 
   private reset(): void {
     this.counts.fill(0);
+    this.starts.fill(0);
     this.rows = 1;
     this.total = 0;
     this.variance = 0;
@@ -201,8 +206,10 @@ export class Adwin implements StreamingDetector {
 
   private insert(x: number): void {
     const c0 = this.counts[0];
-    this.totals[c0] = x;
-    this.variances[c0] = 0;
+    let slot = this.starts[0] + c0;
+    if (slot >= this.stride) slot -= this.stride;
+    this.totals[slot] = x;
+    this.variances[slot] = 0;
     this.counts[0] = c0 + 1;
 
     // Welford step for the window variance; operation order fixed for reproducibility.
@@ -222,21 +229,24 @@ export class Adwin implements StreamingDetector {
     let row = 0;
     for (;;) {
       const base = row * stride;
-      const size = POW2[row];
-      const t0 = this.totals[base];
-      const t1 = this.totals[base + 1];
+      const start = this.starts[row];
+      const first = base + start;
+      const second = start + 1 === stride ? base : first + 1;
       const inv = INV_POW2[row];
+      const t0 = this.totals[first];
+      const t1 = this.totals[second];
       const mu1 = t0 * inv;
       const mu2 = t1 * inv;
-      const merged = this.variances[base] + this.variances[base + 1] + size * 0.5 * (mu1 - mu2) * (mu1 - mu2);
+      const merged = this.variances[first] + this.variances[second] + POW2[row] * 0.5 * (mu1 - mu2) * (mu1 - mu2);
 
       if (row + 1 >= this.rows) this.addRow();
-      const nextBase = base + stride;
       const k = this.counts[row + 1];
-      this.totals[nextBase + k] = t0 + t1;
-      this.variances[nextBase + k] = merged;
+      let slot = this.starts[row + 1] + k;
+      if (slot >= stride) slot -= stride;
+      this.totals[base + stride + slot] = t0 + t1;
+      this.variances[base + stride + slot] = merged;
       this.counts[row + 1] = k + 1;
-      this.shift(row, 2);
+      this.drop(row, 2);
 
       if (k + 1 <= this.maxBuckets) return;
       row += 1;
@@ -252,23 +262,24 @@ export class Adwin implements StreamingDetector {
       variances.set(this.variances);
       const counts = new Int32Array(cap);
       counts.set(this.counts);
+      const starts = new Int32Array(cap);
+      starts.set(this.starts);
       this.totals = totals;
       this.variances = variances;
       this.counts = counts;
+      this.starts = starts;
     }
     this.counts[this.rows] = 0;
+    this.starts[this.rows] = 0;
     this.rows += 1;
   }
 
   /** Drops the `n` oldest buckets of a row. */
-  private shift(row: number, n: number): void {
-    const base = row * this.stride;
-    const count = this.counts[row];
-    for (let i = n; i < count; i++) {
-      this.totals[base + i - n] = this.totals[base + i];
-      this.variances[base + i - n] = this.variances[base + i];
-    }
-    this.counts[row] = count - n;
+  private drop(row: number, n: number): void {
+    let start = this.starts[row] + n;
+    if (start >= this.stride) start -= this.stride;
+    this.starts[row] = start;
+    this.counts[row] -= n;
   }
 
   /**
@@ -280,7 +291,7 @@ export class Adwin implements StreamingDetector {
     while (this.rows > 1 && this.counts[this.rows - 1] === 0) this.rows -= 1;
     const last = this.rows - 1;
     const n = POW2[last];
-    const base = last * this.stride;
+    const base = last * this.stride + this.starts[last];
     const u = this.totals[base];
     const v = this.variances[base];
     const mu = u * INV_POW2[last];
@@ -288,7 +299,7 @@ export class Adwin implements StreamingDetector {
     this.total -= u;
     const muWindow = this.total / this.width;
     this.variance -= v + (n * this.width * (mu - muWindow) * (mu - muWindow)) / (n + this.width);
-    this.shift(last, 1);
+    this.drop(last, 1);
     if (this.counts[last] === 0) this.rows -= 1;
   }
 
@@ -323,10 +334,13 @@ export class Adwin implements StreamingDetector {
         const size = POW2[row];
         const count = this.counts[row];
         const base = row * stride;
+        const wrap = base + stride;
+        let slot = base + this.starts[row];
         for (let k = 0; k < count; k++) {
           n0 += size;
           n1 -= size;
-          const t = this.totals[base + k];
+          const t = this.totals[slot];
+          if (++slot === wrap) slot = base;
           u0 += t;
           u1 -= t;
           if (row === 0 && k === count - 1) break scan;
@@ -384,11 +398,13 @@ export class Adwin implements StreamingDetector {
     const rows: SnapshotValue[] = [];
     for (let r = 0; r < this.rows; r++) {
       const base = r * this.stride;
-      const count = this.counts[r];
-      rows.push({
-        totals: Array.from(this.totals.subarray(base, base + count)),
-        variances: Array.from(this.variances.subarray(base, base + count)),
-      });
+      const totals: number[] = [];
+      const variances: number[] = [];
+      for (let k = 0, slot = this.starts[r]; k < this.counts[r]; k++, slot = slot + 1 === this.stride ? 0 : slot + 1) {
+        totals.push(this.totals[base + slot]);
+        variances.push(this.variances[base + slot]);
+      }
+      rows.push({ totals, variances });
     }
     return {
       type: NAME,

@@ -34,7 +34,7 @@ import {
   checkBoolean,
   checkInteger,
   checkKnownParams,
-  checkPositive,
+  checkNonNegative,
   checkSnapshot,
   decodeBoolean,
   decodeNumber,
@@ -76,8 +76,8 @@ export class Ddm implements WarningDetector, BinaryDetector {
   constructor(params: DdmParams = {}) {
     checkKnownParams(NAME, params, KNOWN);
     this.warmStart = checkInteger(NAME, 'warmStart', params.warmStart ?? 30, 0);
-    this.warningThreshold = checkPositive(NAME, 'warningThreshold', params.warningThreshold ?? 2);
-    this.driftThreshold = checkPositive(NAME, 'driftThreshold', params.driftThreshold ?? 3);
+    this.warningThreshold = checkNonNegative(NAME, 'warningThreshold', params.warningThreshold ?? 2);
+    this.driftThreshold = checkNonNegative(NAME, 'driftThreshold', params.driftThreshold ?? 3);
     this.skipInvalid = checkBoolean(NAME, 'skipInvalid', params.skipInvalid ?? false);
   }
 

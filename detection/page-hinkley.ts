@@ -39,7 +39,6 @@ import {
   checkKnownParams,
   checkMode,
   checkNonNegative,
-  checkPositive,
   checkSnapshot,
   decodeBoolean,
   decodeNumber,
@@ -90,7 +89,7 @@ export class PageHinkley implements StreamingDetector {
     checkKnownParams(NAME, params, KNOWN);
     this.minInstances = checkNonNegative(NAME, 'minInstances', params.minInstances ?? 30);
     this.delta = checkNonNegative(NAME, 'delta', params.delta ?? 0.005);
-    this.threshold = checkPositive(NAME, 'threshold', params.threshold ?? 50);
+    this.threshold = checkNonNegative(NAME, 'threshold', params.threshold ?? 50);
     const alpha = params.alpha ?? 1 - 0.0001;
     if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 1)) invalidSetting(NAME, 'alpha', alpha, 'a number in (0, 1]');
     this.alpha = alpha;
@@ -145,7 +144,7 @@ export class PageHinkley implements StreamingDetector {
       const up = this.testUp ? this.sumIncrease - this.minIncrease : 0;
       const down = this.testDown ? this.maxDecrease - this.sumDecrease : 0;
       this.drift = (this.testUp && up > this.threshold) || (this.testDown && down > this.threshold);
-      this.lastScore = this.drift ? 1 : unitScore((up > down ? up : down) / this.threshold);
+      this.lastScore = this.drift ? 1 : this.threshold > 0 ? unitScore((up > down ? up : down) / this.threshold) : 0;
     }
     return this;
   }

@@ -42,7 +42,7 @@ export interface DetectorByName {
 interface Entry<N extends DetectorName> {
   create(params: DetectorParamsByName[N]): DetectorByName[N];
   restore(snapshot: DetectorSnapshot): DetectorByName[N];
-  /** Settings in River's names (snake_case) → our camelCase, for documentation and the CLI. */
+  /** Accepted settings: River's parameter names in camelCase (`max_buckets` → `maxBuckets`). */
   readonly params: readonly (keyof DetectorParamsByName[N] & string)[];
   readonly version: number;
 }

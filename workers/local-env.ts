@@ -29,6 +29,8 @@ export interface LocalEnvOptions {
   kafka: boolean;
   /** Source rate, events per second. */
   rate?: number;
+  /** The knowledge base file (default <dir>/knowledge.db); `dev` shares the CLI's default one. */
+  kbPath?: string;
   /** Shorter settle windows for a demo that should not make people wait. */
   settleMs?: number;
   print?: (line: string) => void;
@@ -49,6 +51,7 @@ export interface LocalEnv {
 export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
   const print = o.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   fs.mkdirSync(o.dir, { recursive: true });
+  const kbPath = o.kbPath ?? path.join(o.dir, 'knowledge.db');
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => print(`[homeostat] cleanup: ${String(err)}`));
@@ -77,7 +80,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     // The sentinel reports health for the worker's probes: start it before the worker's deps.
     let sentinelPort: number | undefined;
     const deps = await buildWorkerDeps({
-      kbPath: path.join(o.dir, 'knowledge.db'),
+      kbPath,
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations }) } : {}),
       ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
       healthUrlFor: () => (sentinelPort ? `http://127.0.0.1:${sentinelPort}` : undefined),
@@ -105,7 +108,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
           logFile: paths.log,
           db: path.join(o.dir, 'sentinel.db'),
           topic: pipeline.topic('telemetry'),
-          kb: path.join(o.dir, 'knowledge.db'),
+          kb: kbPath,
           httpPort: 0,
           statusEveryMs: 0,
           ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),

@@ -2,10 +2,18 @@ import { type Command } from 'commander';
 import { HomeostatError } from '../../common/errors';
 
 /** Each benchmark lives in bench/<name>.ts and exports `run({ json })`; it prints its own figures. */
+// Loaded on demand (a bench pulls in Kafka clients and Python set-up), with require rather than
+// import(): the CLI runs under tsx's CommonJS hook, which resolves .ts files only for require.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const BENCHES = {
-  detectors: () => import('../../bench/detectors'),
-  sentinel: () => import('../../bench/sentinel'),
+  detectors: (): BenchModule => require('../../bench/detectors') as BenchModule,
+  sentinel: (): BenchModule => require('../../bench/sentinel') as BenchModule,
 } as const;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+interface BenchModule {
+  run(opts: { json: boolean }): Promise<void>;
+}
 type BenchName = keyof typeof BENCHES;
 
 export function register(program: Command): void {
@@ -21,7 +29,7 @@ export function register(program: Command): void {
         if (!load) {
           throw new HomeostatError('HS_INVALID_INPUT', `unknown benchmark "${name}"; valid: ${Object.keys(BENCHES).join(', ')}, all`);
         }
-        const mod = await load();
+        const mod = load();
         await mod.run({ json: opts.json });
       }
     });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { type Command } from 'commander';
 import { z } from 'zod';
 import { stateDir } from '../../common/paths';
+import { defaultKnowledgeDbPath } from '../../knowledge/open';
 import { startLocalEnv } from '../../workers/local-env';
 import { onShutdownSignal } from '../../workers/stack';
 import { parseFlags } from '../flags';
@@ -23,7 +24,7 @@ export function register(program: Command): void {
     .option('--kafka', 'run the pipeline on a local Kafka broker')
     .action(async (raw: unknown) => {
       const f = parseFlags(DevFlags, raw);
-      const env = await startLocalEnv({ dir: path.join(stateDir(), 'dev'), port: f.port, uiPort: f.uiPort, pipeline: f.pipeline, kafka: f.kafka });
+      const env = await startLocalEnv({ dir: path.join(stateDir(), 'dev'), kbPath: defaultKnowledgeDbPath(), port: f.port, uiPort: f.uiPort, pipeline: f.pipeline, kafka: f.kafka });
       onShutdownSignal(env.stop);
       const ui = env.stack.temporal.uiUrl;
       const ns = env.stack.temporal.namespace;

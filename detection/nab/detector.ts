@@ -57,6 +57,8 @@ export interface HomeostatNabParams {
   /** Surprise (−log10 p) that maps to a standardised score of 1. */
   maxSurprise: number;
   weights: Record<NabSignal, number>;
+  /** Days averaged for the `seasonal` reference. */
+  seasonalDays: number;
   /** Rows from the start of a stream during which nothing is emitted. */
   warmup: number;
   suppressRows: number;
@@ -73,6 +75,7 @@ export const DEFAULT_NAB_PARAMS: HomeostatNabParams = {
   contextAvg: 6,
   maxSurprise: 4,
   weights: { value: 3, delta: 2, shift: 2, vol: 1.5, seasonal: 1, context: 1 },
+  seasonalDays: 1,
   warmup: 100,
   suppressRows: 100,
   emitMemory: 30,
@@ -161,7 +164,7 @@ class HomeostatNabStream implements NabStreamDetector {
       const perDay = DAY_MS / dt;
       if (dt > 0 && DAY_MS % dt === 0 && perDay <= 2000 && perDay >= 8) {
         this.period = perDay;
-        this.day = new Float64Array(perDay);
+        this.day = new Float64Array(perDay * p.seasonalDays);
       } else {
         this.period = -1;
       }
@@ -173,9 +176,15 @@ class HomeostatNabStream implements NabStreamDetector {
     const vol = this.vol.push(Number.isNaN(d) ? 0 : Math.abs(d));
     let seasonal = Number.NaN;
     if (this.day) {
-      const i = r % this.period;
-      if (r >= this.period) seasonal = x - this.day[i];
-      this.day[i] = x;
+      // Residual against the mean of the same time of day over the last `seasonalDays` days.
+      const days = p.seasonalDays;
+      const span = this.period * days;
+      if (r >= span) {
+        let ref = 0;
+        for (let k = 1; k <= days; k++) ref += this.day[(r - k * this.period) % span];
+        seasonal = x - ref / days;
+      }
+      this.day[r % span] = x;
     }
     // Context: quantile bin of x among recent values (two extra bins for beyond the range seen).
     const vr = rk.value;

@@ -71,7 +71,7 @@ describe('registry and settings', () => {
     ['adwin', { delta: 1.5 }, '(0, 1)'],
     ['adwin', { clock: 0 }, 'integer ≥ 1'],
     ['adwin', { maxBuckets: 2.5 }, 'integer ≥ 1'],
-    ['ddm', { driftThreshold: -1 }, '> 0'],
+    ['ddm', { driftThreshold: -1 }, '≥ 0'],
     ['eddm', { alpha: 0.8, beta: 0.9 }, '≥ beta'],
     ['hddm-a', { driftConfidence: 0 }, '(0, 1)'],
     ['hddm-w', { lambdaVal: 2 }, '(0, 1]'],

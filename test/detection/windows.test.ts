@@ -8,6 +8,7 @@ import {
   psiTest,
   quantileEdges,
   wassersteinTest,
+  WindowTestDetector,
 } from '../../detection/windows';
 
 function gaussian(seed: number, n: number, mean = 0, sd = 1): number[] {
@@ -94,5 +95,22 @@ describe('window tests', () => {
     expect(() => ksTest([1], [2], { alpha: 2 })).toThrow(/alpha must be in \(0, 1\)/);
     expect(() => klTest([1, 2], [1], { bins: 1 })).toThrow(/bins must be an integer ≥ 2/);
     expect(() => chiSquareTest({ a: -1 }, { a: 1 })).toThrow(expect.objectContaining({ code: 'HS_INVALID_INPUT' }) as Error);
+  });
+});
+
+describe('WindowTestDetector (a batch test run as a streaming detector)', () => {
+  it('takes a reference, tests every step, flags a shift and starts over after a detection', () => {
+    const d = new WindowTestDetector((r, c) => ksTest(r, c), { window: 100, step: 10 });
+    const xs = [...gaussian(7, 600), ...gaussian(8, 600, 2)];
+    const hits: number[] = [];
+    xs.forEach((x, i) => {
+      if (d.update(x).driftDetected) hits.push(i);
+    });
+    expect(hits.length).toBeGreaterThanOrEqual(1);
+    expect(hits[0]).toBeGreaterThanOrEqual(600);
+    expect(hits[0]).toBeLessThan(700);
+    expect(d.lastResult?.test).toBe('ks');
+    expect(() => new WindowTestDetector((r, c) => ksTest(r, c), { window: 2 })).toThrow(/window must be an integer ≥ 5/);
+    expect(() => d.update(Number.NaN)).toThrow(/finite number/);
   });
 });

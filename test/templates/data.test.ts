@@ -78,6 +78,17 @@ describe('data faults → templates', () => {
     expect((await p.registries.schemaPinHistory('events')).filter((h) => h.idempotencyKey === 'inc-schema:execute:schema-rollback:1#pin')).toHaveLength(1);
   });
 
+  it('null spike → null rate jumps in the profiles → quarantine keeps the flowing data clean', async () => {
+    const since = await tap.mark();
+    const fault = await injectFault(faults, { fault: 'null-spike', field: 'amount', rate: 0.6 });
+    await tap.waitFor('null rate of amount ≈ 0.6 at the source', (r) => r.kind === 'profile' && r.component === 'source' && r.count > 20 && r.nullRates.amount > 0.4, since);
+    await tap.waitFor('null rate of amount ≈ 0.6 at enrich', enrichProfile((n) => n.amount > 0.4), since);
+    expect((await runProbes(['data-checks-pass'], 'source', deps, { since: Date.now() - 1_500 })).result).not.toBe('pass');
+    await repairAndVerify('quarantine', 'source', 'inc-null:execute:quarantine:1');
+    clearFaults(faults, { id: fault.id });
+    await template('quarantine').compensate?.(repairContext('source', 'inc-null:execute:quarantine:1'), deps);
+  });
+
   it('poison records → enrich stalls with errors → quarantine lets the rest flow', async () => {
     const since = await tap.mark();
     const fault = await injectFault(faults, { fault: 'poison-records', rate: 0.05 });
@@ -88,19 +99,8 @@ describe('data faults → templates', () => {
     await waitUntil('poison quarantined', () => p.integrity().quarantined > 0);
     const dlq = await p.log.latestOffsets(`${p.topic('events')}.dlq`);
     expect(dlq.reduce((s, o) => s + o.offset, 0)).toBeGreaterThan(0);
+    // Quarantine stays on: poison records still in the backlog would stall enrich again without it.
     clearFaults(faults, { id: fault.id });
-    await template('quarantine').compensate?.(repairContext('source', 'inc-poison:execute:quarantine:1'), deps);
-  });
-
-  it('null spike → null rate jumps in the profiles → quarantine keeps the flowing data clean', async () => {
-    const since = await tap.mark();
-    const fault = await injectFault(faults, { fault: 'null-spike', field: 'amount', rate: 0.6 });
-    await tap.waitFor('null rate of amount ≈ 0.6 at the source', (r) => r.kind === 'profile' && r.component === 'source' && r.count > 20 && r.nullRates.amount > 0.4, since);
-    await tap.waitFor('null rate of amount ≈ 0.6 at enrich', enrichProfile((n) => n.amount > 0.4), since);
-    expect((await runProbes(['data-checks-pass'], 'source', deps, { since: Date.now() - 1_500 })).result).not.toBe('pass');
-    await repairAndVerify('quarantine', 'source', 'inc-null:execute:quarantine:1');
-    clearFaults(faults, { id: fault.id });
-    await template('quarantine').compensate?.(repairContext('source', 'inc-null:execute:quarantine:1'), deps);
   });
 
   it('corrupted latest checkpoint → enrich refuses to start → checkpoint-restore skips it', async () => {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
 import type { CaseRecord } from '../../knowledge/types';
@@ -37,7 +37,7 @@ export async function withWorker<T>(native: NativeConnection, lab: Lab, fn: (tas
   return worker.runUntil(fn(taskQueue));
 }
 
-export function startIncident(client: Client, taskQueue: string, input: IncidentInput): Promise<WorkflowHandle> {
+export function startIncident(client: Client, taskQueue: string, input: IncidentInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return client.workflow.start('incidentWorkflow', { taskQueue, workflowId: incidentWorkflowId(input.pipeline, input.component), args: [input] });
 }
 
