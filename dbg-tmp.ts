@@ -1,22 +1,17 @@
-import fs from 'node:fs';
-import { KafkaLog } from './bindings/log';
 import { parseSentinelConfig } from './sentinel/config';
+import { Engine } from './sentinel/engine';
 import { registryFactory } from './sentinel/registry-factory';
-import { Sentinel } from './sentinel/sentinel';
-import { CountingOpener, asMessages } from './test/sentinel/harness';
-import { metricStream } from './test/sentinel/streams';
-async function main() {
-  const log = new KafkaLog({ brokers: fs.readFileSync('/tmp/dbg-brokers', 'utf8').split(',') });
-  const opener = new CountingOpener();
-  const topic = `dbg-${Date.now()}`;
-  const s = new Sentinel({ log, config: parseSentinelConfig({ evidence: { debounceMs: 0 } }), factory: registryFactory, opener, stateFile: `/tmp/${topic}.db`, topic, groupId: topic, partitions: 2, snapshotIntervalMs: 500, logger: console.log });
-  await s.start();
-  console.log('started', s.assignment());
-  const pipeline = 'pp';
-  const first = metricStream({ pipeline, component: 'enrich', n: 300, stepAt: 150, shift: 20 });
-  await log.append(topic, asMessages(first));
-  await log.append(topic, [{ key: pipeline, value: JSON.stringify({ kind: 'event', v: 1, ts: Date.now(), pipeline, component: 'score', signal: 'process', event: 'OOMKilled', exitCode: 137 }) }]);
-  for (let i = 0; i < 20; i++) { await new Promise((r) => setTimeout(r, 500)); console.log(s.engine.counters.records, s.stats.batches, s.dispatcher.stats, opener.opens.length, [...s.stats.lag.values()]); if (opener.opens.length >= 2) break; }
-  await s.stop(); await log.close();
-}
-void main();
+import type { LogRecord } from './bindings/log';
+function noise(i: number): number { const x = Math.sin(i * 12.9898) * 43758.5453; return (x - Math.floor(x) - 0.5) * 2; }
+const N = 400_000, T = 10_000;
+const recs: LogRecord[] = [];
+for (let i = 0; i < N; i++) { const sig = i % T; const p = Math.floor(sig / 100), c = Math.floor(sig / 10) % 10, s = sig % 10;
+  recs.push({ topic: 't', partition: 0, offset: i, key: null, timestamp: 0, headers: {}, value: Buffer.from(`{"kind":"metric","v":1,"ts":${1e12 + Math.floor(i / T) * 1000},"pipeline":"bench-p${p}","component":"c${c}","signal":"s${s}","value":${100 + noise(i)}}`) }); }
+const e = new Engine(parseSentinelConfig({}), registryFactory);
+let t = Date.now();
+for (let i = 0; i < T; i += 1000) e.processBatch({ topic: 't', partition: 0, records: recs.slice(i, i + 1000), highWatermark: N });
+console.log('warm-up (creating 10k signals)', Date.now() - t, 'ms');
+t = Date.now();
+for (let i = T; i < N; i += 1000) e.processBatch({ topic: 't', partition: 0, records: recs.slice(i, i + 1000), highWatermark: N });
+console.log('steady', Math.round((N - T) / ((Date.now() - t) / 1000)), 'records/s');
+t = Date.now(); const snap = JSON.stringify(e.snapshotPartition('t', 0)); console.log('snapshot', Date.now() - t, 'ms', (snap.length / 1e6).toFixed(1), 'MB');

@@ -1,8 +1,228 @@
+/**
+ * Sentinel benchmark on a real local Kafka broker (started here with infra/kafka.ts unless
+ * HOMEOSTAT_BENCH_KAFKA_BROKERS names one) and a real Temporal dev server (likewise,
+ * HOMEOSTAT_BENCH_TEMPORAL_ADDRESS). One sentinel, in this process.
+ *
+ *  1. Throughput: N metric records (one record per Kafka message, 10,000 signals: 100 pipelines ×
+ *     10 components × 10 signals) are produced first; then the sentinel consumes them through
+ *     validation, detection and fusion. records/s = N / (time from the first batch to the last).
+ *  2. Memory with those 10,000 monitored signals (heap and RSS after the run).
+ *  3. Latency: a live producer sends steady telemetry while level shifts are injected into
+ *     components one after another; for each incident, the time from producing the record that
+ *     triggered it to `signalWithStart` returning from Temporal. p50 and p99.
+ *
+ * Prints a human summary, and `{"recordsPerSecond":…,"p50Ms":…,"p99Ms":…}` (plus memory) as one
+ * JSON line; with --json only the JSON line.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { KafkaLog } from '../bindings/log';
+import { startDevServer } from '../infra/dev-server';
+import { startKafka } from '../infra/kafka';
+import { parseSentinelConfig } from '../sentinel/config';
+import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/incidents';
+import { registryFactory } from '../sentinel/registry-factory';
+import { Sentinel } from '../sentinel/sentinel';
+import type { Evidence, IncidentInput } from '../workflows/shared';
+
 export interface BenchOptions {
   json: boolean;
 }
 
-/** Placeholder until the benchmark is written: fails loudly rather than printing made-up figures. */
-export async function run(_opts: BenchOptions): Promise<void> {
-  throw new Error('benchmark not implemented yet');
+const PIPELINES = 100;
+const COMPONENTS = 10;
+const SIGNALS = 10;
+const TOTAL_SIGNALS = PIPELINES * COMPONENTS * SIGNALS;
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Deterministic noise without allocation. */
+function noise(i: number): number {
+  const x = Math.sin(i * 12.9898) * 43758.5453;
+  return (x - Math.floor(x) - 0.5) * 2;
+}
+
+function record(p: number, c: number, s: number, ts: number, value: number): string {
+  return `{"kind":"metric","v":1,"ts":${ts},"pipeline":"bench-p${p}","component":"c${c}","signal":"s${s}","value":${value}}`;
+}
+
+/** Produces `n` records round-robin over every signal, in large sends. */
+async function produceSteady(log: KafkaLog, topic: string, n: number, t0: number): Promise<void> {
+  const batch: { key: string; value: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const sig = i % TOTAL_SIGNALS;
+    const p = Math.floor(sig / (COMPONENTS * SIGNALS));
+    const c = Math.floor(sig / SIGNALS) % COMPONENTS;
+    const s = sig % SIGNALS;
+    batch.push({ key: `bench-p${p}`, value: record(p, c, s, t0 + Math.floor(i / TOTAL_SIGNALS) * 1000, 100 + noise(i)) });
+    if (batch.length === 20_000) await log.append(topic, batch.splice(0));
+  }
+  if (batch.length > 0) await log.append(topic, batch);
+}
+
+class TimedOpener implements IncidentOpener {
+  readonly opened: { source: string; at: number }[] = [];
+  constructor(private readonly inner: IncidentOpener) {}
+  async open(input: IncidentInput, evidence: Evidence): Promise<void> {
+    await this.inner.open(input, evidence);
+    this.opened.push({ source: `${input.pipeline}/${input.component}`, at: Date.now() });
+  }
+  evidence(pipeline: string, component: string, evidence: Evidence): Promise<boolean> {
+    return this.inner.evidence(pipeline, component, evidence);
+  }
+}
+
+export async function run(opts: BenchOptions): Promise<void> {
+  const say = (line: string): void => {
+    if (!opts.json) process.stdout.write(`${line}\n`);
+  };
+  const n = Number(process.env.HOMEOSTAT_BENCH_RECORDS ?? 1_000_000);
+  const stops: (() => Promise<void>)[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-bench-sentinel-'));
+  try {
+    let brokers = process.env.HOMEOSTAT_BENCH_KAFKA_BROKERS?.split(',');
+    if (!brokers) {
+      const k = await startKafka({});
+      stops.push(k.stop);
+      brokers = k.brokers;
+    }
+    let address = process.env.HOMEOSTAT_BENCH_TEMPORAL_ADDRESS;
+    if (!address) {
+      const t = await startDevServer({ ui: false, logLevel: 'warn' });
+      stops.push(t.stop);
+      address = t.address;
+    }
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection });
+    const log = new KafkaLog({ brokers, clientId: 'homeostat-bench' });
+    stops.push(() => log.close());
+    const stamp = Date.now().toString(36);
+    const topic = `bench-sentinel-${stamp}`;
+    const taskQueue = `bench-sentinel-${stamp}`;
+    await log.createTopic(topic, { partitions: 4 });
+
+    // ---- 1. throughput --------------------------------------------------------------------
+    say(`producing ${n.toLocaleString('en')} records over ${TOTAL_SIGNALS.toLocaleString('en')} signals…`);
+    let t = Date.now();
+    await produceSteady(log, topic, n, Date.now() - 3_600_000);
+    say(`  produced in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const heapBefore = process.memoryUsage().heapUsed;
+    const opener = new TimedOpener(new TemporalIncidentOpener(client, { taskQueue }));
+    const sentinel = new Sentinel({
+      log,
+      config: parseSentinelConfig({}),
+      factory: registryFactory,
+      opener,
+      stateFile: path.join(dir, 'state.db'),
+      topic,
+      groupId: `bench-${stamp}`,
+      partitions: 4,
+    });
+    stops.unshift(() => sentinel.stop());
+    let firstBatchAt = 0;
+    // Which record triggered each component's first open: the start of its latency measurement.
+    const openSources = new Map<string, string>();
+    const origProcess = sentinel.engine.processBatch.bind(sentinel.engine);
+    sentinel.engine.processBatch = (b) => {
+      if (firstBatchAt === 0) firstBatchAt = Date.now();
+      const result = origProcess(b);
+      for (const a of result.actions) {
+        const k = `${a.pipeline}/${a.component}`;
+        if (a.kind === 'open' && !openSources.has(k)) openSources.set(k, `${a.source.partition}:${a.source.offset}`);
+      }
+      return result;
+    };
+    const cpu0 = process.cpuUsage();
+    await sentinel.start();
+    while (sentinel.engine.counters.records + sentinel.engine.counters.invalid < n) await new Promise((r) => setTimeout(r, 20));
+    const elapsed = (Date.now() - firstBatchAt) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const recordsPerSecond = Math.round(n / elapsed);
+    say(`  consumed ${n.toLocaleString('en')} records in ${elapsed.toFixed(2)} s: ${recordsPerSecond.toLocaleString('en')} records/s (CPU ${((cpu.user + cpu.system) / 1e6 / elapsed).toFixed(2)} cores)`);
+
+    // ---- 2. memory -------------------------------------------------------------------------
+    const monitored = sentinel.engine.monitors().length;
+    const mem = process.memoryUsage();
+    const heapMiB = mem.heapUsed / 2 ** 20;
+    const rssMiB = mem.rss / 2 ** 20;
+    const perSignal = (mem.heapUsed - heapBefore) / TOTAL_SIGNALS;
+    say(`  memory with ${TOTAL_SIGNALS.toLocaleString('en')} signals (${monitored} components): heap ${heapMiB.toFixed(0)} MiB, RSS ${rssMiB.toFixed(0)} MiB, ≈${(perSignal / 1024).toFixed(1)} KiB heap per signal`);
+
+    // ---- 3. latency ------------------------------------------------------------------------
+    const faults = Number(process.env.HOMEOSTAT_BENCH_INCIDENTS ?? 100);
+    const falseOpens = opener.opened.length;
+    opener.opened.length = 0;
+    openSources.clear();
+    say(`latency: live telemetry with ${faults} injected level shifts…`);
+    const producedAt = new Map<string, number>();
+    let i = n;
+    let faultNo = 0;
+    const rate = 20_000; // records/s of background telemetry during the latency phase
+    const tick = 50;
+    t = Date.now();
+    const liveEnd = t + (faults * 300 + 5000);
+    // A shifted component emits shifted values from its fault time on; one fault every 300 ms.
+    const shifted = new Map<number, number>();
+    while (Date.now() < liveEnd) {
+      const batch: { key: string; value: string }[] = [];
+      const now = Date.now();
+      if (faultNo < faults && now - t >= faultNo * 300) {
+        shifted.set(faultNo % (PIPELINES * COMPONENTS), now);
+        faultNo++;
+      }
+      for (let k = 0; k < (rate * tick) / 1000; k++, i++) {
+        const sig = i % TOTAL_SIGNALS;
+        const comp = Math.floor(sig / SIGNALS);
+        const p = Math.floor(comp / COMPONENTS);
+        const c = comp % COMPONENTS;
+        const s = sig % SIGNALS;
+        const level = shifted.has(comp) && s < 6 ? 50 : 0;
+        batch.push({ key: `bench-p${p}`, value: record(p, c, s, now, 100 + level + noise(i)) });
+      }
+      // Faulty components also send their shifted signals at a higher rate, as a real failure would.
+      for (const comp of shifted.keys()) {
+        const p = Math.floor(comp / COMPONENTS);
+        const c = comp % COMPONENTS;
+        for (let s = 0; s < 6; s++) batch.push({ key: `bench-p${p}`, value: record(p, c, s, now, 150 + noise(i++)) });
+      }
+      const sentAt = Date.now();
+      const res = await log.append(topic, batch);
+      res.forEach((r) => producedAt.set(`${r.partition}:${r.offset}`, sentAt));
+      const wait = tick - (Date.now() - now);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await sentinel.dispatcher.idle(10_000);
+    const latencies: number[] = [];
+    // Match each open with the record that triggered it (the action's source offset).
+    for (const o of opener.opened) {
+      const src = openSources.get(o.source);
+      const p = src ? producedAt.get(src) : undefined;
+      if (p !== undefined) latencies.push(o.at - p);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50Ms = Math.round(quantile(latencies, 0.5));
+    const p99Ms = Math.round(quantile(latencies, 0.99));
+    say(`  ${latencies.length} of ${faults} injected faults opened an incident; p50 ${p50Ms} ms, p99 ${p99Ms} ms (false opens during the throughput phase: ${falseOpens})`);
+    const out = {
+      recordsPerSecond,
+      p50Ms,
+      p99Ms,
+      records: n,
+      signals: TOTAL_SIGNALS,
+      heapMiB: Math.round(heapMiB),
+      rssMiB: Math.round(rssMiB),
+      incidentsMeasured: latencies.length,
+      falseOpens,
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

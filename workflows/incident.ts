@@ -45,6 +45,12 @@ const { execute } = wf.proxyActivities<IncidentActivities>({
   },
 });
 
+/**
+ * Patch ids of workflow-logic changes, oldest first. Each guards a change made after histories
+ * were recorded (test/fixtures/histories); never remove one while such histories may replay.
+ */
+export const PATCH_REPROBE_INCONCLUSIVE = 'reprobe-inconclusive-verification';
+
 /** Hard bound on repair attempts per incident, whatever the policy says. */
 const MAX_LADDER_ATTEMPTS = 4;
 /** Continue-as-new well before Temporal's own limits, carrying state and evidence. */
@@ -311,13 +317,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     // ---- verify ----
     rec.stage('verify', `settling ${Math.round(chosen.settleMs / 1000)} s before probes`);
     await wf.sleep(chosen.settleMs);
-    const verdict = await verify({
-      incidentId: info.workflowId,
-      pipeline: state.pipeline,
-      component: state.component,
-      action,
-      probes: chosen.probes,
-    });
+    const probeOnce = (): ReturnType<typeof verify> =>
+      verify({ incidentId: info.workflowId, pipeline: state.pipeline, component: state.component, action, probes: chosen.probes });
+    let verdict = await probeOnce();
+    // Probes that could not decide yet (telemetry still catching up) get one more settle window
+    // before a human is called. Histories recorded before this change replay without it.
+    if (verdict.result === 'inconclusive' && wf.patched(PATCH_REPROBE_INCONCLUSIVE)) {
+      rec.note('verify', 'verification inconclusive: probing again after another settle window');
+      await wf.sleep(chosen.settleMs);
+      verdict = await probeOnce();
+    }
     await releaseLease({ incidentId: info.workflowId, pipeline: state.pipeline, target: chosen.plan.target, leaseToken: check.leaseToken });
     rec.verified(action, verdict);
 

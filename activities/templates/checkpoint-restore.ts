@@ -67,30 +67,38 @@ export const checkpointRestore: RepairTemplate<TemplateDeps> = {
  * checkpoint's (so its lag tells the truth about the replay), point it at the checkpoint, start it.
  * Returns the input's end offsets at rewind time: the replay is done when the stage is past them.
  */
-export async function rewindStage(deps: TemplateDeps, ctx: RepairContext, stage: string, checkpointId: string): Promise<{ checkpoint: string; target: { topic: string; partition: number; offset: number }[] }> {
+export async function rewindStage(deps: TemplateDeps, ctx: RepairContext, stage: string, checkpointId: string): Promise<{ checkpoint: string; target: { topic: string; partition: number; offset: number }[]; groupReset: boolean }> {
   const stream = deps.pipeline.checkpointStream(stage) ?? stage;
   const checkpoint = await deps.checkpoints.load(stream, checkpointId);
   const desired = Math.max(1, (await deps.orchestrator.status(stage)).desiredReplicas);
   await deps.orchestrator.stop(stage);
   const group = deps.pipeline.groupId(stage);
   const topics = [...new Set(checkpoint.offsets.map((o) => o.topic))];
-  // A member killed without leaving keeps its seat until its session expires: retry until the log accepts.
-  await waitFor(deps, ctx, `${group} to have no members`, async () => {
-    try {
-      for (const topic of topics) {
-        await deps.log.resetGroup(group, topic, { to: 'offsets', offsets: checkpoint.offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })) });
+  // The log refuses a reset while the group has members; a member that crashed without leaving may
+  // keep its seat. Then the stage still resumes from the checkpoint (it returns the checkpoint's
+  // offsets on assignment) and commits them with its first batch: only the lag reads stale until then.
+  let reset = false;
+  try {
+    await waitFor(deps, ctx, `${group} to have no members`, async () => {
+      try {
+        for (const topic of topics) {
+          await deps.log.resetGroup(group, topic, { to: 'offsets', offsets: checkpoint.offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })) });
+        }
+        return true;
+      } catch (err) {
+        if (isHomeostatError(err) && err.code === 'HS_REFUSED') return undefined;
+        throw err;
       }
-      return true;
-    } catch (err) {
-      if (isHomeostatError(err) && err.code === 'HS_REFUSED') return undefined;
-      throw err;
-    }
-  });
+    }, 3_000);
+    reset = true;
+  } catch (err) {
+    if (!(isHomeostatError(err) && err.code === 'HS_SERVICE_UNAVAILABLE')) throw err;
+  }
   const target: { topic: string; partition: number; offset: number }[] = [];
   for (const topic of topics) for (const l of await deps.log.latestOffsets(topic)) target.push({ topic, partition: l.partition, offset: l.offset });
   deps.pipeline.setSetting(stage, RESTORE_SETTING, checkpointId);
   await deps.orchestrator.start(stage, desired);
-  return { checkpoint: checkpointId, target };
+  return { checkpoint: checkpointId, target, groupReset: reset };
 }
 
 /** True once the stage's group has committed past `target` on every partition. */

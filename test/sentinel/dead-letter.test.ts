@@ -19,7 +19,7 @@ const valid = { kind: 'metric', v: 1, ts: 1_700_000_000_000, pipeline: 'fuzz', c
 const malformed: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 64 }).map((a) => Buffer.concat([Buffer.from([0xff]), Buffer.from(a)])), // never JSON
   fc.string({ maxLength: 30 }).map((s) => Buffer.from(`{"kind":"metric",${JSON.stringify(s)}`)), // truncated
-  fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.constant(Number.MAX_VALUE * 0)).map((v) => Buffer.from(JSON.stringify({ ...valid, value: v === 0 ? 'NaN' : v }))),
+  fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.constant([1])).map((v) => Buffer.from(JSON.stringify({ ...valid, value: v }))),
   fc.integer({ max: -1 }).map((ts) => Buffer.from(JSON.stringify({ ...valid, ts }))),
   fc.string({ minLength: 1 }).filter((s) => !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(s)).map((p) => Buffer.from(JSON.stringify({ ...valid, pipeline: p }))),
   fc.string().filter((k) => !['metric', 'event', 'profile', 'schema', 'model', 'lineage'].includes(k)).map((kind) => Buffer.from(JSON.stringify({ ...valid, kind }))),

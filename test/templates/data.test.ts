@@ -115,7 +115,9 @@ describe('data faults → templates', () => {
 
     const { result } = await repairAndVerify('checkpoint-restore', 'enrich', 'inc-ckpt:execute:checkpoint-restore:1');
     expect(result.impact.corruptSetAside).toBe(1);
-    expect(result.summary).toContain(String(injected.detail.split(' ').pop()));
+    const corruptId = /ckpt-[\w-]+/.exec(injected.detail)?.[0];
+    expect(corruptId).toBeDefined();
+    expect(result.summary).toContain(`skipping 1 corrupt checkpoint(s) (${corruptId}: checksum mismatch`);
   });
 
   it('lost sink rows → replay-from-checkpoint restores them, once, even when the first attempt dies mid-way', async () => {
@@ -128,9 +130,12 @@ describe('data faults → templates', () => {
     expect((await runProbes(['sink-integrity'], 'sink', deps, { inFlightMs: 0 })).result).toBe('fail');
 
     const key = 'inc-replay:execute:replay-from-checkpoint:1';
-    const params = { since: cutoff - 4_000, drainTimeoutMs: 1 };
-    // First attempt: rewinds, then "dies" waiting for the drain (a 1 ms budget).
+    const params = { since: cutoff - 4_000, drainTimeoutMs: 3_000 };
+    // First attempt: rewinds, then gives up waiting for the drain (enrich is slowed down meanwhile),
+    // as an activity whose worker died mid-replay.
+    const slow = await injectFault(faults, { fault: 'slow-down', target: 'enrich', delayMs: 30 });
     await expect(template('replay-from-checkpoint').execute(repairContext('enrich', key, params), deps)).rejects.toThrow(/timed out/);
+    clearFaults(faults, { id: slow.id });
     const pidAfterFirst = (await p.supervisor.status('enrich')).instances[0].pid;
     // Retry with the same key: the rewind step is recorded, so it only waits for the drain.
     const r = await template('replay-from-checkpoint').execute(repairContext('enrich', key, { ...params, drainTimeoutMs: 120_000 }), deps);

@@ -4,6 +4,7 @@
  * completes, and is found by a visibility query on HealStage and HealPipeline. Its history is
  * then replayed, and a deliberately nondeterministic workflow is caught by replay.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -76,6 +77,10 @@ test('an incident needing approval waits, is approved by update, heals, and is f
     handle.workflowId,
   ]);
   const history = await handle.fetchHistory();
+  if (process.env.HOMEOSTAT_RECORD_HISTORIES === '1') {
+    // Refreshes the committed replay fixture of this path (test/fixtures/histories/).
+    fs.writeFileSync(path.join(__dirname, '../fixtures/histories/approval-by-update.json'), `${JSON.stringify(history)}\n`);
+  }
   // The refused approver left no trace in history: exactly one update was accepted, none rejected.
   const { EventType } = temporal.api.enums.v1;
   const types = (history.events ?? []).map((e) => e.eventType);

@@ -81,9 +81,9 @@ test('an incident awaiting approval continues as new under a stream of evidence,
   expect(events.filter((e) => e === 'continued as new')).toHaveLength(runIds.length - 1);
   expect(events.filter((e) => e === 'resumed after continue-as-new')).toHaveLength(runIds.length - 1);
   expect(events.filter((e) => e === 'evidence')).toHaveLength(SIGNALS);
-  // Carried state means carried diagnosis: the fault is diagnosed once, and the incident does not
-  // step back from approve to diagnose when it resumes.
-  expect(stagesOf(timeline).filter((s) => s === 'diagnose')).toHaveLength(1);
-  expect(stagesOf(timeline).filter((s) => s === 'approve')).toHaveLength(1);
+  // Carried state means carried diagnosis: the fault is diagnosed once, and a resumed run does not
+  // step back from approve to diagnose (a repeated marker of the same stage is fine).
+  const stages = stagesOf(timeline).filter((s, i, all) => i === 0 || all[i - 1] !== s);
+  expect(stages).toEqual(['detect', 'diagnose', 'plan', 'approve', 'execute', 'verify', 'learn', 'closed']);
   expectCompleteExplanation(closed);
 });

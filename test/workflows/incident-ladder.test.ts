@@ -114,3 +114,21 @@ test('the policy bounds the attempts: after verification.maxAttempts failed rung
   expect(lab.escalations[0]).toMatchObject({ reason: 'escalation ladder exhausted after scale-out, load-shedding' });
   expectCompleteExplanation(closed);
 });
+
+test('an inconclusive verification goes to a human instead of climbing the ladder', async () => {
+  const pipeline = uniqueName('inconclusive');
+  lab = await createLab({ pipeline });
+  lab.healthScript.set('sink', ['inconclusive']);
+
+  const closed = await runLagIncident(lab, pipeline, 'verify-inconclusive');
+
+  expect(closed.result.outcome).toBe('escalated');
+  // The repair ran once; no further rung was tried on an undecided verification.
+  expect(applications(lab)).toEqual({ 'scale-out': 1 });
+  expect(closed.timeline.map((e) => e.event)).not.toContain('planned load-shedding');
+  expect(closed.explanation.verification).toMatch(/^scale-out: inconclusive/);
+  expect(closed.explanation.impact).toContain('escalated to a human: verification of scale-out was inconclusive');
+  expect(lab.escalations).toHaveLength(1);
+  expectCompleteExplanation(closed);
+  expect(closed.cases[0]).toMatchObject({ outcome: 'escalated', attempts: [{ action: 'scale-out', verification: 'inconclusive' }] });
+});

@@ -19,6 +19,7 @@ jest.setTimeout(60_000);
 
 /** Every path the incident tests cover, by fixture name (chains of runs as <name>.run<N>.json). */
 const PATHS = [
+  'approval-by-update',
   'auto-heal',
   'approved-by-signal',
   'rejected-by-update',
@@ -26,6 +27,7 @@ const PATHS = [
   'ladder-next-rung',
   'ladder-exhausted',
   'ladder-bounded',
+  'verify-inconclusive',
   'safety-cooldown',
   'safety-rate-limit',
   'safety-loop',
