@@ -12,6 +12,7 @@ import type { Evidence, IncidentInput, IncidentTrigger } from '../workflows/shar
 import { LAYERS, type FaultClass, type Layer } from '../policies/taxonomy';
 import { detectorsFor, fusionFor, type SentinelConfig, type SignalClass } from './config';
 import { HeldDetector, restoreAny, type DetectorFactory } from './detectors';
+import { populationStabilityIndex } from './psi';
 
 /** Where a record came from; `seq` numbers the actions taken for one record. */
 export interface RecordContext {
@@ -289,17 +290,7 @@ export class ComponentMonitor {
       this.references.set(key, [...counts]);
       return 0;
     }
-    const rt = ref.reduce((a, b) => a + b, 0);
-    const ct = counts.reduce((a, b) => a + b, 0);
-    if (rt === 0 || ct === 0) return 0;
-    let psi = 0;
-    const eps = 1e-4;
-    for (let i = 0; i < ref.length; i++) {
-      const p = Math.max(ref[i] / rt, eps);
-      const q = Math.max(counts[i] / ct, eps);
-      psi += (q - p) * Math.log(q / p);
-    }
-    return psi;
+    return populationStabilityIndex(ref, counts);
   }
 
   /** Live view for the health API. */

@@ -68,12 +68,15 @@ export interface DispatchStats {
 }
 
 /**
- * Sends actions one at a time in the order they were taken (an open must precede its evidence).
- * `onSent` lets the owner drop the action from its partition's pending list.
+ * Sends actions in the order they were taken *per component* (an open must precede its
+ * evidence), with up to `concurrency` components in flight at once, so one busy incident's
+ * evidence never delays another component's opening. `onSent` lets the owner drop the action
+ * from its partition's pending list.
  */
 export class Dispatcher {
-  private queue: IncidentAction[] = [];
-  private running: Promise<void> | null = null;
+  private readonly queues = new Map<string, IncidentAction[]>();
+  private readonly active = new Set<string>();
+  private count = 0;
   private stopped = false;
   readonly stats: DispatchStats = { opened: 0, evidence: 0, evidenceDropped: 0, failures: 0, skippedAlreadySent: 0 };
 
@@ -82,43 +85,72 @@ export class Dispatcher {
     private readonly ledger: DispatchLedger,
     private readonly onSent: (action: IncidentAction) => void,
     private readonly onError: (err: unknown, action: IncidentAction) => void = () => undefined,
+    private readonly concurrency = 16,
   ) {}
 
   enqueue(actions: readonly IncidentAction[]): void {
-    if (actions.length === 0) return;
-    this.queue.push(...actions);
-    if (!this.running) this.running = this.drain().finally(() => (this.running = null));
+    for (const a of actions) {
+      const k = `${a.pipeline}/${a.component}`;
+      let q = this.queues.get(k);
+      if (!q) {
+        q = [];
+        this.queues.set(k, q);
+      }
+      q.push(a);
+      this.count++;
+    }
+    this.pump();
   }
 
   /** Forgets queued actions of a partition that moved to another sentinel (it will send them). */
   forget(topic: string, partition: number): void {
-    this.queue = this.queue.filter((a) => a.source.topic !== topic || a.source.partition !== partition);
+    for (const [k, q] of this.queues) {
+      // The head of an active queue may be in flight; leave it, it finishes or fails on its own.
+      const keep = q.filter((a, i) => (this.active.has(k) && i === 0) || a.source.topic !== topic || a.source.partition !== partition);
+      this.count -= q.length - keep.length;
+      if (keep.length === 0) this.queues.delete(k);
+      else this.queues.set(k, keep);
+    }
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.count;
   }
 
   /** Resolves when the queue is empty (or `timeoutMs` passed). */
   async idle(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((this.queue.length > 0 || this.running) && Date.now() < deadline) {
-      await Promise.race([this.running ?? Promise.resolve(), new Promise((r) => setTimeout(r, 50))]);
-    }
+    while (this.count > 0 && !this.stopped && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   stop(): void {
     this.stopped = true;
   }
 
-  private async drain(): Promise<void> {
+  private pump(): void {
+    for (const k of this.queues.keys()) {
+      if (this.active.size >= this.concurrency || this.stopped) return;
+      if (this.active.has(k)) continue;
+      this.active.add(k);
+      void this.drain(k).finally(() => {
+        this.active.delete(k);
+        this.pump();
+      });
+    }
+  }
+
+  private async drain(k: string): Promise<void> {
     let backoff = 100;
-    while (this.queue.length > 0 && !this.stopped) {
-      const a = this.queue[0];
+    for (;;) {
+      const q = this.queues.get(k);
+      if (!q || q.length === 0 || this.stopped) {
+        if (q && q.length === 0) this.queues.delete(k);
+        return;
+      }
+      const a = q[0];
       if (this.ledger.isSent(a.key)) {
         this.stats.skippedAlreadySent++;
-        this.queue.shift();
-        this.onSent(a);
+        this.done(k, a);
         continue;
       }
       try {
@@ -128,8 +160,7 @@ export class Dispatcher {
         } else if (await this.opener.evidence(a.pipeline, a.component, a.evidence)) this.stats.evidence++;
         else this.stats.evidenceDropped++;
         this.ledger.markSent(a.key, a.source.topic, a.source.partition, a.source.offset);
-        if (this.queue[0] === a) this.queue.shift();
-        this.onSent(a);
+        this.done(k, a);
         backoff = 100;
       } catch (err) {
         // Temporal unreachable: keep the order, retry with backoff; the action stays pending in snapshots.
@@ -139,5 +170,14 @@ export class Dispatcher {
         backoff = Math.min(backoff * 2, 5_000);
       }
     }
+  }
+
+  private done(k: string, a: IncidentAction): void {
+    const q = this.queues.get(k);
+    if (q && q[0] === a) {
+      q.shift();
+      this.count--;
+    }
+    this.onSent(a);
   }
 }

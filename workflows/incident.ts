@@ -145,13 +145,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const continueAsNew = async (pendingPlan?: PlanResult): Promise<never> => {
     await wf.condition(wf.allHandlersFinished);
     rec.note(state.stage, 'continued as new', `history ${wf.workflowInfo().historyLength} events`);
-    const carried: CarriedIncidentState = { ...rec.carry(), pendingPlan };
+    const carried: CarriedIncidentState = { ...rec.carry(), ...(diagnosis ? { diagnosis } : {}), pendingPlan };
     return wf.continueAsNew<typeof incidentWorkflow>({ ...input, evidence: [], carried });
   };
 
   const finish = async (outcome: Outcome, summary: string): Promise<IncidentState> => {
     state.outcome = outcome;
     state.awaitingApproval = false;
+    rec.closeExplanation(outcome);
     rec.stage('learn', summary);
     await learn(rec.learnInput(outcome, state.mode, wf.workflowInfo().startTime));
     rec.stage('closed', `outcome: ${outcome}`);
@@ -168,7 +169,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       reason,
       explanation: state.explanation,
     });
-    rec.explain({ impact: `${state.explanation.impact ? `${state.explanation.impact}; ` : ''}escalated to a human: ${reason} (${res.detail})` });
+    const before = rec.isPlaceholder('impact') ? '' : `${state.explanation.impact}; `;
+    rec.explain({ impact: `${before}escalated to a human: ${reason} (${res.detail})` });
     return finish('escalated', reason);
   };
 

@@ -19,6 +19,9 @@ import {
   type TimelineEntry,
 } from './shared';
 
+/** What each part of the explanation says before the incident has anything to say about it. */
+const OPENING = { cause: 'under diagnosis', action: 'none yet', impact: 'none yet', verification: 'not yet run' } as const;
+
 /** Evidence kept in full: the first few (how it started) and the most recent. */
 const EVIDENCE_HEAD = 5;
 const EVIDENCE_TAIL = 45;
@@ -59,10 +62,7 @@ export class IncidentRecorder {
       explanation: {
         trigger: `${input.trigger.kind}: ${input.trigger.detail} (at ${input.trigger.at})`,
         evidence: summariseEvidence(input.evidence, input.evidence.length),
-        cause: 'under diagnosis',
-        action: 'none yet',
-        impact: 'none yet',
-        verification: 'not yet run',
+        ...OPENING,
       },
     };
     const rec = new IncidentRecorder(state, [], [...input.evidence], [], [], {
@@ -125,7 +125,7 @@ export class IncidentRecorder {
     if (!r.shadow && !this.marks.mitigatedAt) this.marks.mitigatedAt = new Date().toISOString();
     const approvedBy = this.state.approvals.map((a) => a.approver);
     this.explain({
-      action: `${r.shadow ? 'would run' : 'ran'} ${action} on ${this.state.plan?.target ?? this.state.component}${approvedBy.length ? ` (approved by ${approvedBy.join(', ')})` : ''}: ${r.summary}`,
+      action: `${r.shadow ? 'would run' : 'ran'} ${action} on ${this.state.plan?.target ?? this.state.component}${approvedBy.length ? ` (approved by ${approvedBy.join(', ')})` : ''}: ${r.summary}${this.state.plan?.reasons.length ? `; chosen because: ${this.state.plan.reasons.join('; ')}` : ''}`,
       impact: `${formatImpact(r.impact)}${r.alreadyApplied ? ' (already applied by an earlier attempt; not repeated)' : ''}`,
     });
     this.note('execute', `${action} ${r.shadow ? 'recorded (shadow)' : 'done'}`, r.summary);
@@ -136,6 +136,25 @@ export class IncidentRecorder {
     const probes = v.probes.map((p) => `${p.name}=${p.result} (${p.detail})`).join('; ');
     this.explain({ verification: `${action}: ${v.result}${probes ? ` — ${probes}` : ''}` });
     this.note('verify', `verification ${v.result}`, probes);
+  }
+
+  /** Is this part still what create() wrote before the incident had anything to say? */
+  isPlaceholder(part: keyof typeof OPENING): boolean {
+    return this.state.explanation[part] === OPENING[part];
+  }
+
+  /**
+   * A closed incident's explanation says what happened in every part: parts never reached are
+   * stated as such instead of keeping the opening placeholders. Mutates without publishing (no
+   * new command: the next stage() publishes), so recorded histories still replay.
+   */
+  closeExplanation(outcome: Outcome): void {
+    const e = this.state.explanation;
+    const why = `the incident closed ${outcome} before`;
+    if (this.isPlaceholder('cause')) e.cause = `not diagnosed: ${why} diagnosis`;
+    if (this.isPlaceholder('action')) e.action = `none: ${why} any repair was planned`;
+    if (this.isPlaceholder('impact')) e.impact = 'none: no repair was executed';
+    if (this.isPlaceholder('verification')) e.verification = 'not run: no repair was executed';
   }
 
   explain(part: Partial<Explanation>): void {

@@ -2,11 +2,13 @@
  * Approvals on the real dev server, beyond the happy path of approval-dev-server.test.ts:
  * rejection by update; unauthorised approvers (a known identity without the role, and an unknown
  * one) refused by the update validator before anything enters history; approval by signal; and
- * invalid approval signals, which cannot be refused, recorded in the timeline and ignored.
+ * invalid approval signals, which cannot be refused, recorded in the timeline and ignored; and an
+ * abort while waiting.
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import {
+  abortSignal,
   approveSignal,
   approveUpdate,
   rejectSignal,
@@ -168,5 +170,27 @@ test('invalid approval signals are recorded in the timeline and ignored; a valid
     expect.stringContaining('"mallory" is not an authorised approver'),
   ]);
   expect(applications(l)).toEqual({});
+  expectCompleteExplanation(closed);
+});
+
+test('an abort signal while awaiting approval closes the incident as aborted and executes nothing', async () => {
+  const { l, pipeline } = await newLab('abort');
+  const closed = await withWorker(conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
+    await waitingForApproval(handle);
+    await handle.signal(abortSignal, { by: 'oncall-lead', reason: 'duplicate of another incident' });
+    const c = await closeIncident(handle, l);
+    await recordHistory(conn.client, handle, 'aborted-while-awaiting-approval');
+    return c;
+  });
+
+  expect(closed.result.outcome).toBe('aborted');
+  expect(closed.result.awaitingApproval).toBe(false);
+  expect(closed.timeline).toEqual(
+    expect.arrayContaining([expect.objectContaining({ event: 'abort requested', detail: 'by oncall-lead: duplicate of another incident' })]),
+  );
+  expect(applications(l)).toEqual({});
+  expect(await l.kb.listActuations({ incidentId: closed.id })).toEqual([]);
+  expect(l.escalations).toEqual([]);
   expectCompleteExplanation(closed);
 });

@@ -24,6 +24,7 @@ const PATHS = [
   'approved-by-signal',
   'rejected-by-update',
   'invalid-approval-signals',
+  'aborted-while-awaiting-approval',
   'ladder-next-rung',
   'ladder-exhausted',
   'ladder-bounded',
