@@ -131,7 +131,7 @@ export class ComponentMonitor {
       const why = `health ${r.health.toFixed(3)} reached the open threshold ${(this.health as ComponentHealth).open}`;
       if (hard) this.emitEvidence(why, ts, ctx, this.faultHint(), false);
       else this.open({ kind: 'health', detail: why, at: iso(ts) }, ts, ctx, this.faultHint(), false);
-    } else if (r.isOpen && r.instant >= this.env.config.evidence.minScore && this.debounced(ts)) {
+    } else if (r.isOpen && r.instant >= (this.env.config.evidence.minScore ?? (this.health as ComponentHealth).open) && this.debounced(ts)) {
       this.emitEvidence(`anomaly continues: s=${r.instant.toFixed(3)}, health ${r.health.toFixed(3)}`, ts, ctx, this.faultHint(), false);
     }
   }
@@ -244,7 +244,7 @@ export class ComponentMonitor {
       }
       const { detectors } = detectorsFor(config, cls, { pipeline: this.pipeline, component: this.component, signal: name });
       for (const d of detectors) {
-        const det = new HeldDetector(factory.create(d.detector, d.params), config.scoring.holdUpdates, config.scoring.preAlarmPower);
+        const det = new HeldDetector(factory.create(d.detector, d.params), config.scoring.holdUpdates, config.scoring.preAlarmPower, config.scoring.preAlarmCap);
         newSpecs.push({ name: `${name}#${d.detector}`, signal: name, layer, weight: d.weight, score: 0, peak: 0, detector: det.snapshot() });
       }
     }
@@ -274,6 +274,10 @@ export class ComponentMonitor {
   private readonly rawWeights = new Map<string, number>();
   private rawWeight(name: string, fallback: number): number {
     return this.rawWeights.get(name) ?? fallback;
+  }
+
+  fingerprint(key: string): string | undefined {
+    return this.fingerprints.get(key);
   }
 
   /** Score of a profile/schema fingerprint: 1 when it changed since the last one seen. */

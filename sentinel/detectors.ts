@@ -33,6 +33,7 @@ const heldSnapshot = z.object({
   version: z.literal(1),
   holdUpdates: z.number().int().nonnegative(),
   power: z.number().min(1),
+  cap: z.number().min(0).max(1),
   hold: z.number().int().nonnegative(),
   score: z.number().min(0).max(1),
   inner: z.unknown(),
@@ -46,6 +47,7 @@ export class HeldDetector implements SnapshotableDetector {
     readonly inner: SnapshotableDetector,
     readonly holdUpdates: number,
     readonly power = 1,
+    readonly cap = 1,
   ) {}
 
   update(x: number): this {
@@ -56,7 +58,8 @@ export class HeldDetector implements SnapshotableDetector {
       this.current = 1;
     } else {
       const a = this.inner.score;
-      this.current = this.power === 1 ? a : a ** this.power;
+      const damped = this.power === 1 ? a : a ** this.power;
+      this.current = damped < this.cap ? damped : this.cap;
     }
     return this;
   }
@@ -70,13 +73,13 @@ export class HeldDetector implements SnapshotableDetector {
   }
 
   snapshot(): z.infer<typeof heldSnapshot> {
-    return { type: HELD_SNAPSHOT_TYPE, version: 1, holdUpdates: this.holdUpdates, power: this.power, hold: this.hold, score: this.current, inner: this.inner.snapshot() };
+    return { type: HELD_SNAPSHOT_TYPE, version: 1, holdUpdates: this.holdUpdates, power: this.power, cap: this.cap, hold: this.hold, score: this.current, inner: this.inner.snapshot() };
   }
 
   static restore(snapshot: unknown, factory: DetectorFactory): HeldDetector {
     const parsed = heldSnapshot.safeParse(snapshot);
     if (!parsed.success) throw new HomeostatError('HS_SNAPSHOT_MISMATCH', `sentinel: not a held-detector snapshot: ${parsed.error.issues[0]?.message}`);
-    const d = new HeldDetector(factory.restore(parsed.data.inner), parsed.data.holdUpdates, parsed.data.power);
+    const d = new HeldDetector(factory.restore(parsed.data.inner), parsed.data.holdUpdates, parsed.data.power, parsed.data.cap);
     d.hold = parsed.data.hold;
     d.current = parsed.data.score;
     return d;

@@ -205,7 +205,7 @@ export class Engine {
         let maxNull = 0;
         for (const k in rec.nullRates) if (rec.nullRates[k] > maxNull) maxNull = rec.nullRates[k];
         m.observe(`${rec.signal}.null_rate`, 'profile.nullRate', maxNull, ts, rec, ctx);
-        m.observeScore(`${rec.signal}.schema`, 'data', m.fingerprintChanged(`${rec.signal}.schema`, rec.schemaFingerprint), ts, rec, ctx);
+        this.schema(m, rec.signal, rec.schemaFingerprint, ts, rec);
         if (rec.histograms) {
           let maxPsi = 0;
           for (const [field, h] of Object.entries(rec.histograms)) maxPsi = Math.max(maxPsi, m.psi(`${rec.signal}/${field}/${h.edges.join(',')}`, h.counts));
@@ -214,8 +214,7 @@ export class Engine {
         return;
       }
       case 'schema': {
-        const m = this.monitor(state, rec.pipeline, rec.component);
-        m.observeScore(`${rec.signal}.schema`, 'data', m.fingerprintChanged(`${rec.signal}.schema`, rec.fingerprint), ts, rec, ctx);
+        this.schema(this.monitor(state, rec.pipeline, rec.component), rec.signal, rec.fingerprint, ts, rec);
         return;
       }
       case 'model': {
@@ -228,6 +227,18 @@ export class Engine {
         result.lineage.push(rec);
         return;
     }
+  }
+
+  /**
+   * A schema fingerprint change is a fact, not a statistical anomaly: it opens an incident at
+   * once (like a crash), besides entering fusion as a score-only input.
+   */
+  private schema(m: ComponentMonitor, signal: string, fingerprint: string, ts: number, rec: TelemetryRecord): void {
+    const key = `${signal}.schema`;
+    const before = m.fingerprint(key);
+    const changed = m.fingerprintChanged(key, fingerprint);
+    m.observeScore(key, 'data', changed, ts, rec, this.ctx);
+    if (changed === 1) m.hardFault('schema-drift', `schema of ${signal} changed: fingerprint ${before} → ${fingerprint}`, ts, rec, this.ctx);
   }
 
   snapshotPartition(topic: string, partition: number): PartitionSnapshot {

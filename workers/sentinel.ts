@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
-import { openLog, type Log } from '../bindings/log';
+import { defaultEmbeddedLogFile, openLog, type Log } from '../bindings/log';
 import { HomeostatError } from '../common/errors';
 import { stateDir } from '../common/paths';
 import { temporalSettingsFromEnv } from '../common/temporal-config';
@@ -25,7 +25,7 @@ export const sentinelProcessOptions = z.strictObject({
   log: z.enum(['embedded', 'kafka']).default('embedded'),
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).default([]),
   /** The embedded log's SQLite file. */
-  logFile: z.string().min(1).default(() => path.join(stateDir(), 'log.db')),
+  logFile: z.string().min(1).default(() => defaultEmbeddedLogFile()),
   /** The sentinel's state file (snapshots + sent ledger). */
   db: z.string().min(1).default(() => path.join(stateDir(), 'sentinel.db')),
   config: z.string().optional(),

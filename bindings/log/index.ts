@@ -2,8 +2,10 @@
  * Opens a Log from configuration: `{ kind: 'embedded', file }` or `{ kind: 'kafka', brokers }`.
  * The configuration is validated with zod because it crosses a boundary (CLI flags, env, files).
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { HomeostatError } from '../../common/errors';
+import { stateDir } from '../../common/paths';
 import { formatZodIssues } from '../../common/zod-errors';
 import { EmbeddedLog } from './embedded';
 import { KafkaLog } from './kafka';
@@ -16,6 +18,11 @@ export { type EmbeddedConsumerOptions } from './embedded-consumer';
 export { type KafkaConsumerOptions } from './kafka-consumer';
 export { partitionFor, murmur2 } from './partitioner';
 export { sendToDeadLetter, parseDeadLetter, DLQ_HEADERS, type DeadLetterInput, type DeadLetterEntry } from './dead-letter';
+
+/** The embedded log every local process shares by default: `$HOMEOSTAT_LOG_FILE`, else `<stateDir>/log.db`. */
+export function defaultEmbeddedLogFile(): string {
+  return process.env.HOMEOSTAT_LOG_FILE ?? path.join(stateDir(), 'log.db');
+}
 
 export const logConfigSchema = z.discriminatedUnion('kind', [
   z.object({

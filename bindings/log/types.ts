@@ -113,6 +113,12 @@ export interface ConsumerOptions {
   hooks?: ConsumerHooks;
 }
 
+/**
+ * Receives the batches of the member's partitions. A partition's batches arrive one at a time and
+ * in offset order; batches of *different* partitions may be handed over concurrently (Kafka
+ * decodes up to four partitions at once), so a handler that shares state across partitions
+ * serialises itself (the sentinel holds a lock).
+ */
 export type BatchHandler = (batch: LogBatch) => Promise<void> | void;
 
 export interface LogConsumer {

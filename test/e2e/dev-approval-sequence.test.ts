@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ChildProcess } from 'node:child_process';
 import { freePorts } from '../../infra/ports';
+import { openKnowledgeBase } from '../../knowledge/open';
 import { ensureTemporalCli } from '../../infra/temporal-cli';
 import { homeostat, interrupt, startHomeostat } from './cli';
 
@@ -69,7 +70,13 @@ test('open → waiting → refused → approved → healed → explained → aud
   const verdict = JSON.parse(audit.stdout) as { ok: boolean; rows: number };
   expect(verdict.ok).toBe(true);
   // The refusal, the approval and the worker's own actions are all in the chain.
-  expect(verdict.rows).toBeGreaterThanOrEqual(3);
+  const kb = openKnowledgeBase(path.join(stateDir, 'knowledge.db'));
+  const rows = await kb.listAudit({ subject: id });
+  await kb.close();
+  expect(rows.map((r) => `${r.actor} ${r.action}`)).toEqual(
+    expect.arrayContaining(['mallory approve.refused', 'oncall-lead approve.accepted', 'homeostat-worker incident.closed']),
+  );
+  expect(verdict.rows).toBeGreaterThanOrEqual(rows.length);
 
   // The Temporal CLI sees the same incident through the Homeostat search attributes.
   const temporal = await ensureTemporalCli();

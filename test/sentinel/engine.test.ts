@@ -3,7 +3,7 @@ import { Engine, type PartitionSnapshot } from '../../sentinel/engine';
 import { registryFactory } from '../../sentinel/registry-factory';
 import type { IncidentAction } from '../../sentinel/component';
 import type { LogBatch, LogRecord } from '../../bindings/log';
-import { interleave, metricStream } from './streams';
+import { interleave, lcg, metricStream } from './streams';
 import type { TelemetryRecord } from '../../sentinel/telemetry';
 
 function toRecords(recs: (TelemetryRecord | string)[], start = 0): LogRecord[] {
@@ -97,5 +97,63 @@ describe('engine', () => {
     ]);
     expect(r.rejected[0].value.toString()).toBe('{"kind":"metric"');
     expect(r.rejected[1].source).toEqual({ topic: 't', partition: 0, offset: 2 });
+  });
+});
+
+describe('engine: data and model telemetry', () => {
+  const t0 = 1_700_000_000_000;
+  const profile = (i: number, over: Record<string, unknown> = {}) => ({
+    kind: 'profile',
+    v: 1,
+    ts: t0 + i * 1000,
+    pipeline: 'p',
+    component: 'enrich',
+    signal: 'output',
+    count: 500 + ((i * 7) % 11),
+    schemaFingerprint: 'fp-1',
+    nullRates: { amount: 0.01 + ((i * 3) % 5) / 1000 },
+    ...over,
+  });
+
+  test('a schema fingerprint change opens a schema-drift incident at once', () => {
+    const engine = new Engine(config, registryFactory);
+    const recs = [...Array.from({ length: 50 }, (_, i) => profile(i)), profile(50, { schemaFingerprint: 'fp-2' })];
+    const r = engine.processBatch({ topic: 't', partition: 0, highWatermark: recs.length, records: toRecords(recs as never) });
+    const opens = r.actions.filter((a) => a.kind === 'open');
+    expect(opens).toHaveLength(1);
+    expect(opens[0].input).toMatchObject({ trigger: { kind: 'hard-fault' }, faultClass: 'schema-drift' });
+    expect(opens[0].evidence.summary).toContain('fp-1 → fp-2');
+  });
+
+  test('a null-rate spike in batch profiles opens a null-spike incident through fusion', () => {
+    const engine = new Engine(config, registryFactory);
+    const recs = Array.from({ length: 120 }, (_, i) => (i < 80 ? profile(i) : profile(i, { nullRates: { amount: 0.4 } })));
+    const r = engine.processBatch({ topic: 't', partition: 0, highWatermark: recs.length, records: toRecords(recs as never) });
+    const opens = r.actions.filter((a) => a.kind === 'open');
+    expect(opens).toHaveLength(1);
+    expect(opens[0].input?.trigger.kind).toBe('health');
+    expect(opens[0].evidence.faultHint).toBe('null-spike');
+    expect(opens[0].source.offset).toBeGreaterThanOrEqual(80);
+  });
+
+  test("a model's error stream drifting up opens an accuracy-drop incident", () => {
+    const engine = new Engine(config, registryFactory);
+    const rnd = lcg(5);
+    const recs = Array.from({ length: 3000 }, (_, i) => ({
+      kind: 'model',
+      v: 1,
+      ts: t0 + i * 100,
+      pipeline: 'p',
+      component: 'score',
+      signal: 'predictions',
+      error: rnd() < (i < 2000 ? 0.1 : 0.5) ? 1 : 0,
+    }));
+    const r = engine.processBatch({ topic: 't', partition: 0, highWatermark: recs.length, records: toRecords(recs as never) });
+    // No false alarm on the stationary 10% error rate; the first open follows the rise to 50%.
+    const opens = r.actions.filter((a) => a.kind === 'open');
+    expect(opens.length).toBeGreaterThanOrEqual(1);
+    expect(opens[0].evidence).toMatchObject({ faultHint: 'accuracy-drop', layer: 'model' });
+    expect(opens[0].source.offset).toBeGreaterThanOrEqual(2000);
+    expect(opens[0].source.offset).toBeLessThan(2200);
   });
 });
