@@ -8,6 +8,7 @@ import { HomeostatError } from '../../common/errors';
 const BENCHES = {
   detectors: (): BenchModule => require('../../bench/detectors') as BenchModule,
   sentinel: (): BenchModule => require('../../bench/sentinel') as BenchModule,
+  'drift-suite': (): BenchModule => require('../../bench/drift-suite') as BenchModule,
 } as const;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
