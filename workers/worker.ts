@@ -2,7 +2,7 @@
  * The Homeostat worker: runs incident workflows and their activities on one task queue.
  * Stateless: scale horizontally by starting more of them against the same Temporal cluster.
  */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { IncidentActivities } from '../activities/contracts';
 import { TASK_QUEUE } from '../workflows/shared';
 
