@@ -141,6 +141,7 @@ export async function run(opts: BenchOptions): Promise<void> {
     let warmCount = 0;
     // Which record triggered each component's first open: the start of its latency measurement.
     const openSources = new Map<string, string>();
+    const decidedAt = new Map<string, number>();
     const origProcess = sentinel.engine.processBatch.bind(sentinel.engine);
     sentinel.engine.processBatch = (b) => {
       if (firstBatchAt === 0) firstBatchAt = Date.now();
@@ -152,7 +153,10 @@ export async function run(opts: BenchOptions): Promise<void> {
       }
       for (const a of result.actions) {
         const k = `${a.pipeline}/${a.component}`;
-        if (a.kind === 'open' && !openSources.has(k)) openSources.set(k, `${a.source.partition}:${a.source.offset}`);
+        if (a.kind === 'open' && !openSources.has(k)) {
+          openSources.set(k, `${a.source.partition}:${a.source.offset}`);
+          decidedAt.set(k, Date.now());
+        }
       }
       return result;
     };
@@ -182,6 +186,7 @@ export async function run(opts: BenchOptions): Promise<void> {
     const falseOpens = opener.opened.length;
     opener.opened.length = 0;
     openSources.clear();
+    decidedAt.clear();
     say(`latency: live telemetry with ${faults} injected level shifts…`);
     const producedAt = new Map<string, number>();
     sentinel.stats.snapshotMaxMs = 0;
@@ -225,14 +230,27 @@ export async function run(opts: BenchOptions): Promise<void> {
     }
     await sentinel.dispatcher.idle(10_000);
     const latencies: number[] = [];
+    const toDecision: number[] = [];
+    const toSignal: number[] = [];
     // Match each open with the record that triggered it (the action's source offset).
     for (const o of opener.opened) {
       const src = openSources.get(o.source);
       const p = src ? producedAt.get(src) : undefined;
+      const d = decidedAt.get(o.source);
       if (p !== undefined) latencies.push(o.at - p);
+      if (p !== undefined && d !== undefined) {
+        toDecision.push(d - p);
+        toSignal.push(o.at - d);
+      }
     }
     latencies.sort((a, b) => a - b);
+    toDecision.sort((a, b) => a - b);
+    toSignal.sort((a, b) => a - b);
     loopDelay.disable();
+    say(
+      `  produce → decision p50 ${quantile(toDecision, 0.5)} ms, p99 ${quantile(toDecision, 0.99)} ms; ` +
+        `decision → signalWithStart returned p50 ${quantile(toSignal, 0.5)} ms, p99 ${quantile(toSignal, 0.99)} ms`,
+    );
     say(
       `  slowest: ${latencies.slice(-5).join(', ')} ms; longest snapshot pause ${sentinel.stats.snapshotMaxMs} ms; ` +
         `event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,

@@ -8,8 +8,8 @@
  * offset (returned from `onAssign`), so a restarted sentinel replays exactly the records after its
  * last snapshot, through detectors in exactly the state they had then. Snapshots are taken every
  * `snapshotIntervalMs`, when partitions are revoked (rebalance), and on stop.
- * Batch processing, snapshots and revocations are serialised by one lock, so a snapshot never
- * sees a half-processed batch.
+ * A partition's batch processing, snapshots and revocation are serialised by that partition's
+ * lock, so a snapshot never sees a half-processed batch.
  */
 import { deadLetterTopic, sendToDeadLetter, type Log, type LogBatch, type LogConsumer, type TopicPartition, type TopicPartitionOffset } from '../bindings/log';
 import type { IncidentAction } from './component';
@@ -22,6 +22,8 @@ import { StateStore } from './state-store';
 
 export const DEFAULT_TELEMETRY_TOPIC = 'homeostat.telemetry';
 export const DEFAULT_GROUP_ID = 'homeostat-sentinel';
+/** Components serialised between two yields of a snapshot. */
+const SNAPSHOT_SLICE = 100;
 
 export interface SentinelOptions {
   log: Log;
@@ -61,7 +63,7 @@ export class Sentinel {
   readonly dispatcher: Dispatcher;
   readonly stats: SentinelStats = { batches: 0, deadLettered: 0, snapshots: 0, lastSnapshotAt: null, snapshotMaxMs: 0, lineageErrors: 0, lag: new Map() };
   private consumer: LogConsumer | null = null;
-  private lock: Promise<unknown> = Promise.resolve();
+  private readonly locks = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
   private readonly dirty = new Set<string>();
   private readonly log: (line: string) => void;
@@ -93,6 +95,8 @@ export class Sentinel {
       topics: [this.topic],
       autoCommit: false,
       fromBeginning: true,
+      // Kafka: decode and hand over up to four partitions at once (a lock per partition keeps each exact).
+      concurrentPartitions: 4,
       ...(this.options.consumer ?? {}),
       hooks: { onAssign: (ps) => this.onAssign(ps), onRevoke: (ps) => this.onRevoke(ps) },
     } as Parameters<Log['consumer']>[0]);
@@ -103,46 +107,69 @@ export class Sentinel {
     this.timer.unref();
   }
 
-  private withLock<T>(fn: () => Promise<T> | T): Promise<T> {
-    const next = this.lock.then(fn, fn);
-    this.lock = next.catch(() => undefined);
+  /**
+   * One lock per partition: a partition's batches, snapshots and revocation never interleave, while
+   * other partitions keep flowing (a partition's state and offset are all a snapshot needs).
+   */
+  private withLock<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
     return next;
   }
 
   private onAssign(partitions: readonly TopicPartition[]): TopicPartitionOffset[] {
     const seeks: TopicPartitionOffset[] = [];
     for (const p of partitions) {
-      const stored = this.store.load(p.topic, p.partition);
-      if (stored) {
-        const state = this.engine.restorePartition(p.topic, p.partition, stored.offset, stored.snapshot);
-        seeks.push({ topic: p.topic, partition: p.partition, offset: stored.offset });
-        this.dispatcher.enqueue(state.pending);
-        this.log(`assigned ${p.topic}[${p.partition}]: restored snapshot at offset ${stored.offset} (${state.monitors().length} components, ${state.pending.length} pending actions)`);
-      } else {
+      let stored: ReturnType<StateStore['load']>;
+      try {
+        stored = this.store.load(p.topic, p.partition);
+        if (stored) {
+          const state = this.engine.restorePartition(p.topic, p.partition, stored.offset, stored.snapshot);
+          seeks.push({ topic: p.topic, partition: p.partition, offset: stored.offset });
+          this.dispatcher.enqueue(state.pending);
+          this.log(`assigned ${p.topic}[${p.partition}]: restored snapshot at offset ${stored.offset} (${state.monitors().length} components, ${state.pending.length} pending actions)`);
+          continue;
+        }
+      } catch (err) {
+        // An unreadable snapshot (another build's format, a damaged row) must not stop consumption:
+        // continue from its offset with fresh detectors, and say so.
         this.engine.drop(p.topic, p.partition);
-        this.log(`assigned ${p.topic}[${p.partition}]: no snapshot, starting from the committed offset`);
+        if (stored) {
+          this.engine.partition(p.topic, p.partition, stored.offset);
+          seeks.push({ topic: p.topic, partition: p.partition, offset: stored.offset });
+        }
+        this.log(`assigned ${p.topic}[${p.partition}]: snapshot unreadable (${(err as Error).message}); fresh detectors from offset ${stored?.offset ?? 'committed'}`);
+        continue;
       }
+      this.engine.drop(p.topic, p.partition);
+      this.log(`assigned ${p.topic}[${p.partition}]: no snapshot, starting from the committed offset`);
     }
     return seeks;
   }
 
   private async onRevoke(partitions: readonly TopicPartition[]): Promise<void> {
-    await this.withLock(async () => {
-      await this.snapshotLocked(partitions.map((p) => partitionKey(p.topic, p.partition)));
-      for (const p of partitions) {
+    for (const p of partitions) {
+      const k = partitionKey(p.topic, p.partition);
+      await this.withLock(k, async () => {
+        await this.snapshotLocked(k);
         this.engine.drop(p.topic, p.partition);
         this.dispatcher.forget(p.topic, p.partition);
-        this.stats.lag.delete(partitionKey(p.topic, p.partition));
-      }
-    });
+        this.stats.lag.delete(k);
+      });
+    }
     this.log(`revoked ${partitions.map((p) => `${p.topic}[${p.partition}]`).join(', ')}: snapshot saved`);
   }
 
   private async onBatch(batch: LogBatch): Promise<void> {
-    await this.withLock(async () => {
+    const k = partitionKey(batch.topic, batch.partition);
+    await this.withLock(k, async () => {
       const result = this.engine.processBatch(batch);
       this.stats.batches++;
-      const k = partitionKey(batch.topic, batch.partition);
       this.dirty.add(k);
       const state = this.engine.partitions.get(k);
       if (state) this.stats.lag.set(k, { topic: batch.topic, partition: batch.partition, lag: Math.max(0, batch.highWatermark - state.offset) });
@@ -178,31 +205,40 @@ export class Sentinel {
 
   /**
    * Snapshots every changed partition (or the given ones) and commits their offsets. Each
-   * partition is its own transaction and its own turn of the lock: a partition's snapshot carries
-   * its own offset, so nothing needs several partitions to be saved together, and batches of the
-   * other partitions keep flowing between them (a 10,000-signal sentinel would otherwise pause for
-   * the whole serialisation at once).
+   * partition is its own transaction under its own lock: its snapshot carries its own offset, so
+   * nothing needs several partitions saved together. Components are serialised in slices with a
+   * yield between them, so the other partitions' batches keep flowing while a large partition
+   * (thousands of signals) is written.
    */
   async snapshot(only?: readonly TopicPartition[]): Promise<void> {
     const keys = only ? only.map((p) => partitionKey(p.topic, p.partition)) : [...this.dirty];
-    for (const k of keys) await this.withLock(() => this.snapshotLocked([k]));
+    for (const k of keys) await this.withLock(k, () => this.snapshotLocked(k));
   }
 
-  private async snapshotLocked(keys: readonly string[]): Promise<void> {
+  private async snapshotLocked(k: string): Promise<void> {
+    const state = this.engine.partitions.get(k);
+    if (!state) return;
     const started = Date.now();
-    const writes = [];
-    for (const k of keys) {
-      const state = this.engine.partitions.get(k);
-      if (!state) continue;
-      writes.push({ topic: state.topic, partition: state.partition, offset: state.offset, snapshot: this.engine.snapshotPartition(state.topic, state.partition) });
+    const offset = state.offset;
+    const parts: string[] = [];
+    const monitors = state.monitors();
+    for (let i = 0; i < monitors.length; i++) {
+      parts.push(JSON.stringify(monitors[i].snapshot()));
+      if (i % SNAPSHOT_SLICE === SNAPSHOT_SLICE - 1) await new Promise((r) => setImmediate(r));
     }
-    if (writes.length === 0) return;
-    this.store.save(writes);
-    for (const k of keys) this.dirty.delete(k);
+    // Pending actions last: the dispatcher may have sent some while we yielded.
+    const json = `{"v":1,"components":[${parts.join(',')}],"pending":${JSON.stringify(state.pending)}}`;
+    this.store.saveSerialized([{ topic: state.topic, partition: state.partition, offset, state: json, pendingKeys: state.pending.map((a) => a.key) }]);
+    this.dirty.delete(k);
     this.stats.snapshots++;
     this.stats.lastSnapshotAt = Date.now();
     this.stats.snapshotMaxMs = Math.max(this.stats.snapshotMaxMs, this.stats.lastSnapshotAt - started);
-    await this.consumer?.commit(writes.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.offset })));
+    // The commit is advisory (a restore seeks to the snapshot's own offset), so it is not awaited
+    // under the lock: during a Kafka rebalance a commit can stall until the group settles, and the
+    // revocation that the rebalance waits for needs this lock.
+    this.consumer?.commit([{ topic: state.topic, partition: state.partition, offset }]).catch((err: unknown) => {
+      this.log(`commit of ${state.topic}[${state.partition}] at ${offset} failed (the snapshot stands): ${(err as Error).message}`);
+    });
   }
 
   assignment(): TopicPartition[] {

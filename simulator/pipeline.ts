@@ -29,7 +29,7 @@ import {
   type PipelineConfig,
 } from './config';
 import { INSTANCE_ENV } from './processes/runtime';
-import { checkSinkIntegrity, type SinkIntegrity } from './sink-store';
+import { checkSinkIntegrity, SinkStore, type SinkIntegrity } from './sink-store';
 import { PipelineState } from './state';
 import { TelemetryEmitter } from './telemetry';
 
@@ -100,6 +100,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   for (const t of Object.values(TOPICS)) await log.createTopic(topicName(config, t), { partitions: PARTITIONS });
   await log.createTopic(topicName(config, `${TOPICS.events}.dlq`), { partitions: PARTITIONS });
   const state = new PipelineState(paths.state);
+  // The sink's table exists before anyone checks integrity (the sink process creates it too).
+  new SinkStore(paths.sink).close();
   const registries = openRegistries(paths.knowledge);
   const checkpoints = new FileCheckpointStore(paths.checkpoints);
   const emitters = new Map<string, TelemetryEmitter>();
@@ -137,7 +139,9 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   let observing = true;
   const observe = async (): Promise<void> => {
     for (const c of ['enrich', 'score', 'sink'] as const) {
-      hostEmitter(c).emit({ kind: 'metric', name: 'lag', value: await lag(c), unit: 'records' });
+      // One group's failed read (Kafka: NOT_COORDINATOR while a coordinator moves) must not hide the others.
+      const value = await lag(c).catch(() => undefined);
+      if (value !== undefined) hostEmitter(c).emit({ kind: 'metric', name: 'lag', value, unit: 'records' });
     }
     const now = Date.now();
     for (const c of COMPONENTS) {
@@ -193,7 +197,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
       const live = new Set(st.instances.filter((i) => i.state === 'running').map((i) => i.pid));
       const beats = state.statuses(c).filter((b) => live.has(b.pid));
       const freshest = beats.length > 0 ? Math.max(...beats.map((b) => b.heartbeatAt)) : undefined;
-      out[c] = { ...st, heartbeatAgeMs: freshest === undefined ? undefined : now - freshest, lag: c === 'source' ? undefined : await lag(c) };
+      // Lag is best effort: a fresh Kafka broker answers NOT_COORDINATOR for a while.
+      out[c] = { ...st, heartbeatAgeMs: freshest === undefined ? undefined : now - freshest, lag: c === 'source' ? undefined : await lag(c).catch(() => undefined) };
     }
     return out;
   };
@@ -215,7 +220,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
       const deadline = Date.now() + timeoutMs;
       let settled = 0;
       while (Date.now() < deadline) {
-        const lags = await Promise.all((['enrich', 'score', 'sink'] as const).map(lag));
+        const lags = await Promise.all((['enrich', 'score', 'sink'] as const).map((c) => lag(c).catch(() => Number.POSITIVE_INFINITY)));
         settled = lags.every((l) => l === 0) ? settled + 1 : 0;
         if (settled >= 3) break;
         await new Promise((r) => setTimeout(r, 500));
@@ -236,15 +241,18 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
 
   if (options.waitReady !== false) {
     const deadline = Date.now() + 90_000;
-    for (;;) {
-      const st = await status();
-      const allBeating = COMPONENTS.every((c) => st[c].heartbeatAgeMs !== undefined && st[c].heartbeatAgeMs < 2_000);
-      if (allBeating && handle.integrity().stored > 0) break;
-      if (Date.now() > deadline) {
-        await handle.stop();
-        throw new Error(`pipeline did not become ready within 90 s; see ${paths.logs}`);
+    try {
+      for (;;) {
+        const st = await status();
+        const allBeating = COMPONENTS.every((c) => st[c].heartbeatAgeMs !== undefined && st[c].heartbeatAgeMs < 2_000 && (c === 'source' || st[c].lag !== undefined));
+        if (allBeating && handle.integrity().stored > 0) break;
+        if (Date.now() > deadline) throw new Error(`pipeline did not become ready within 90 s; see ${paths.logs}`);
+        await new Promise((r) => setTimeout(r, 250));
       }
-      await new Promise((r) => setTimeout(r, 250));
+    } catch (err) {
+      // Never leave processes behind a failed start.
+      await handle.stop();
+      throw err;
     }
   }
   return handle;

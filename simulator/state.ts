@@ -115,9 +115,13 @@ export class PipelineState {
     const now = Date.now();
     const clauses = ['cleared_at IS NULL'];
     const args: (string | number)[] = [now];
-    if (filter.component) (clauses.push('component = ?'), args.push(filter.component));
-    if (filter.kind) (clauses.push('kind = ?'), args.push(filter.kind));
-    if (filter.id) (clauses.push('id = ?'), args.push(filter.id));
+    for (const col of ['component', 'kind', 'id'] as const) {
+      const v = filter[col];
+      if (v) {
+        clauses.push(`${col} = ?`);
+        args.push(v);
+      }
+    }
     return this.db.prepare(`UPDATE faults SET cleared_at = ? WHERE ${clauses.join(' AND ')}`).run(...args).changes;
   }
 

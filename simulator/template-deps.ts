@@ -79,8 +79,16 @@ export function pipelineBinding(config: PipelineConfig, state: PipelineState, lo
     async lag(component) {
       if (!consumers.has(component)) return 0;
       const topic = topicName(config, INPUT_TOPIC[component as keyof typeof INPUT_TOPIC]);
-      const [latest, committed] = await Promise.all([log.latestOffsets(topic), log.committed(groupId(config, component as (typeof COMPONENTS)[number]), topic)]);
-      return latest.reduce((s, l) => s + Math.max(0, l.offset - (committed.find((c) => c.partition === l.partition)?.offset ?? 0)), 0);
+      // Retried: Kafka answers NOT_COORDINATOR while a group's coordinator moves or starts.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [latest, committed] = await Promise.all([log.latestOffsets(topic), log.committed(groupId(config, component as (typeof COMPONENTS)[number]), topic)]);
+          return latest.reduce((s, l) => s + Math.max(0, l.offset - (committed.find((c) => c.partition === l.partition)?.offset ?? 0)), 0);
+        } catch (err) {
+          if (attempt >= 4) throw err;
+          await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+        }
+      }
     },
     async heartbeatAgeMs(component) {
       const beats = await liveBeats(component);

@@ -17,6 +17,9 @@ export interface ActuationRecord {
   /** Whatever the step needs to resume or to answer a retry (JSON). */
   detail: Record<string, unknown>;
   at: number;
+  /** Set by the step runner from the repair context (the knowledge base's actuator log wants them). */
+  incidentId?: string;
+  attempt?: number;
 }
 
 export interface ActuatorLog {

@@ -7,7 +7,7 @@
  * The whole template's result is recorded under the bare key: a second execution returns it
  * with `alreadyApplied: true` and touches nothing.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HomeostatError } from '../../common/errors';
 import { formatZodIssues } from '../../common/zod-errors';
 import type { ActuationRecord, TemplateDeps } from './deps';
@@ -33,10 +33,10 @@ export class StepRunner {
     if (prior?.status === 'done') return prior.detail as T;
     this.ctx.heartbeat({ step: name });
     const begin = async (detail: Json): Promise<void> => {
-      await this.deps.actuations.put({ key, action: this.action, target: this.ctx.target, status: 'started', detail });
+      await this.deps.actuations.put({ key, action: this.action, target: this.ctx.target, status: 'started', detail, incidentId: this.ctx.incidentId, attempt: this.ctx.attempt });
     };
     const out = await fn(prior?.status === 'started' ? prior : undefined, begin);
-    await this.deps.actuations.put({ key, action: this.action, target: this.ctx.target, status: 'done', detail: out });
+    await this.deps.actuations.put({ key, action: this.action, target: this.ctx.target, status: 'done', detail: out, incidentId: this.ctx.incidentId, attempt: this.ctx.attempt });
     return out;
   }
 }
@@ -49,7 +49,7 @@ export async function once(ctx: RepairContext, deps: TemplateDeps, action: strin
     return { summary: r.summary ?? `${action} already applied`, impact: r.impact ?? {}, alreadyApplied: true };
   }
   const result = await body(new StepRunner(ctx, deps, action));
-  await deps.actuations.put({ key: ctx.idempotencyKey, action, target: ctx.target, status: 'done', detail: { summary: result.summary, impact: result.impact } });
+  await deps.actuations.put({ key: ctx.idempotencyKey, action, target: ctx.target, status: 'done', detail: { summary: result.summary, impact: result.impact }, incidentId: ctx.incidentId, attempt: ctx.attempt });
   return { ...result, alreadyApplied: false };
 }
 

@@ -14,6 +14,8 @@ import { type Consumer, type Kafka } from 'kafkajs';
 import type { BatchHandler, ConsumerOptions, LogConsumer, LogRecord, TopicPartition, TopicPartitionOffset } from './types';
 
 export interface KafkaConsumerOptions extends ConsumerOptions {
+  /** Partitions whose batches may be in the handler at once. Default 1 (strictly one batch at a time). */
+  concurrentPartitions?: number;
   sessionTimeoutMs?: number;
   heartbeatMs?: number;
   rebalanceTimeoutMs?: number;
@@ -21,9 +23,17 @@ export interface KafkaConsumerOptions extends ConsumerOptions {
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-function headersOf(h: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+function headersOf(h: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Readonly<Record<string, string>> {
+  // Most telemetry has no headers: share one frozen object instead of allocating per record.
+  if (!h || !hasKeys(h)) return NO_HEADERS;
   const out: Record<string, string> = {};
-  if (!h) return out;
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
     const first = Array.isArray(v) ? v[0] : v;
@@ -79,8 +89,8 @@ export class KafkaConsumer implements LogConsumer {
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning !== false });
     await consumer.run({
-      // Partitions are decoded and handed over concurrently; each partition's batches stay in order.
-      partitionsConsumedConcurrently: 4,
+      // Opt-in: batches of different partitions handed over concurrently (each partition stays in order).
+      partitionsConsumedConcurrently: this.options.concurrentPartitions ?? 1,
       autoCommit: this.options.autoCommit !== false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {

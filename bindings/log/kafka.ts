@@ -11,6 +11,8 @@ import { KafkaConsumer, type KafkaConsumerOptions } from './kafka-consumer';
 import { partitionFor } from './partitioner';
 import type { AppendMessage, AppendResult, Log, LogConsumer, LogRecord, PartitionOffset, ResetTarget } from './types';
 
+const SEND_CHUNK = 2_000;
+
 export interface KafkaLogOptions {
   brokers: readonly string[];
   clientId?: string;
@@ -100,6 +102,16 @@ export class KafkaLog implements Log {
   async append(topic: string, messages: readonly AppendMessage[]): Promise<AppendResult[]> {
     if (messages.length === 0) return [];
     const partitions = await this.ensureTopic(topic);
+    const results: AppendResult[] = [];
+    // kafkajs groups a send's messages per partition in O(n²) (it copies the partition's array per
+    // message): sends of a few thousand messages keep that negligible.
+    for (let i = 0; i < messages.length; i += SEND_CHUNK) {
+      results.push(...(await this.send(topic, partitions, messages.slice(i, i + SEND_CHUNK))));
+    }
+    return results;
+  }
+
+  private async send(topic: string, partitions: number, messages: readonly AppendMessage[]): Promise<AppendResult[]> {
     const { producer } = await this.connect();
     const now = Date.now();
     const placed = messages.map((m) => m.partition ?? partitionFor(m.key, partitions));

@@ -115,9 +115,9 @@ export interface ConsumerOptions {
 
 /**
  * Receives the batches of the member's partitions. A partition's batches arrive one at a time and
- * in offset order; batches of *different* partitions may be handed over concurrently (Kafka
- * decodes up to four partitions at once), so a handler that shares state across partitions
- * serialises itself (the sentinel holds a lock).
+ * in offset order. By default the handler sees one batch at a time; the Kafka consumer's
+ * `concurrentPartitions` option lets batches of *different* partitions overlap (the sentinel
+ * uses it, with a lock per partition).
  */
 export type BatchHandler = (batch: LogBatch) => Promise<void> | void;
 

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { type Command } from 'commander';
 import { HomeostatError } from '../../common/errors';
 import { stateDir } from '../../common/paths';
+// Static on purpose: under tsx/cjs a dynamic import() goes through Node's ESM loader, which does not
+// resolve extensionless TypeScript paths. Loading the modules opens nothing.
+import { clearFaults, injectFault, openFaultContext } from '../../simulator/faults';
 
 /**
  * `homeostat inject <fault> --target <component> [options]` — injects a fault into a running live
@@ -56,8 +59,6 @@ export function register(program: Command): void {
     .option('--id <faultId>', 'clear: only this fault')
     .option('--json', 'print the result as JSON', false)
     .action(async (fault: string, flags: InjectFlags) => {
-      // Loaded lazily: `homeostat --help` must not open SQLite or the registries.
-      const { injectFault, clearFaults, openFaultContext } = await import('../../simulator/faults');
       const dir = path.resolve(flags.dir ?? defaultPipelineDir());
       const ctx = openFaultContext(dir);
       try {

@@ -107,7 +107,7 @@ class MovingMean {
   }
 }
 
-class HomeostatNabStream implements NabStreamDetector {
+export class HomeostatNabStream implements NabStreamDetector {
   private readonly p: HomeostatNabParams;
   private readonly ranks: Record<NabSignal, SlidingRank>;
   private readonly shift: MovingMean;
@@ -155,6 +155,16 @@ class HomeostatNabStream implements NabStreamDetector {
   }
 
   next(x: number, t: number): number {
+    return this.emit(this.fuse(x, t));
+  }
+
+  /** Rows seen so far. */
+  get rows(): number {
+    return this.row;
+  }
+
+  /** Scores one row and learns it: s_t of the fusion, before warm-up and suppression. */
+  fuse(x: number, t: number): number {
     const p = this.p;
     const r = this.row++;
     const rk = this.ranks;
@@ -204,8 +214,17 @@ class HomeostatNabStream implements NabStreamDetector {
     this.observe('vol', this.vol.full ? rk.vol.surprise(vol) : 0, this.vol.full ? vol : Number.NaN);
     this.observe('seasonal', Number.isNaN(seasonal) ? 0 : rk.seasonal.surprise(seasonal), seasonal);
     const ctxReady = r >= p.contextLen + p.contextAvg;
-    const s = this.observe('context', ctxReady ? rk.context.surprise(info, 1) : 0, ctxReady ? info : Number.NaN);
+    return this.observe('context', ctxReady ? rk.context.surprise(info, 1) : 0, ctxReady ? info : Number.NaN);
+  }
 
+  /**
+   * Warm-up and suppression of the row just fused (`fuse` was called for it): within
+   * `suppressRows` of the last emission only a higher score is emitted, and a score that recent
+   * emissions mostly beat is discounted.
+   */
+  emit(s: number): number {
+    const p = this.p;
+    const r = this.row - 1;
     if (r < p.warmup) return 0;
     if (r - this.lastRow <= p.suppressRows && s <= this.lastValue) return 0;
     this.lastRow = r;

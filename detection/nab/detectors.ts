@@ -1,14 +1,20 @@
 /**
  * The detector configurations `homeostat nab --detector <name>` can score:
- * - `homeostat`  — the fused configuration of `detector.ts` (the one we publish figures for);
+ * - `homeostat`        — the default: the best configuration we have measured (today the fused
+ *                        configuration of `detector.ts`; see `homeostat-fused`);
+ * - `homeostat-fused`  — the fused multi-signal configuration of `detector.ts`, by its own name so it
+ *                        stays selectable when the default changes;
+ * - `likelihood`       — prediction-error and nearest-neighbour anomaly likelihoods (`likelihood.ts`)
+ *                        on their own: an experimental alternative, scored but not the default;
  * - `adwin`, `page-hinkley`, `cusum`, `ewma` — one streaming detector alone at its default
  *   settings, its `score` taken as the anomaly score (a baseline for the fused configuration);
- * - `null`       — never fires; scores 0 by definition (a check of the scorer).
+ * - `null`             — never fires; scores 0 by definition (a check of the scorer).
  */
 import { createDetector } from '../registry';
 import { type NabDetectorFactory, homeostatNabDetector, nullNabDetector } from './detector';
+import { likelihoodNabDetector } from './likelihood';
 
-export const NAB_DETECTORS = ['homeostat', 'adwin', 'page-hinkley', 'cusum', 'ewma', 'null'] as const;
+export const NAB_DETECTORS = ['homeostat', 'homeostat-fused', 'likelihood', 'adwin', 'page-hinkley', 'cusum', 'ewma', 'null'] as const;
 export type NabDetectorName = (typeof NAB_DETECTORS)[number];
 
 function single(name: 'adwin' | 'page-hinkley' | 'cusum' | 'ewma'): NabDetectorFactory {
@@ -25,6 +31,10 @@ export function nabDetector(name: NabDetectorName): NabDetectorFactory {
   switch (name) {
     case 'homeostat':
       return homeostatNabDetector();
+    case 'homeostat-fused':
+      return { ...homeostatNabDetector(), name: 'homeostat-fused' };
+    case 'likelihood':
+      return likelihoodNabDetector({}, 'likelihood');
     case 'null':
       return nullNabDetector;
     default:

@@ -3,6 +3,8 @@
  * store and an orchestrator. From a live handle in the same process, or opened from the pipeline
  * directory by the CLI in another terminal (restarts then go through the host's request queue).
  */
+import fs from 'node:fs';
+import { HomeostatError } from '../../common/errors';
 import { FileCheckpointStore } from '../../bindings/checkpoints';
 import type { Orchestrator } from '../../bindings/orchestration/types';
 import { openRegistries, type KnowledgeRegistries } from '../../bindings/registries';
@@ -26,6 +28,7 @@ export function faultContextOf(handle: PipelineHandle): FaultContext {
 
 export function openFaultContext(dir: string): FaultContext {
   const paths = pipelinePaths(dir);
+  if (!fs.existsSync(paths.state)) throw new HomeostatError('HS_NOT_FOUND', `no live pipeline in ${dir} (start one with the demo, or pass --dir)`);
   const state = new PipelineState(paths.state);
   const registries = openRegistries(paths.knowledge);
   return {

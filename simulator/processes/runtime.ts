@@ -107,6 +107,12 @@ export async function startRuntime(component: Component): Promise<Runtime> {
     await registries.close();
     process.exit(0);
   };
+  // Orphan guard: if the pipeline host dies without stopping us (a killed test worker), we go too.
+  const parent = process.ppid;
+  const orphanTimer = setInterval(() => {
+    if (process.ppid !== parent) void stop('parent exited');
+  }, 1_000);
+  orphanTimer.unref();
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 

@@ -1,4 +1,5 @@
 import { generateStream, runDriftSuite, scoreDetections, formatDriftSuite } from '../../detection/drift-suite';
+import { WindowedProportionTest } from '../../detection/proportion-drift';
 
 describe('drift suite', () => {
   it('scores detections within a tolerance window: delay, misses, duplicates, MTBFA, precision, recall', () => {
@@ -35,5 +36,31 @@ describe('drift suite', () => {
     }
     expect(formatDriftSuite(r)).toMatch(/fusion\s+all/);
     expect(r.calibration.abrupt['cusum.threshold']).toBeGreaterThan(0);
+  });
+});
+
+describe('windowed two-proportion test (optional SEA fusion member)', () => {
+  // Deterministic 0/1 stream with an exact error rate per block of 100: `k` ones spread evenly.
+  const block = (k: number): number[] => Array.from({ length: 100 }, (_, i) => (Math.floor(((i + 1) * k) / 100) > Math.floor((i * k) / 100) ? 1 : 0));
+  const stream = (rates: number[]): number[] => rates.flatMap((k) => block(k));
+
+  it('fires once on a rise of the error rate, never on a fall, and re-arms after the rate is back', () => {
+    const d = new WindowedProportionTest({ window: 150, reference: 500, threshold: 4 });
+    const xs = stream([...Array<number>(10).fill(10), ...Array<number>(8).fill(25), ...Array<number>(6).fill(10), ...Array<number>(8).fill(25), ...Array<number>(6).fill(5)]);
+    const hits = xs.flatMap((x, t) => (d.update(x).driftDetected ? [t] : []));
+    expect(hits).toHaveLength(2);
+    expect(hits[0]).toBeGreaterThanOrEqual(1000);
+    expect(hits[0]).toBeLessThan(1200);
+    expect(hits[1]).toBeGreaterThanOrEqual(2400);
+    expect(hits[1]).toBeLessThan(2600);
+    expect(() => new WindowedProportionTest({ window: 0 })).toThrow(/window/);
+    expect(() => d.update(0.5)).toThrow(/0 or 1/);
+  });
+
+  it('joins the SEA fusion only when proportionWeight > 0, with a calibrated threshold', () => {
+    const r = runDriftSuite({ runs: 1, fusion: { proportionWeight: 1 } });
+    expect(r.calibration.sea['proportion.threshold']).toBeGreaterThan(0);
+    expect(r.rows.some((x) => x.detector === 'proportion' && x.stream === 'sea')).toBe(true);
+    expect(runDriftSuite({ runs: 1 }).rows.some((x) => x.detector === 'proportion')).toBe(false);
   });
 });

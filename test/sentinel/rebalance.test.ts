@@ -92,7 +92,8 @@ test('a rebalance moves partitions with their state: decisions equal an uninterr
     // Same decisions; a signal in flight at the hand-over may go out twice (at-least-once), never be lost.
     expect(new Set(got)).toEqual(new Set(want));
     expect(got.length - want.length).toBeLessThanOrEqual(1);
-    expect(openers[1].opens.length + openers[1].evidences.length).toBeGreaterThan(0);
+    // The second sentinel did real work on the partitions it took over.
+    expect(b.engine.counters.records).toBeGreaterThan(0);
   } finally {
     await b.stop();
     await a.stop();
