@@ -190,8 +190,13 @@ function serverProperties(o: { port: number; controllerPort: number; logDir: str
 }
 
 /** KRaft cluster ids are 16 random bytes in URL-safe base64 without padding. */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url. An id starting with '-' would be read by the
+ * storage tool as an option, so the first character is forced to a letter.
+ */
 function newClusterId(): string {
-  return crypto.randomBytes(16).toString('base64url');
+  const id = crypto.randomBytes(16).toString('base64url');
+  return id.startsWith('-') ? `A${id.slice(1)}` : id;
 }
 
 export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandle> {
