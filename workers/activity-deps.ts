@@ -15,7 +15,7 @@ import { REPO_ROOT } from '../common/paths';
 import { defaultKnowledgeDbPath, openKnowledgeBase } from '../knowledge/open';
 import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
-import { KnowledgeBaseActuatorLog } from './kb-actuator-log';
+import { KnowledgeActuatorLog } from '../activities/templates/actuations';
 
 export const DEFAULT_POLICY_FILE = path.join(REPO_ROOT, 'policies', 'examples', 'demo.yaml');
 
@@ -26,7 +26,7 @@ export interface WorkerDepsOptions {
   policyFile?: string;
   kbPath?: string;
   /** Builds the live pipeline's bindings, given the actuator log to use. */
-  pipeline?: (actuations: KnowledgeBaseActuatorLog) => TemplateDeps;
+  pipeline?: (actuations: KnowledgeActuatorLog) => TemplateDeps;
   /** Sentinel health API base, for the `health-recovered` probe. */
   healthUrl?: string;
   /** The same, when it is only known after the worker's dependencies are built. */
@@ -43,7 +43,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const policyFile = o.policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE;
   const policy = loadPolicyFile(policyFile);
   const kb = openKnowledgeBase(o.kbPath ?? defaultKnowledgeDbPath());
-  const actuations = new KnowledgeBaseActuatorLog(kb);
+  const actuations = new KnowledgeActuatorLog(kb);
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
 
