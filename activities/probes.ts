@@ -90,31 +90,40 @@ export async function sinkIntegrity(deps: ProbeDeps, o: ProbeOptions = {}): Prom
   return result('sink-integrity', ok, `expected ${i.expected}, stored ${i.stored}, lost ${i.lost}, duplicates ${i.duplicates}, quarantined ${i.quarantined}, shed ${i.shed}, checksum ${i.checksum === i.expectedChecksum ? 'matches' : 'differs'}`);
 }
 
-const healthSchema = z.object({
-  health: z.number().optional(),
-  components: z.record(z.string(), z.object({ health: z.number() }).loose()).optional(),
-}).loose();
+/** The part of the sentinel's `GET /health/<pipeline>/<component>` answer this probe reads. */
+const componentHealthSchema = z
+  .object({
+    /** 1 − H_t: 1 healthy … 0 every detector alarming. */
+    healthIndex: z.number().min(0).max(1),
+    /** The sentinel still considers the component anomalous (hysteresis or a recent hard fault). */
+    open: z.boolean(),
+  })
+  .loose();
 
 /**
- * Asks the sentinel's health API. Accepts `{ health }` or `{ components: { <name>: { health } } }`
- * at `<url>` (the component is also passed as `?component=`); healthy means ≥ threshold.
+ * Asks the sentinel's health API for one component (`<base>/health/<pipeline>/<component>`).
+ * Pass: its health index (1 − H_t) is back at or above `threshold`; fail: below it;
+ * inconclusive: the sentinel cannot say (unreachable, no telemetry yet). The sentinel's `open`
+ * flag is reported but not used: it holds a component open for a while after a hard fault to
+ * avoid duplicate incidents, which says nothing about whether the repair worked.
  */
-export async function healthRecovered(url: string, component: string, threshold = 0.7, fetchImpl: typeof fetch = fetch): Promise<ProbeOutcome> {
+export async function healthRecovered(pipelineUrl: string, component: string, threshold = 0.7, fetchImpl: typeof fetch = fetch): Promise<ProbeOutcome> {
   let body: unknown;
   try {
-    const u = new URL(url);
-    u.searchParams.set('component', component);
-    const res = await fetchImpl(u, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetchImpl(`${pipelineUrl.replace(/\/$/, '')}/${encodeURIComponent(component)}`, { signal: AbortSignal.timeout(5_000) });
     if (!res.ok) return result('health-recovered', undefined, `health API answered ${res.status}`);
     body = await res.json();
   } catch (err) {
     return result('health-recovered', undefined, `health API unreachable: ${(err as Error).message}`);
   }
-  const parsed = healthSchema.safeParse(body);
+  const parsed = componentHealthSchema.safeParse(body);
   if (!parsed.success) return result('health-recovered', undefined, 'health API answer not understood');
-  const h = parsed.data.components?.[component]?.health ?? parsed.data.health;
-  if (h === undefined) return result('health-recovered', undefined, `no health for ${component}`);
-  return result('health-recovered', h >= threshold, `${component} health ${h.toFixed(2)} (threshold ${threshold})`);
+  const { healthIndex, open } = parsed.data;
+  return result(
+    'health-recovered',
+    healthIndex >= threshold,
+    `${component} health index ${healthIndex.toFixed(2)} (threshold ${threshold}); ${open ? 'still held open' : 'closed'} at the sentinel`,
+  );
 }
 
 export async function runProbe(name: ProbeName, target: string, deps: ProbeDeps, o: ProbeOptions = {}): Promise<ProbeOutcome> {

@@ -193,20 +193,18 @@ export class ComponentMonitor {
     };
   }
 
-  /** The fault class the strongest contributor points at, when it is clear. */
+  /**
+   * The fault class the alarming contributors point at. When several alarm at once, the most
+   * specific explanation wins (a schema change explains null rates; a model metric explains
+   * itself better than the memory of the process that serves it), else the strongest one.
+   */
   private faultHint(): FaultClass | undefined {
-    const top = this.health?.contributions()[0];
+    const contributions = this.health?.contributions() ?? [];
+    const top = contributions[0];
     if (!top || top.score <= 0) return undefined;
-    const s = top.signal;
-    if (s.endsWith('.schema')) return 'schema-drift';
-    if (s.endsWith('.null_rate')) return 'null-spike';
-    if (s.endsWith('.psi')) return 'distribution-shift';
-    if (s.endsWith('.count')) return 'late-data';
-    if (top.layer === 'model') return 'accuracy-drop';
-    if (/lag|backlog|queue/i.test(s)) return 'lag';
-    if (/heartbeat/i.test(s)) return 'hang';
-    if (/mem|rss|heap/i.test(s)) return 'oom';
-    return undefined;
+    const alarming = contributions.filter((c) => c.score >= ALARM_SCORE);
+    const hints = (alarming.length > 0 ? alarming : [top]).map((c) => hintFor(c.signal, c.layer)).filter((h): h is FaultClass => h !== undefined);
+    return hints.sort((a, b) => HINT_SPECIFICITY.indexOf(a) - HINT_SPECIFICITY.indexOf(b))[0];
   }
 
   private pushSample(sample: unknown): void {
@@ -397,4 +395,22 @@ export interface ComponentView {
 function iso(ts: number): string {
   const d = new Date(ts);
   return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+}
+
+/** A contributor scoring at least this is in alarm (detections are held at 1). */
+const ALARM_SCORE = 0.5;
+
+/** Most specific first: when several signals alarm, the first hint here names the fault. */
+const HINT_SPECIFICITY: readonly FaultClass[] = ['schema-drift', 'null-spike', 'accuracy-drop', 'distribution-shift', 'late-data', 'hang', 'lag', 'oom'];
+
+function hintFor(signal: string, layer: Layer): FaultClass | undefined {
+  if (signal.endsWith('.schema')) return 'schema-drift';
+  if (signal.endsWith('.null_rate')) return 'null-spike';
+  if (signal.endsWith('.psi')) return 'distribution-shift';
+  if (signal.endsWith('.count')) return 'late-data';
+  if (layer === 'model') return 'accuracy-drop';
+  if (/lag|backlog|queue/i.test(signal)) return 'lag';
+  if (/heartbeat/i.test(signal)) return 'hang';
+  if (/mem|rss|heap/i.test(signal)) return 'oom';
+  return undefined;
 }

@@ -44,6 +44,20 @@ export class TemporalIncidentOpener implements IncidentOpener {
   }
 
   async evidence(pipeline: string, component: string, evidence: Evidence): Promise<boolean> {
+    if (evidence.hardFault) {
+      // A crash after the last incident closed is a new incident, not a note on a closed one.
+      await this.open(
+        {
+          pipeline,
+          component,
+          trigger: { kind: 'hard-fault', detail: evidence.summary, at: evidence.at },
+          evidence: [evidence],
+          ...(evidence.faultHint ? { faultClass: evidence.faultHint } : {}),
+        },
+        evidence,
+      );
+      return true;
+    }
     try {
       await this.client.workflow.getHandle(incidentWorkflowId(pipeline, component)).signal(evidenceSignal, evidence);
       return true;
