@@ -21,7 +21,7 @@ export const DEMO_SCRIPT: ScriptedFault[][] = [
   [{ label: 'data: null spike at the source', spec: { fault: 'null-spike', target: 'source' }, watch: ['enrich', 'source'] }],
   [{ label: 'model: a bad model is promoted', spec: { fault: 'accuracy-drop', target: 'score' }, watch: ['score'] }],
   [
-    { label: 'infrastructure: score hangs', spec: { fault: 'hang', target: 'score' }, watch: ['score'] },
+    { label: 'infrastructure: score crashes', spec: { fault: 'crash', target: 'score' }, watch: ['score'] },
     { label: 'data: poison records at the source', spec: { fault: 'poison-records', target: 'source' }, watch: ['enrich', 'source'] },
   ],
 ];

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { REPO_ROOT } from '../common/paths';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
 import { connectOrStartKafka, type KafkaTarget } from '../infra/services';
 import { log } from '../infra/step';
@@ -18,6 +19,9 @@ import { templateDepsForPipeline } from '../simulator/template-deps';
 import { buildWorkerDeps, type WorkerDeps } from './activity-deps';
 import { runSentinel, type RunningSentinel } from './sentinel';
 import { startStack, type Stack } from './stack';
+
+/** Sentinel settings tuned for the bundled demo pipeline. */
+export const DEMO_SENTINEL_CONFIG = path.join(REPO_ROOT, 'policies', 'examples', 'demo-sentinel.yaml');
 
 export interface LocalEnvOptions {
   /** Where every file of the environment lives (pipeline, sentinel state, knowledge base, dev-server db). */
@@ -109,6 +113,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
           db: path.join(o.dir, 'sentinel.db'),
           topic: pipeline.topic('telemetry'),
           kb: kbPath,
+          config: DEMO_SENTINEL_CONFIG,
           httpPort: 0,
           statusEveryMs: 0,
           ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
