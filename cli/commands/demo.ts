@@ -56,7 +56,7 @@ export function register(program: Command): void {
         pipeline: true,
         kafka: f.kafka,
         rate: f.rate,
-        settleMs: 3_000,
+        settleMs: 8_000,
       });
       onShutdownSignal(env.stop);
       const ui = env.stack.temporal.uiUrl;
