@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../common/paths';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
 import { connectOrStartKafka, type KafkaTarget } from '../infra/services';
 import { log } from '../infra/step';
+import { ensureTemporalCli } from '../infra/temporal-cli';
 import { TemporalIncidentOpener } from '../sentinel/incidents';
 import { pipelinePaths } from '../simulator/config';
 import { startPipeline, type PipelineHandle } from '../simulator/pipeline';
@@ -61,6 +62,8 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => print(`[homeostat] cleanup: ${String(err)}`));
   };
   try {
+    // Fail fast, before any process starts, when Temporal can be neither reached nor built.
+    if (!process.env.TEMPORAL_ADDRESS) await ensureTemporalCli();
     let kafka: KafkaTarget | undefined;
     if (o.kafka) {
       kafka = await connectOrStartKafka({ dataDir: path.join(o.dir, 'kafka') });

@@ -41,13 +41,21 @@ describe('missing toolchain', () => {
     fs.rmSync(emptyCache, { recursive: true, force: true });
   });
 
-  it('`provision --temporal` without go prints one clear message and exits non-zero', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithoutGo(), HOMEOSTAT_CACHE_DIR: emptyCache };
+  it.each([
+    ['provision', '--temporal'],
+    ['demo', '--duration', '0'],
+  ])('`%s %s` without go prints one clear message and exits non-zero', async (...args: string[]) => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: pathWithoutGo(),
+      HOMEOSTAT_CACHE_DIR: emptyCache,
+      HOMEOSTAT_STATE_DIR: path.join(emptyCache, 'state'),
+    };
     delete env.TEMPORAL_CLI_PATH;
     delete env.TEMPORAL_ADDRESS;
     expect(findOnPath('go', env.PATH)).toBeUndefined();
 
-    const { code, stderr } = await runCli(['provision', '--temporal'], env);
+    const { code, stderr } = await runCli(args, env);
 
     expect(code).toBe(ERROR_CODES.HS_TOOLCHAIN_MISSING.exitCode);
     const errorLines = stderr.split('\n').filter((line) => line.startsWith('homeostat:'));
