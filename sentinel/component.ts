@@ -203,8 +203,13 @@ export class ComponentMonitor {
     const top = contributions[0];
     if (!top || top.score <= 0) return undefined;
     const alarming = contributions.filter((c) => c.score >= ALARM_SCORE);
-    const hints = (alarming.length > 0 ? alarming : [top]).map((c) => hintFor(c.signal, c.layer)).filter((h): h is FaultClass => h !== undefined);
-    return hints.sort((a, b) => HINT_SPECIFICITY.indexOf(a) - HINT_SPECIFICITY.indexOf(b))[0];
+    const hint = (cs: typeof contributions): FaultClass | undefined =>
+      cs
+        .map((c) => hintFor(c.signal, c.layer))
+        .filter((h): h is FaultClass => h !== undefined)
+        .sort((a, b) => HINT_SPECIFICITY.indexOf(a) - HINT_SPECIFICITY.indexOf(b))[0];
+    // Nothing in alarm names a class (e.g. only latency rose): the strongest contributor that does.
+    return hint(alarming) ?? contributions.filter((c) => c.score > 0).map((c) => hintFor(c.signal, c.layer)).find((h) => h !== undefined);
   }
 
   private pushSample(sample: unknown): void {
