@@ -57,17 +57,16 @@ import {
   type DetectorSnapshot,
   type SnapshotValue,
   type StreamingDetector,
-  acceptInput,
   checkBoolean,
   checkInteger,
   checkKnownParams,
   checkOpenUnit,
   checkSnapshot,
-  decodeBoolean,
   decodeNumber,
   decodeNumberArray,
   unitScore,
 } from './detector';
+import { DetectorBase } from './detector-base';
 import { HomeostatError } from '../common/errors';
 
 export interface AdwinParams extends CommonOptions {
@@ -93,7 +92,7 @@ const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
 /** 2^−i: x / 2^i and x · 2^−i are the same correctly rounded real, so bucket means stay bit-identical. */
 const INV_POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** -i);
 
-export class Adwin implements StreamingDetector {
+export class Adwin extends DetectorBase implements StreamingDetector {
   static readonly VERSION = 1;
   readonly name = NAME;
   readonly delta: number;
@@ -117,11 +116,9 @@ export class Adwin implements StreamingDetector {
   private tick = 0;
   /** Updates left until the next cut test: tick % clock === 0 without a division per update. */
   private untilCheck: number;
-  private drift = false;
-  private lastScore = 0;
-  private nSkipped = 0;
 
   constructor(params: AdwinParams = {}) {
+    super();
     checkKnownParams(NAME, params, KNOWN);
     this.delta = checkOpenUnit(NAME, 'delta', params.delta ?? 0.002);
     this.clock = checkInteger(NAME, 'clock', params.clock ?? 32, 1);
@@ -135,18 +132,6 @@ export class Adwin implements StreamingDetector {
     this.counts = new Int32Array(ROW_GROWTH);
     this.starts = new Int32Array(ROW_GROWTH);
     this.untilCheck = this.clock;
-  }
-
-  get driftDetected(): boolean {
-    return this.drift;
-  }
-
-  get score(): number {
-    return this.lastScore;
-  }
-
-  get skipped(): number {
-    return this.nSkipped;
   }
 
   /** Number of values in the current window. */
@@ -174,7 +159,12 @@ export class Adwin implements StreamingDetector {
     return this.width === 0 ? 0 : this.variance / this.width;
   }
 
-  private reset(): void {
+  /** Per class, not in the base: read on every update, a getter shared by all eight classes would go megamorphic. */
+  get driftDetected(): boolean {
+    return this.drift;
+  }
+
+  protected reset(): void {
     this.counts.fill(0);
     this.starts.fill(0);
     this.rows = 1;
@@ -183,17 +173,11 @@ export class Adwin implements StreamingDetector {
     this.width = 0;
     this.tick = 0;
     this.untilCheck = this.clock;
-    this.drift = false;
-    this.lastScore = 0;
+    this.clearFlags();
   }
 
   update(x: number): this {
-    if (typeof x !== 'number' || x - x !== 0) {
-      acceptInput(x, this.skipInvalid, NAME);
-      this.nSkipped++;
-      if (this.drift) this.reset();
-      return this;
-    }
+    if (typeof x !== 'number' || x - x !== 0) return this.rejectInput(x);
     if (this.drift) this.reset();
     this.insert(x);
     this.tick += 1;
@@ -423,9 +407,7 @@ export class Adwin implements StreamingDetector {
         variance: this.variance,
         width: this.width,
         tick: this.tick,
-        drift: this.drift,
-        score: this.lastScore,
-        skipped: this.nSkipped,
+        ...this.flagState(),
       },
     };
   }
@@ -454,9 +436,7 @@ export class Adwin implements StreamingDetector {
     d.width = decodeNumber(state.width, 'state.width');
     d.tick = decodeNumber(state.tick, 'state.tick');
     d.untilCheck = d.clock - (d.tick % d.clock);
-    d.drift = decodeBoolean(state.drift, 'state.drift');
-    d.lastScore = decodeNumber(state.score, 'state.score');
-    d.nSkipped = decodeNumber(state.skipped, 'state.skipped');
+    d.restoreFlags(state);
     return d;
   }
 }

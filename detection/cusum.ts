@@ -37,7 +37,6 @@ import {
   type DetectorSnapshot,
   type Mode,
   type StreamingDetector,
-  acceptInput,
   checkBoolean,
   checkInteger,
   checkKnownParams,
@@ -49,6 +48,7 @@ import {
   decodeNumber,
   unitScore,
 } from './detector';
+import { DetectorBase } from './detector-base';
 
 export interface CusumParams extends CommonOptions {
   /** Warm-up length over which the reference mean and deviation are estimated. Default 30. */
@@ -64,7 +64,7 @@ export interface CusumParams extends CommonOptions {
 const KNOWN = ['minInstances', 'slack', 'threshold', 'mode'] as const;
 const NAME = 'cusum';
 
-export class Cusum implements StreamingDetector {
+export class Cusum extends DetectorBase implements StreamingDetector {
   static readonly VERSION = 1;
   readonly name = NAME;
   readonly minInstances: number;
@@ -83,11 +83,9 @@ export class Cusum implements StreamingDetector {
   private frozen = false;
   private reference = 0;
   private sigma = 0;
-  private drift = false;
-  private lastScore = 0;
-  private nSkipped = 0;
 
   constructor(params: CusumParams = {}) {
+    super();
     checkKnownParams(NAME, params, KNOWN);
     this.minInstances = checkInteger(NAME, 'minInstances', params.minInstances ?? 30, 1);
     this.slack = checkNonNegative(NAME, 'slack', params.slack ?? 0.5);
@@ -98,19 +96,12 @@ export class Cusum implements StreamingDetector {
     this.testDown = this.mode !== 'up';
   }
 
+  /** Per class, not in the base: read on every update, a getter shared by all eight classes would go megamorphic. */
   get driftDetected(): boolean {
     return this.drift;
   }
 
-  get score(): number {
-    return this.lastScore;
-  }
-
-  get skipped(): number {
-    return this.nSkipped;
-  }
-
-  private reset(): void {
+  protected reset(): void {
     this.n = 0;
     this.mean = 0;
     this.m2 = 0;
@@ -119,17 +110,11 @@ export class Cusum implements StreamingDetector {
     this.frozen = false;
     this.reference = 0;
     this.sigma = 0;
-    this.drift = false;
-    this.lastScore = 0;
+    this.clearFlags();
   }
 
   update(x: number): this {
-    if (typeof x !== 'number' || x - x !== 0) {
-      acceptInput(x, this.skipInvalid, NAME);
-      this.nSkipped++;
-      if (this.drift) this.reset();
-      return this;
-    }
+    if (typeof x !== 'number' || x - x !== 0) return this.rejectInput(x);
     if (this.drift) this.reset();
 
     this.n += 1;
@@ -174,9 +159,7 @@ export class Cusum implements StreamingDetector {
         frozen: this.frozen,
         reference: this.reference,
         sigma: this.sigma,
-        drift: this.drift,
-        score: this.lastScore,
-        skipped: this.nSkipped,
+        ...this.flagState(),
       },
     };
   }
@@ -192,9 +175,7 @@ export class Cusum implements StreamingDetector {
     d.frozen = decodeBoolean(state.frozen, 'state.frozen');
     d.reference = decodeNumber(state.reference, 'state.reference');
     d.sigma = decodeNumber(state.sigma, 'state.sigma');
-    d.drift = decodeBoolean(state.drift, 'state.drift');
-    d.lastScore = decodeNumber(state.score, 'state.score');
-    d.nSkipped = decodeNumber(state.skipped, 'state.skipped');
+    d.restoreFlags(state);
     return d;
   }
 }

@@ -30,17 +30,16 @@ import {
   type CommonOptions,
   type DetectorSnapshot,
   type WarningDetector,
-  acceptBinaryInput,
   checkBoolean,
   checkInteger,
   checkKnownParams,
   checkNonNegative,
   checkSnapshot,
-  decodeBoolean,
   decodeNumber,
   encodeNumber,
   unitScore,
 } from './detector';
+import { WarningDetectorBase } from './detector-base';
 
 export interface DdmParams extends CommonOptions {
   /** Updates required before detection starts (River `warm_start`). Default 30. */
@@ -54,7 +53,7 @@ export interface DdmParams extends CommonOptions {
 const KNOWN = ['warmStart', 'warningThreshold', 'driftThreshold'] as const;
 const NAME = 'ddm';
 
-export class Ddm implements WarningDetector, BinaryDetector {
+export class Ddm extends WarningDetectorBase implements WarningDetector, BinaryDetector {
   static readonly VERSION = 1;
   readonly name = NAME;
   readonly binaryInput = true;
@@ -68,12 +67,9 @@ export class Ddm implements WarningDetector, BinaryDetector {
   private pMin = 0;
   private sMin = 0;
   private psMin = Infinity;
-  private drift = false;
-  private warning = false;
-  private lastScore = 0;
-  private nSkipped = 0;
 
   constructor(params: DdmParams = {}) {
+    super();
     checkKnownParams(NAME, params, KNOWN);
     this.warmStart = checkInteger(NAME, 'warmStart', params.warmStart ?? 30, 0);
     this.warningThreshold = checkNonNegative(NAME, 'warningThreshold', params.warningThreshold ?? 2);
@@ -81,40 +77,22 @@ export class Ddm implements WarningDetector, BinaryDetector {
     this.skipInvalid = checkBoolean(NAME, 'skipInvalid', params.skipInvalid ?? false);
   }
 
+  /** Per class, not in the base: read on every update, a getter shared by all eight classes would go megamorphic. */
   get driftDetected(): boolean {
     return this.drift;
   }
 
-  get warningDetected(): boolean {
-    return this.warning;
-  }
-
-  get score(): number {
-    return this.lastScore;
-  }
-
-  get skipped(): number {
-    return this.nSkipped;
-  }
-
-  private reset(): void {
+  protected reset(): void {
     this.n = 0;
     this.p = 0;
     this.pMin = 0;
     this.sMin = 0;
     this.psMin = Infinity;
-    this.drift = false;
-    this.warning = false;
-    this.lastScore = 0;
+    this.clearFlags();
   }
 
   update(x: number): this {
-    if (!(x >= 0 && x <= 1) || typeof x !== 'number') {
-      acceptBinaryInput(x, this.skipInvalid, NAME);
-      this.nSkipped++;
-      if (this.drift) this.reset();
-      return this;
-    }
+    if (!(x >= 0 && x <= 1) || typeof x !== 'number') return this.rejectBinaryInput(x);
     if (this.drift) this.reset();
 
     const n = ++this.n;
@@ -157,10 +135,7 @@ export class Ddm implements WarningDetector, BinaryDetector {
         pMin: this.pMin,
         sMin: this.sMin,
         psMin: encodeNumber(this.psMin),
-        drift: this.drift,
-        warning: this.warning,
-        score: this.lastScore,
-        skipped: this.nSkipped,
+        ...this.flagState(),
       },
     };
   }
@@ -173,10 +148,7 @@ export class Ddm implements WarningDetector, BinaryDetector {
     d.pMin = decodeNumber(state.pMin, 'state.pMin');
     d.sMin = decodeNumber(state.sMin, 'state.sMin');
     d.psMin = decodeNumber(state.psMin, 'state.psMin');
-    d.drift = decodeBoolean(state.drift, 'state.drift');
-    d.warning = decodeBoolean(state.warning, 'state.warning');
-    d.lastScore = decodeNumber(state.score, 'state.score');
-    d.nSkipped = decodeNumber(state.skipped, 'state.skipped');
+    d.restoreFlags(state);
     return d;
   }
 }

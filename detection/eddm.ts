@@ -33,16 +33,15 @@ import {
   type CommonOptions,
   type DetectorSnapshot,
   type WarningDetector,
-  acceptBinaryInput,
   checkBoolean,
   checkInteger,
   checkKnownParams,
   checkSnapshot,
-  decodeBoolean,
   decodeNumber,
   invalidSetting,
   unitScore,
 } from './detector';
+import { WarningDetectorBase } from './detector-base';
 
 export interface EddmParams extends CommonOptions {
   /** Updates and errors required before detection starts (River `warm_start`). Default 30. */
@@ -61,7 +60,7 @@ function checkLevel(param: string, value: unknown): number {
   return value;
 }
 
-export class Eddm implements WarningDetector, BinaryDetector {
+export class Eddm extends WarningDetectorBase implements WarningDetector, BinaryDetector {
   static readonly VERSION = 1;
   readonly name = NAME;
   readonly binaryInput = true;
@@ -76,12 +75,9 @@ export class Eddm implements WarningDetector, BinaryDetector {
   private distMean = 0;
   private distM2 = 0;
   private p2sMax = -1;
-  private drift = false;
-  private warning = false;
-  private lastScore = 0;
-  private nSkipped = 0;
 
   constructor(params: EddmParams = {}) {
+    super();
     checkKnownParams(NAME, params, KNOWN);
     this.warmStart = checkInteger(NAME, 'warmStart', params.warmStart ?? 30, 0);
     this.alpha = checkLevel('alpha', params.alpha ?? 0.95);
@@ -90,41 +86,23 @@ export class Eddm implements WarningDetector, BinaryDetector {
     this.skipInvalid = checkBoolean(NAME, 'skipInvalid', params.skipInvalid ?? false);
   }
 
+  /** Per class, not in the base: read on every update, a getter shared by all eight classes would go megamorphic. */
   get driftDetected(): boolean {
     return this.drift;
   }
 
-  get warningDetected(): boolean {
-    return this.warning;
-  }
-
-  get score(): number {
-    return this.lastScore;
-  }
-
-  get skipped(): number {
-    return this.nSkipped;
-  }
-
-  private reset(): void {
+  protected reset(): void {
     this.n = 0;
     this.lastError = 0;
     this.nErrors = 0;
     this.distMean = 0;
     this.distM2 = 0;
     this.p2sMax = -1;
-    this.drift = false;
-    this.warning = false;
-    this.lastScore = 0;
+    this.clearFlags();
   }
 
   update(x: number): this {
-    if (!(x >= 0 && x <= 1) || typeof x !== 'number') {
-      acceptBinaryInput(x, this.skipInvalid, NAME);
-      this.nSkipped++;
-      if (this.drift) this.reset();
-      return this;
-    }
+    if (!(x >= 0 && x <= 1) || typeof x !== 'number') return this.rejectBinaryInput(x);
     if (this.drift) this.reset();
 
     const n = ++this.n;
@@ -168,10 +146,7 @@ export class Eddm implements WarningDetector, BinaryDetector {
         distMean: this.distMean,
         distM2: this.distM2,
         p2sMax: this.p2sMax,
-        drift: this.drift,
-        warning: this.warning,
-        score: this.lastScore,
-        skipped: this.nSkipped,
+        ...this.flagState(),
       },
     };
   }
@@ -185,10 +160,7 @@ export class Eddm implements WarningDetector, BinaryDetector {
     d.distMean = decodeNumber(state.distMean, 'state.distMean');
     d.distM2 = decodeNumber(state.distM2, 'state.distM2');
     d.p2sMax = decodeNumber(state.p2sMax, 'state.p2sMax');
-    d.drift = decodeBoolean(state.drift, 'state.drift');
-    d.warning = decodeBoolean(state.warning, 'state.warning');
-    d.lastScore = decodeNumber(state.score, 'state.score');
-    d.nSkipped = decodeNumber(state.skipped, 'state.skipped');
+    d.restoreFlags(state);
     return d;
   }
 }

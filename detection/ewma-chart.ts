@@ -37,7 +37,6 @@ import {
   type DetectorSnapshot,
   type Mode,
   type StreamingDetector,
-  acceptInput,
   checkBoolean,
   checkInteger,
   checkKnownParams,
@@ -49,6 +48,7 @@ import {
   invalidSetting,
   unitScore,
 } from './detector';
+import { DetectorBase } from './detector-base';
 
 export interface EwmaChartParams extends CommonOptions {
   /** Fading factor α in (0, 1]: weight of the newest value. Default 0.1. */
@@ -64,7 +64,7 @@ export interface EwmaChartParams extends CommonOptions {
 const KNOWN = ['alpha', 'threshold', 'minInstances', 'mode'] as const;
 const NAME = 'ewma';
 
-export class EwmaChart implements StreamingDetector {
+export class EwmaChart extends DetectorBase implements StreamingDetector {
   static readonly VERSION = 1;
   readonly name = NAME;
   readonly alpha: number;
@@ -84,11 +84,9 @@ export class EwmaChart implements StreamingDetector {
   private ewSquare = 0;
   /** True once (1 − α)^{2t} no longer changes the start-up factor. */
   private settled = false;
-  private drift = false;
-  private lastScore = 0;
-  private nSkipped = 0;
 
   constructor(params: EwmaChartParams = {}) {
+    super();
     checkKnownParams(NAME, params, KNOWN);
     const alpha = params.alpha ?? 0.1;
     if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 1)) invalidSetting(NAME, 'alpha', alpha, 'a number in (0, 1]');
@@ -103,36 +101,23 @@ export class EwmaChart implements StreamingDetector {
     this.steadyFactor = alpha / (2 - alpha);
   }
 
+  /** Per class, not in the base: read on every update, a getter shared by all eight classes would go megamorphic. */
   get driftDetected(): boolean {
     return this.drift;
   }
 
-  get score(): number {
-    return this.lastScore;
-  }
-
-  get skipped(): number {
-    return this.nSkipped;
-  }
-
-  private reset(): void {
+  protected reset(): void {
     this.n = 0;
     this.z = 0;
     this.mean = 0;
     this.ewMean = 0;
     this.ewSquare = 0;
     this.settled = false;
-    this.drift = false;
-    this.lastScore = 0;
+    this.clearFlags();
   }
 
   update(x: number): this {
-    if (typeof x !== 'number' || x - x !== 0) {
-      acceptInput(x, this.skipInvalid, NAME);
-      this.nSkipped++;
-      if (this.drift) this.reset();
-      return this;
-    }
+    if (typeof x !== 'number' || x - x !== 0) return this.rejectInput(x);
     if (this.drift) this.reset();
 
     const n = ++this.n;
@@ -187,9 +172,7 @@ export class EwmaChart implements StreamingDetector {
         ewMean: this.ewMean,
         ewSquare: this.ewSquare,
         settled: this.settled,
-        drift: this.drift,
-        score: this.lastScore,
-        skipped: this.nSkipped,
+        ...this.flagState(),
       },
     };
   }
@@ -203,9 +186,7 @@ export class EwmaChart implements StreamingDetector {
     d.ewMean = decodeNumber(state.ewMean, 'state.ewMean');
     d.ewSquare = decodeNumber(state.ewSquare, 'state.ewSquare');
     d.settled = decodeBoolean(state.settled, 'state.settled');
-    d.drift = decodeBoolean(state.drift, 'state.drift');
-    d.lastScore = decodeNumber(state.score, 'state.score');
-    d.nSkipped = decodeNumber(state.skipped, 'state.skipped');
+    d.restoreFlags(state);
     return d;
   }
 }

@@ -37,15 +37,14 @@ import {
   type CommonOptions,
   type DetectorSnapshot,
   type WarningDetector,
-  acceptBinaryInput,
   checkBoolean,
   checkKnownParams,
   checkOpenUnit,
   checkSnapshot,
-  decodeBoolean,
   decodeNumber,
   unitScore,
 } from './detector';
+import { WarningDetectorBase } from './detector-base';
 
 export interface HddmAParams extends CommonOptions {
   /** Confidence δ of the drift test. Default 0.001. */
@@ -59,7 +58,7 @@ export interface HddmAParams extends CommonOptions {
 const KNOWN = ['driftConfidence', 'warningConfidence', 'twoSidedTest'] as const;
 const NAME = 'hddm-a';
 
-export class HddmA implements WarningDetector, BinaryDetector {
+export class HddmA extends WarningDetectorBase implements WarningDetector, BinaryDetector {
   static readonly VERSION = 1;
   readonly name = NAME;
   readonly binaryInput = true;
@@ -77,12 +76,9 @@ export class HddmA implements WarningDetector, BinaryDetector {
   private minMean = 0;
   private maxN = 0;
   private maxMean = 0;
-  private drift = false;
-  private warning = false;
-  private lastScore = 0;
-  private nSkipped = 0;
 
   constructor(params: HddmAParams = {}) {
+    super();
     checkKnownParams(NAME, params, KNOWN);
     this.driftConfidence = checkOpenUnit(NAME, 'driftConfidence', params.driftConfidence ?? 0.001);
     this.warningConfidence = checkOpenUnit(NAME, 'warningConfidence', params.warningConfidence ?? 0.005);
@@ -93,41 +89,23 @@ export class HddmA implements WarningDetector, BinaryDetector {
     this.log2Warning = Math.log(2.0 / this.warningConfidence);
   }
 
+  /** Per class, not in the base: read on every update, a getter shared by all eight classes would go megamorphic. */
   get driftDetected(): boolean {
     return this.drift;
   }
 
-  get warningDetected(): boolean {
-    return this.warning;
-  }
-
-  get score(): number {
-    return this.lastScore;
-  }
-
-  get skipped(): number {
-    return this.nSkipped;
-  }
-
-  private reset(): void {
+  protected reset(): void {
     this.zN = 0;
     this.zMean = 0;
     this.minN = 0;
     this.minMean = 0;
     this.maxN = 0;
     this.maxMean = 0;
-    this.drift = false;
-    this.warning = false;
-    this.lastScore = 0;
+    this.clearFlags();
   }
 
   update(x: number): this {
-    if (!(x >= 0 && x <= 1) || typeof x !== 'number') {
-      acceptBinaryInput(x, this.skipInvalid, NAME);
-      this.nSkipped++;
-      if (this.drift) this.reset();
-      return this;
-    }
+    if (!(x >= 0 && x <= 1) || typeof x !== 'number') return this.rejectBinaryInput(x);
     if (this.drift) this.reset();
 
     const n = ++this.zN;
@@ -205,10 +183,7 @@ export class HddmA implements WarningDetector, BinaryDetector {
         minMean: this.minMean,
         maxN: this.maxN,
         maxMean: this.maxMean,
-        drift: this.drift,
-        warning: this.warning,
-        score: this.lastScore,
-        skipped: this.nSkipped,
+        ...this.flagState(),
       },
     };
   }
@@ -222,10 +197,7 @@ export class HddmA implements WarningDetector, BinaryDetector {
     d.minMean = decodeNumber(state.minMean, 'state.minMean');
     d.maxN = decodeNumber(state.maxN, 'state.maxN');
     d.maxMean = decodeNumber(state.maxMean, 'state.maxMean');
-    d.drift = decodeBoolean(state.drift, 'state.drift');
-    d.warning = decodeBoolean(state.warning, 'state.warning');
-    d.lastScore = decodeNumber(state.score, 'state.score');
-    d.nSkipped = decodeNumber(state.skipped, 'state.skipped');
+    d.restoreFlags(state);
     return d;
   }
 }

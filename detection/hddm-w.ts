@@ -42,7 +42,6 @@ import {
   type DetectorSnapshot,
   type SnapshotValue,
   type WarningDetector,
-  acceptBinaryInput,
   checkBoolean,
   checkKnownParams,
   checkOpenUnit,
@@ -53,6 +52,7 @@ import {
   invalidSetting,
   unitScore,
 } from './detector';
+import { WarningDetectorBase } from './detector-base';
 
 export interface HddmWParams extends CommonOptions {
   /** Confidence δ of the drift test. Default 0.001. */
@@ -76,7 +76,7 @@ const S1_DECR = 9;
 const S2_DECR = 12;
 const SUMMARY_NAMES = ['total', 's1Incr', 's2Incr', 's1Decr', 's2Decr'] as const;
 
-export class HddmW implements WarningDetector, BinaryDetector {
+export class HddmW extends WarningDetectorBase implements WarningDetector, BinaryDetector {
   static readonly VERSION = 1;
   readonly name = NAME;
   readonly binaryInput = true;
@@ -94,12 +94,9 @@ export class HddmW implements WarningDetector, BinaryDetector {
   private readonly s = new Float64Array(15);
   private incrCut = Infinity;
   private decrCut = -Infinity;
-  private drift = false;
-  private warning = false;
-  private lastScore = 0;
-  private nSkipped = 0;
 
   constructor(params: HddmWParams = {}) {
+    super();
     checkKnownParams(NAME, params, KNOWN);
     this.driftConfidence = checkOpenUnit(NAME, 'driftConfidence', params.driftConfidence ?? 0.001);
     this.warningConfidence = checkOpenUnit(NAME, 'warningConfidence', params.warningConfidence ?? 0.005);
@@ -116,23 +113,12 @@ export class HddmW implements WarningDetector, BinaryDetector {
     this.reset();
   }
 
+  /** Per class, not in the base: read on every update, a getter shared by all eight classes would go megamorphic. */
   get driftDetected(): boolean {
     return this.drift;
   }
 
-  get warningDetected(): boolean {
-    return this.warning;
-  }
-
-  get score(): number {
-    return this.lastScore;
-  }
-
-  get skipped(): number {
-    return this.nSkipped;
-  }
-
-  private reset(): void {
+  protected reset(): void {
     const s = this.s;
     for (let i = 0; i < 15; i += 3) {
       s[i] = 0;
@@ -141,9 +127,7 @@ export class HddmW implements WarningDetector, BinaryDetector {
     }
     this.incrCut = Infinity;
     this.decrCut = -Infinity;
-    this.drift = false;
-    this.warning = false;
-    this.lastScore = 0;
+    this.clearFlags();
   }
 
   /** Adds x to the summary at offset o. */
@@ -169,12 +153,7 @@ export class HddmW implements WarningDetector, BinaryDetector {
   }
 
   update(x: number): this {
-    if (!(x >= 0 && x <= 1) || typeof x !== 'number') {
-      acceptBinaryInput(x, this.skipInvalid, NAME);
-      this.nSkipped++;
-      if (this.drift) this.reset();
-      return this;
-    }
+    if (!(x >= 0 && x <= 1) || typeof x !== 'number') return this.rejectBinaryInput(x);
     if (this.drift) this.reset();
     const s = this.s;
 
@@ -253,10 +232,7 @@ export class HddmW implements WarningDetector, BinaryDetector {
         ...summaries,
         incrCut: encodeNumber(this.incrCut),
         decrCut: encodeNumber(this.decrCut),
-        drift: this.drift,
-        warning: this.warning,
-        score: this.lastScore,
-        skipped: this.nSkipped,
+        ...this.flagState(),
       },
     };
   }
@@ -274,10 +250,7 @@ export class HddmW implements WarningDetector, BinaryDetector {
     });
     d.incrCut = decodeNumber(state.incrCut, 'state.incrCut');
     d.decrCut = decodeNumber(state.decrCut, 'state.decrCut');
-    d.drift = decodeBoolean(state.drift, 'state.drift');
-    d.warning = decodeBoolean(state.warning, 'state.warning');
-    d.lastScore = decodeNumber(state.score, 'state.score');
-    d.nSkipped = decodeNumber(state.skipped, 'state.skipped');
+    d.restoreFlags(state);
     return d;
   }
 }

@@ -34,18 +34,17 @@ import {
   type DetectorSnapshot,
   type StreamingDetector,
   type Mode,
-  acceptInput,
   checkBoolean,
   checkKnownParams,
   checkMode,
   checkNonNegative,
   checkSnapshot,
-  decodeBoolean,
   decodeNumber,
   encodeNumber,
   invalidSetting,
   unitScore,
 } from './detector';
+import { DetectorBase } from './detector-base';
 
 export interface PageHinkleyParams extends CommonOptions {
   /** Updates needed before the test runs (River `min_instances`). Default 30. */
@@ -63,7 +62,7 @@ export interface PageHinkleyParams extends CommonOptions {
 const KNOWN = ['minInstances', 'delta', 'threshold', 'alpha', 'mode'] as const;
 const NAME = 'page-hinkley';
 
-export class PageHinkley implements StreamingDetector {
+export class PageHinkley extends DetectorBase implements StreamingDetector {
   static readonly VERSION = 1;
   readonly name = NAME;
   readonly minInstances: number;
@@ -81,11 +80,9 @@ export class PageHinkley implements StreamingDetector {
   private sumDecrease = 0;
   private minIncrease = Infinity;
   private maxDecrease = -1;
-  private drift = false;
-  private lastScore = 0;
-  private nSkipped = 0;
 
   constructor(params: PageHinkleyParams = {}) {
+    super();
     checkKnownParams(NAME, params, KNOWN);
     this.minInstances = checkNonNegative(NAME, 'minInstances', params.minInstances ?? 30);
     this.delta = checkNonNegative(NAME, 'delta', params.delta ?? 0.005);
@@ -99,36 +96,23 @@ export class PageHinkley implements StreamingDetector {
     this.testDown = this.mode !== 'up';
   }
 
+  /** Per class, not in the base: read on every update, a getter shared by all eight classes would go megamorphic. */
   get driftDetected(): boolean {
     return this.drift;
   }
 
-  get score(): number {
-    return this.lastScore;
-  }
-
-  get skipped(): number {
-    return this.nSkipped;
-  }
-
-  private reset(): void {
+  protected reset(): void {
     this.n = 0;
     this.mean = 0;
     this.sumIncrease = 0;
     this.sumDecrease = 0;
     this.minIncrease = Infinity;
     this.maxDecrease = -1;
-    this.drift = false;
-    this.lastScore = 0;
+    this.clearFlags();
   }
 
   update(x: number): this {
-    if (typeof x !== 'number' || x - x !== 0) {
-      acceptInput(x, this.skipInvalid, NAME);
-      this.nSkipped++;
-      if (this.drift) this.reset();
-      return this;
-    }
+    if (typeof x !== 'number' || x - x !== 0) return this.rejectInput(x);
     if (this.drift) this.reset();
 
     this.n += 1;
@@ -168,9 +152,7 @@ export class PageHinkley implements StreamingDetector {
         sumDecrease: this.sumDecrease,
         minIncrease: encodeNumber(this.minIncrease),
         maxDecrease: encodeNumber(this.maxDecrease),
-        drift: this.drift,
-        score: this.lastScore,
-        skipped: this.nSkipped,
+        ...this.flagState(),
       },
     };
   }
@@ -184,9 +166,7 @@ export class PageHinkley implements StreamingDetector {
     d.sumDecrease = decodeNumber(state.sumDecrease, 'state.sumDecrease');
     d.minIncrease = decodeNumber(state.minIncrease, 'state.minIncrease');
     d.maxDecrease = decodeNumber(state.maxDecrease, 'state.maxDecrease');
-    d.drift = decodeBoolean(state.drift, 'state.drift');
-    d.lastScore = decodeNumber(state.score, 'state.score');
-    d.nSkipped = decodeNumber(state.skipped, 'state.skipped');
+    d.restoreFlags(state);
     return d;
   }
 }

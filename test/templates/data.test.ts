@@ -3,18 +3,16 @@
  * telemetry (schema records, data profiles, errors, crash events), repaired by the matching
  * template with real bindings, verified by probes — and the sink exactly-once at the end.
  */
-import fs from 'node:fs';
 import { runProbes } from '../../activities/probes';
-import { TEMPLATES } from '../../activities/templates';
 import type { TemplateDeps } from '../../activities/templates/deps';
 import type { RepairAction } from '../../policies/taxonomy';
 import { pipelinePaths } from '../../simulator/config';
-import { clearFaults, faultContextOf, injectFault, type FaultContext } from '../../simulator/faults';
-import { startPipeline, type PipelineHandle } from '../../simulator/pipeline';
+import { clearFaults, injectFault, type FaultContext } from '../../simulator/faults';
+import type { PipelineHandle } from '../../simulator/pipeline';
 import { SinkStore } from '../../simulator/sink-store';
-import { templateDepsForPipeline } from '../../simulator/template-deps';
 import type { TelemetryRecord } from '../../sentinel/telemetry';
-import { isEvent, isMetric, repairContext, tempPipelineDir, TelemetryTap, waitUntil } from '../simulator/support';
+import { isEvent, isMetric, repairContext, type TelemetryTap, waitUntil } from '../simulator/support';
+import { repairAndVerifyWith, template, useLivePipeline } from './support';
 
 jest.setTimeout(300_000);
 
@@ -27,39 +25,10 @@ describe('data faults → templates', () => {
   let tap: TelemetryTap;
   let deps: TemplateDeps;
   let faults: FaultContext;
+  useLivePipeline('data', (live) => ({ dir, p, tap, deps, faults } = live));
 
-  beforeAll(async () => {
-    dir = tempPipelineDir('data');
-    p = await startPipeline({ dir, rate: 100 });
-    tap = new TelemetryTap(p);
-    deps = templateDepsForPipeline(p);
-    faults = faultContextOf(p);
-  });
-  afterAll(async () => {
-    await p?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const template = (a: RepairAction) => {
-    const t = TEMPLATES[a];
-    if (!t) throw new Error(`no template ${a}`);
-    return t;
-  };
-
-  async function repairAndVerify(action: RepairAction, target: string, key: string, params: Record<string, unknown> = {}) {
-    const t = template(action);
-    const ctx = repairContext(target, key, params);
-    const pre = await t.preconditions(ctx, deps);
-    expect(pre.filter((c) => !c.holds)).toEqual([]);
-    const result = await t.execute(ctx, deps);
-    expect(result.alreadyApplied).toBe(false);
-    const repairedAt = Date.now();
-    const verdict = await waitUntil(`${action} on ${target} to verify`, async () => {
-      const v = await runProbes(t.probes, target, deps, { since: repairedAt });
-      return v.result === 'pass' ? v : undefined;
-    }, 90_000, 500);
-    return { result, verdict, ctx };
-  }
+  const repairAndVerify = (action: RepairAction, target: string, key: string, params: Record<string, unknown> = {}) =>
+    repairAndVerifyWith(deps, action, target, key, params, true);
 
   it('schema drift (rename) → new schema fingerprint, null field downstream → schema-rollback pins the previous version', async () => {
     const since = await tap.mark();

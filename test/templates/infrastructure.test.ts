@@ -3,56 +3,26 @@
  * and the matching template (real bindings, no Temporal) repairs it; probes confirm. One pipeline
  * for the file, healed fault after fault like the demo; the sink stays exactly-once throughout.
  */
-import fs from 'node:fs';
 import { runProbes } from '../../activities/probes';
 import { TEMPLATES } from '../../activities/templates';
 import type { TemplateDeps } from '../../activities/templates/deps';
 import type { RepairAction } from '../../policies/taxonomy';
-import { clearFaults, faultContextOf, injectFault, type FaultContext } from '../../simulator/faults';
-import { startPipeline, type PipelineHandle } from '../../simulator/pipeline';
-import { templateDepsForPipeline } from '../../simulator/template-deps';
-import { isEvent, isMetric, repairContext, tempPipelineDir, TelemetryTap, waitUntil } from '../simulator/support';
+import { clearFaults, injectFault, type FaultContext } from '../../simulator/faults';
+import type { PipelineHandle } from '../../simulator/pipeline';
+import { isEvent, isMetric, repairContext, type TelemetryTap } from '../simulator/support';
+import { repairAndVerifyWith, template, useLivePipeline } from './support';
 
 jest.setTimeout(240_000);
 
 describe('infrastructure faults → templates', () => {
-  let dir: string;
   let p: PipelineHandle;
   let tap: TelemetryTap;
   let deps: TemplateDeps;
   let faults: FaultContext;
+  useLivePipeline('infra', (live) => ({ p, tap, deps, faults } = live));
 
-  beforeAll(async () => {
-    dir = tempPipelineDir('infra');
-    p = await startPipeline({ dir, rate: 100 });
-    tap = new TelemetryTap(p);
-    deps = templateDepsForPipeline(p);
-    faults = faultContextOf(p);
-  });
-  afterAll(async () => {
-    await p?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const template = (a: RepairAction) => {
-    const t = TEMPLATES[a];
-    if (!t) throw new Error(`no template ${a}`);
-    return t;
-  };
-
-  async function repairAndVerify(action: RepairAction, target: string, key: string, params: Record<string, unknown> = {}) {
-    const t = template(action);
-    const ctx = repairContext(target, key, params);
-    const pre = await t.preconditions(ctx, deps);
-    expect(pre.filter((c) => !c.holds)).toEqual([]);
-    const result = await t.execute(ctx, deps);
-    expect(result.alreadyApplied).toBe(false);
-    const verdict = await waitUntil(`${action} on ${target} to verify`, async () => {
-      const v = await runProbes(t.probes, target, deps);
-      return v.result === 'pass' ? v : undefined;
-    }, 90_000, 500);
-    return { result, verdict, ctx };
-  }
+  const repairAndVerify = (action: RepairAction, target: string, key: string, params: Record<string, unknown> = {}) =>
+    repairAndVerifyWith(deps, action, target, key, params, false);
 
   it('crash → CRASHED event → microreboot, applied once per idempotency key', async () => {
     const since = await tap.mark();

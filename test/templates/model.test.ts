@@ -3,16 +3,15 @@
  * drift is retrained, validated and promoted; a covariate shift shows in the profiles and a
  * retrain is promoted only if it beats the serving model.
  */
-import fs from 'node:fs';
 import { runProbes } from '../../activities/probes';
 import { TEMPLATES } from '../../activities/templates';
 import type { TemplateDeps } from '../../activities/templates/deps';
-import { clearFaults, faultContextOf, injectFault, type FaultContext } from '../../simulator/faults';
-import { startPipeline, type PipelineHandle } from '../../simulator/pipeline';
+import { clearFaults, injectFault, type FaultContext } from '../../simulator/faults';
+import type { PipelineHandle } from '../../simulator/pipeline';
 import { MODEL_NAME } from '../../simulator/processes/score';
-import { templateDepsForPipeline } from '../../simulator/template-deps';
 import type { TelemetryRecord } from '../../sentinel/telemetry';
-import { repairContext, tempPipelineDir, TelemetryTap, waitUntil } from '../simulator/support';
+import { repairContext, type TelemetryTap, waitUntil } from '../simulator/support';
+import { useLivePipeline } from './support';
 
 jest.setTimeout(300_000);
 
@@ -20,23 +19,13 @@ const accuracy = (pred: (a: number, version: string) => boolean) => (r: Telemetr
   r.kind === 'model' && r.accuracy !== undefined && (r.n ?? 0) >= 50 && pred(r.accuracy, r.modelVersion ?? '');
 
 describe('model faults → templates', () => {
-  let dir: string;
   let p: PipelineHandle;
   let tap: TelemetryTap;
   let deps: TemplateDeps;
   let faults: FaultContext;
-
-  beforeAll(async () => {
-    dir = tempPipelineDir('model');
-    p = await startPipeline({ dir, rate: 100 });
-    tap = new TelemetryTap(p);
-    deps = templateDepsForPipeline(p);
-    faults = faultContextOf(p);
+  useLivePipeline('model', async (live) => {
+    ({ p, tap, deps, faults } = live);
     await waitUntil('labelled examples', () => p.state.recentExamples(300).length >= 300);
-  });
-  afterAll(async () => {
-    await p?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function verified(action: 'model-rollback' | 'retrain-validate-promote', since: number): Promise<void> {
