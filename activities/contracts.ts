@@ -3,6 +3,7 @@
  * with `import type`; implementations live in activities/*.ts and are built by
  * `createActivities(deps)` at worker start-up.
  */
+import type { Verification } from '../policies/case-based';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
 import type { Evidence, Explanation, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
 import type { ProbeName } from './templates/template';
@@ -107,7 +108,8 @@ export interface VerifyInput {
   probes: ProbeName[];
 }
 
-export type VerifyVerdict = 'pass' | 'fail' | 'inconclusive';
+/** One verdict vocabulary for probes, verification and past cases. */
+export type VerifyVerdict = Verification;
 
 export interface VerifyResult {
   result: VerifyVerdict;

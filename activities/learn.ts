@@ -6,7 +6,7 @@
 import { learnFromIncident } from '../knowledge/learn';
 import { resourceOf } from '../policies/safety';
 import { layerOf, UNKNOWN_FAULT, type FaultClass } from '../policies/taxonomy';
-import type { LearnInput } from './contracts';
+import type { LearnInput, VerifyVerdict } from './contracts';
 import type { IncidentDeps } from './deps';
 
 const span = (from?: string, to?: string): number | undefined => (from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : undefined);
@@ -34,7 +34,7 @@ export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void
     ...(approvedShadow ? { finalAction: input.wouldDo } : {}),
     attempts: input.attempts
       .filter((a) => a.verify !== 'skipped')
-      .map((a) => ({ action: a.action, verification: a.verify as 'pass' | 'fail' | 'inconclusive' })),
+      .map((a) => ({ action: a.action, verification: a.verify as VerifyVerdict })),
     outcome: input.outcome,
     plan: input.plan ?? null,
     alternatives: input.plan?.alternatives ?? [],

@@ -8,7 +8,9 @@ import { z } from 'zod';
 import type { TemplateDeps } from './templates/deps';
 import type { ProbeName } from './templates/template';
 
-export type ProbeVerdict = 'pass' | 'fail' | 'inconclusive';
+import type { VerifyVerdict } from './contracts';
+
+export type ProbeVerdict = VerifyVerdict;
 export interface ProbeOutcome {
   name: ProbeName;
   result: ProbeVerdict;

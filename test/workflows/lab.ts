@@ -8,6 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { type AddressInfo } from 'node:net';
+import type { VerifyVerdict } from '../../activities/contracts';
 import type { IncidentDeps, ProbeRunner } from '../../activities/deps';
 import { createActivities } from '../../activities';
 import { escalateTemplate } from '../../activities/templates/escalate';
@@ -29,7 +30,7 @@ export interface Lab {
   deps: IncidentDeps<FileActuatorDeps>;
   activities: ReturnType<typeof createActivities>;
   /** Verdicts the health endpoint gives, per component, consumed in order (last one repeats). */
-  healthScript: Map<string, ('pass' | 'fail' | 'inconclusive')[]>;
+  healthScript: Map<string, VerifyVerdict[]>;
   escalations: unknown[];
   close(): Promise<void>;
 }
@@ -76,7 +77,7 @@ export async function createLab(opts: { pipeline: string; policyYaml?: string; s
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-lab-'));
   const kb = openKnowledgeBase(path.join(dir, 'knowledge.db'));
   const policy = parsePolicyOrThrow(opts.policyYaml ?? labPolicy(opts.pipeline), 'lab policy');
-  const healthScript = new Map<string, ('pass' | 'fail' | 'inconclusive')[]>();
+  const healthScript = new Map<string, VerifyVerdict[]>();
   const escalations: unknown[] = [];
 
   const server = http.createServer((req, res) => {
@@ -133,7 +134,7 @@ export function labDeps(opts: {
 }): IncidentDeps<FileActuatorDeps> {
   const probes: ProbeRunner = async (name, req) => {
     const res = await fetch(`${opts.baseUrl}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}`);
-    const { verdict } = (await res.json()) as { verdict: 'pass' | 'fail' | 'inconclusive' };
+    const { verdict } = (await res.json()) as { verdict: VerifyVerdict };
     return { result: verdict, detail: `${name} via lab health endpoint` };
   };
   const templates: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>> = {
