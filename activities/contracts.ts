@@ -5,7 +5,7 @@
  */
 import type { Verification } from '../policies/case-based';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
-import type { Evidence, Explanation, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
+import type { Evidence, Explanation, IncidentTiming, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
 import type { ProbeName } from './templates/template';
 
 export interface DiagnoseInput {
@@ -28,6 +28,30 @@ export interface Diagnosis {
   /** One sentence for the explanation's `cause`. */
   summary: string;
   sensitivity: string[];
+  /**
+   * The upstream component where the root cause lies, when it is not this one and the fault is
+   * not this component's own (a crash, an OOM kill…): the incident hands over to that
+   * component's incident instead of repairing here.
+   */
+  handOverTo?: string;
+}
+
+export interface HandOverInput {
+  /** The incident handing over. */
+  incidentId: string;
+  pipeline: string;
+  /** The component whose incident hands over. */
+  from: string;
+  /** The root-cause component that receives the incident. */
+  to: string;
+  faultClass: FaultClass | typeof UNKNOWN_FAULT;
+  evidence: Evidence[];
+  timing?: Partial<IncidentTiming>;
+}
+
+export interface HandOverResult {
+  /** Workflow id of the receiving incident. */
+  incidentId: string;
 }
 
 export interface PlanInput {
@@ -164,6 +188,7 @@ export interface IncidentActivities {
   releaseLease(input: { incidentId: string; pipeline: string; target: string; leaseToken?: number }): Promise<void>;
   verify(input: VerifyInput): Promise<VerifyResult>;
   escalate(input: EscalateInput): Promise<EscalateResult>;
+  handOver(input: HandOverInput): Promise<HandOverResult>;
   learn(input: LearnInput): Promise<void>;
   audit(input: AuditInput): Promise<void>;
 }

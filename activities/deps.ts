@@ -36,6 +36,8 @@ export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> 
   templateDeps: TemplateDeps;
   probes: ProbeRunner;
   health?: HealthFractions;
+  /** Components of `pipeline` the sentinel sees as anomalous right now (lineage walks through them). */
+  anomalous?: (pipeline: string) => Promise<string[]>;
   now?: () => Date;
   /** How long a remediation lease lasts before it can be taken over (renewed by long repairs). */
   leaseTtlMs?: number;

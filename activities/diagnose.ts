@@ -9,22 +9,57 @@ import { layerOf, SEVERITIES, type FaultClass, type Severity, UNKNOWN_FAULT } fr
 import type { DiagnoseInput, Diagnosis } from './contracts';
 import type { IncidentDeps } from './deps';
 
-/** Most frequent fault hint in the evidence; hard faults first (a crash explains the lag it causes). */
-function classify(input: DiagnoseInput): FaultClass | typeof UNKNOWN_FAULT {
-  if (input.faultHint) return input.faultHint;
-  const counts = new Map<FaultClass, number>();
-  for (const e of input.evidence) {
-    if (e.faultHint) counts.set(e.faultHint, (counts.get(e.faultHint) ?? 0) + (e.hardFault ? 100 : 1));
+/**
+ * The fault class. An operator's (or drill's) trigger that names one is taken at its word. For
+ * the sentinel's triggers the hint that opened the incident is only the first vote: every piece
+ * of evidence gathered since votes too (a hard fault outweighs any number of statistical hints —
+ * a crash explains the lag it causes), so an incident opened on an early, vague signal (latency
+ * rising as a bad model is loaded) is named by the clearer evidence that follows (its accuracy).
+ * Ties go to the more specific class.
+ */
+function classify(input: DiagnoseInput): { fault: FaultClass | typeof UNKNOWN_FAULT; source: string } {
+  if (input.faultHint && (input.trigger.kind === 'manual' || input.trigger.kind === 'drill' || input.evidence.length === 0)) {
+    return { fault: input.faultHint, source: 'named by the trigger' };
   }
+  const votes = new Map<FaultClass, number>();
+  const vote = (fault: FaultClass, weight: number): void => void votes.set(fault, (votes.get(fault) ?? 0) + weight);
+  if (input.faultHint) vote(input.faultHint, input.trigger.kind === 'hard-fault' ? HARD_FAULT_VOTE : 1);
+  for (const e of input.evidence) if (e.faultHint) vote(e.faultHint, e.hardFault ? HARD_FAULT_VOTE : 1);
   let best: FaultClass | typeof UNKNOWN_FAULT = UNKNOWN_FAULT;
-  let bestCount = 0;
-  for (const [fault, n] of counts) {
-    if (n > bestCount) {
+  let bestVotes = 0;
+  for (const [fault, n] of votes) {
+    if (n > bestVotes || (n === bestVotes && specificity(fault) < specificity(best))) {
       best = fault;
-      bestCount = n;
+      bestVotes = n;
     }
   }
-  return best;
+  if (best === UNKNOWN_FAULT) return { fault: best, source: 'no evidence named a fault class' };
+  const total = [...votes.values()].reduce((a, b) => a + b, 0);
+  return { fault: best, source: `named by ${bestVotes >= HARD_FAULT_VOTE ? 'a hard fault' : `${bestVotes} of ${total} evidence vote(s)`}` };
+}
+
+const HARD_FAULT_VOTE = 100;
+
+/** Lower is more specific: a schema change explains null rates, a model metric explains itself. */
+function specificity(fault: FaultClass | typeof UNKNOWN_FAULT): number {
+  const i = (SPECIFICITY as readonly string[]).indexOf(fault);
+  return i < 0 ? SPECIFICITY.length : i;
+}
+const SPECIFICITY: readonly FaultClass[] = ['corrupted-checkpoint', 'schema-drift', 'null-spike', 'poison-records', 'accuracy-drop', 'concept-drift', 'distribution-shift', 'late-data', 'crash', 'oom', 'hang', 'lag'];
+
+/** Faults that belong to the component they are seen on, whatever is anomalous upstream. */
+const OWN_FAULTS: readonly string[] = ['crash', 'oom', 'hang', 'node-loss', 'corrupted-checkpoint'];
+
+/**
+ * Where to hand the incident over: the single upstream root-cause candidate, when this component
+ * is not a candidate itself, the fault is not one a component has on its own account, and no
+ * person or drill named this component (an operator's incident stays where it was opened).
+ */
+function handOverTarget(input: DiagnoseInput, fault: FaultClass | typeof UNKNOWN_FAULT, candidates: string[]): string | undefined {
+  if (input.trigger.kind === 'manual' || input.trigger.kind === 'drill' || input.trigger.kind === 'hand-over') return undefined;
+  if (OWN_FAULTS.includes(fault) || input.evidence.some((e) => e.hardFault && e.faultHint && OWN_FAULTS.includes(e.faultHint))) return undefined;
+  if (candidates.includes(input.component) || candidates.length === 0) return undefined;
+  return [...candidates].sort()[0];
 }
 
 function severityOf(input: DiagnoseInput): Severity {
@@ -38,20 +73,21 @@ function severityOf(input: DiagnoseInput): Severity {
 }
 
 export async function diagnose(deps: IncidentDeps, input: DiagnoseInput): Promise<Diagnosis> {
-  const faultClass = classify(input);
+  const { fault: faultClass, source } = classify(input);
   const severity = severityOf(input);
   const pipeline = findPipeline(deps.policy(), input.pipeline);
   const component = pipeline ? findComponent(pipeline, input.component) : undefined;
 
-  // Lineage: the knowledge base's graph (from OpenLineage events) plus the pipeline's own DAG.
+  // Lineage: the knowledge base's graph (from OpenLineage events) plus the pipeline's own DAG,
+  // walked through the components that are anomalous now (the sentinel's view) or in evidence.
   const kbEdges = await deps.kb.lineageEdges();
   const dagEdges = (pipeline?.edges ?? []).map((e) => ({ from: e.from, to: e.to }));
   const anomalous = new Set<string>([input.component]);
-  for (const e of input.evidence) {
-    const c = (e as { component?: string }).component;
-    if (typeof c === 'string') anomalous.add(c);
-  }
+  for (const e of input.evidence) if (e.component) anomalous.add(e.component);
+  const live = deps.anomalous ? await deps.anomalous(input.pipeline).catch(() => []) : [];
+  for (const c of live) anomalous.add(c);
   const roots = minimalAnomalousUpstream([...dagEdges, ...kbEdges], input.component, anomalous);
+  const handOverTo = handOverTarget(input, faultClass, roots.candidates);
 
   const cases = faultClass === UNKNOWN_FAULT ? [] : await deps.kb.pastCases({ pipeline: input.pipeline, faultClass, limit: 50 });
   const signature = { component: input.component, faultClass, severity };
@@ -62,14 +98,14 @@ export async function diagnose(deps: IncidentDeps, input: DiagnoseInput): Promis
     .slice(0, 5);
 
   const layer = faultClass === UNKNOWN_FAULT ? (component?.layer ?? 'unknown') : (layerOf(faultClass) ?? 'unknown');
-  const source = input.faultHint ? 'named by the trigger' : faultClass === UNKNOWN_FAULT ? 'no evidence named a fault class' : 'most frequent fault in the evidence';
   return {
     faultClass,
     layer,
     severity,
     rootCauses: roots.candidates,
     similarCases,
-    summary: `${source}; ${input.evidence.length} evidence record(s)${pipeline ? '' : `; pipeline ${input.pipeline} is not in the policy`}`,
+    summary: `${source}; ${input.evidence.length} evidence record(s)${pipeline ? '' : `; pipeline ${input.pipeline} is not in the policy`}${handOverTo ? `; root cause upstream at ${handOverTo}` : ''}`,
     sensitivity: component?.sensitivity ?? [],
+    ...(handOverTo ? { handOverTo } : {}),
   };
 }

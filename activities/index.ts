@@ -6,6 +6,7 @@ import type { IncidentActivities } from './contracts';
 import type { IncidentDeps } from './deps';
 import { diagnose } from './diagnose';
 import { execute, releaseLease, revalidate } from './execute';
+import { handOver } from './hand-over';
 import { learn } from './learn';
 import { plan, templateContext } from './plan';
 import { escalateTemplate } from './templates/escalate';
@@ -22,6 +23,7 @@ export function createActivities(deps: IncidentDeps): IncidentActivities {
     releaseLease: (input) => releaseLease(deps, input),
     verify: (input) => verify(deps, input),
     learn: (input) => learn(deps, input),
+    handOver: (input) => handOver(input),
 
     async escalate(input) {
       const ctx = {

@@ -23,6 +23,10 @@ export interface ProbeOptions {
   healthThreshold?: number;
   /** Lag (records) at or below which a stage counts as drained. Default: one second of input, at least 50. */
   maxLag?: number;
+  /** A backlog over `maxLag` still passes when it shrinks fast enough to drain within this. Default 30 s. */
+  drainWithinMs?: number;
+  /** Time between the two lag samples that measure the drain rate. Default 2 s. */
+  sampleGapMs?: number;
   /** Fraction of the source rate the stage must sustain. Default 0.7. */
   minThroughputRatio?: number;
   /** Max null rate of a contract field. Default 0.02. */
@@ -51,11 +55,36 @@ export async function processRunning(deps: ProbeDeps, target: string): Promise<P
   return result('process-running', ok, `${st.readyReplicas}/${st.desiredReplicas} instance(s) running; freshest heartbeat ${age === undefined ? 'none' : `${age} ms ago`}`);
 }
 
+/**
+ * Pass when every consuming stage's lag is at most one second of input — or, after a capacity
+ * repair with a backlog still queued, when the backlog is shrinking fast enough to be gone within
+ * `drainWithinMs` (two samples `sampleGapMs` apart): a scaled-out stage that is clearly catching
+ * up has been repaired, even if the queue built up during detection is not empty yet. A backlog
+ * shrinking too slowly is inconclusive (the workflow probes again after another settle window);
+ * one that does not shrink is a failure.
+ */
 export async function lagDrained(deps: ProbeDeps, target: string, o: ProbeOptions = {}): Promise<ProbeOutcome> {
   const limit = o.maxLag ?? Math.max(50, deps.pipeline.sourceRate());
-  const lags = await Promise.all(consumersFor(deps, target).map(async (c) => [c, await deps.pipeline.lag(c)] as const));
-  const worst = Math.max(0, ...lags.map(([, l]) => l));
-  return result('lag-drained', worst <= limit, `${lags.map(([c, l]) => `${c} lag ${l}`).join(', ')} (limit ${limit})`);
+  const stages = consumersFor(deps, target);
+  const sample = (): Promise<number[]> => Promise.all(stages.map((c) => deps.pipeline.lag(c)));
+  const first = await sample();
+  const describe = (lags: number[]): string => `${stages.map((c, i) => `${c} lag ${lags[i]}`).join(', ')} (limit ${limit})`;
+  if (Math.max(0, ...first) <= limit) return result('lag-drained', true, describe(first));
+  const gapMs = o.sampleGapMs ?? 2_000;
+  await new Promise((r) => setTimeout(r, gapMs));
+  const second = await sample();
+  if (Math.max(0, ...second) <= limit) return result('lag-drained', true, describe(second));
+  const drainWithinMs = o.drainWithinMs ?? 30_000;
+  // Every stage over the limit must be shrinking; the slowest one decides.
+  let worstEta = 0;
+  for (let i = 0; i < stages.length; i++) {
+    if (second[i] <= limit) continue;
+    const perMs = (first[i] - second[i]) / gapMs;
+    if (perMs <= 0) return result('lag-drained', false, `${describe(second)}; ${stages[i]} backlog not shrinking (${first[i]} → ${second[i]} in ${gapMs} ms)`);
+    worstEta = Math.max(worstEta, (second[i] - limit) / perMs);
+  }
+  const eta = `backlog shrinking, drained in ≈ ${Math.round(worstEta / 1000)} s`;
+  return result('lag-drained', worstEta <= drainWithinMs ? true : undefined, `${describe(second)}; ${eta} (${worstEta <= drainWithinMs ? 'within' : 'beyond'} ${Math.round(drainWithinMs / 1000)} s)`);
 }
 
 export async function throughputRestored(deps: ProbeDeps, target: string, o: ProbeOptions = {}): Promise<ProbeOutcome> {
@@ -99,15 +128,20 @@ const componentHealthSchema = z
     healthIndex: z.number().min(0).max(1),
     /** The sentinel still considers the component anomalous (hysteresis or a recent hard fault). */
     open: z.boolean(),
+    /** The fused health is still above the sentinel's close threshold (hysteresis). */
+    fusionOpen: z.boolean().optional(),
   })
   .loose();
 
 /**
  * Asks the sentinel's health API for one component (`<base>/health/<pipeline>/<component>`).
- * Pass: its health index (1 − H_t) is back at or above `threshold`; fail: below it;
- * inconclusive: the sentinel cannot say (unreachable, no telemetry yet). The sentinel's `open`
- * flag is reported but not used: it holds a component open for a while after a hard fault to
- * avoid duplicate incidents, which says nothing about whether the repair worked.
+ * Pass: its health index (1 − H_t) is back at or above `threshold` and the fused health has
+ * fallen below the sentinel's own close threshold (`fusionOpen` false) — the sentinel opens at a
+ * far lower anomaly level than 1 − threshold, so the index alone would call a component that is
+ * still anomalous "recovered". Fail otherwise; inconclusive: the sentinel cannot say
+ * (unreachable, no telemetry yet). The sentinel's `open` flag is reported but not used: it holds
+ * a component open for a while after a hard fault to avoid duplicate incidents, which says
+ * nothing about whether the repair worked.
  */
 export async function healthRecovered(pipelineUrl: string, component: string, threshold = 0.7, fetchImpl: typeof fetch = fetch): Promise<ProbeOutcome> {
   let body: unknown;
@@ -120,11 +154,11 @@ export async function healthRecovered(pipelineUrl: string, component: string, th
   }
   const parsed = componentHealthSchema.safeParse(body);
   if (!parsed.success) return result('health-recovered', undefined, 'health API answer not understood');
-  const { healthIndex, open } = parsed.data;
+  const { healthIndex, open, fusionOpen } = parsed.data;
   return result(
     'health-recovered',
-    healthIndex >= threshold,
-    `${component} health index ${healthIndex.toFixed(2)} (threshold ${threshold}); ${open ? 'still held open' : 'closed'} at the sentinel`,
+    healthIndex >= threshold && fusionOpen !== true,
+    `${component} health index ${healthIndex.toFixed(2)} (threshold ${threshold})${fusionOpen ? ', fused anomaly still above the close threshold' : ''}; ${open ? 'still held open' : 'closed'} at the sentinel`,
   );
 }
 
@@ -153,4 +187,23 @@ export async function runProbes(names: readonly ProbeName[], target: string, dep
   for (const n of names) probes.push(await runProbe(n, target, deps, o));
   const verdict: ProbeVerdict = probes.some((p) => p.result === 'fail') ? 'fail' : probes.some((p) => p.result === 'inconclusive') ? 'inconclusive' : 'pass';
   return { result: verdict, probes };
+}
+
+const pipelineHealthSchema = z.object({ components: z.array(z.object({ component: z.string(), open: z.boolean(), fusionOpen: z.boolean().optional() }).loose()) }).loose();
+
+/**
+ * The components of a pipeline the sentinel currently sees as anomalous (`<base>/health/<pipeline>`):
+ * fused health above its close threshold, or held open after a hard fault. Empty when the
+ * sentinel cannot be asked — diagnosis then falls back to the incident's own evidence.
+ */
+export async function anomalousComponents(pipelineUrl: string, fetchImpl: typeof fetch = fetch): Promise<string[]> {
+  try {
+    const res = await fetchImpl(pipelineUrl, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) return [];
+    const parsed = pipelineHealthSchema.safeParse(await res.json());
+    if (!parsed.success) return [];
+    return parsed.data.components.filter((c) => c.open || c.fusionOpen === true).map((c) => c.component);
+  } catch {
+    return [];
+  }
 }

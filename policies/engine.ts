@@ -80,6 +80,10 @@ export const MAX_Q_WEIGHT = 0.5;
 export const Q_HALF_WEIGHT_VISITS = 5;
 /** Each rung down the ladder costs a little: the policy's order is the human's preference. */
 export const RUNG_PENALTY = 0.05;
+/** Below this estimated success rate an automated repair is not worth trying before a human. */
+export const MIN_AUTOMATED_SUCCESS = 0.25;
+/** Past cases needed before a low success rate may put a human ahead of every automated repair. */
+export const MIN_CASES_TO_GIVE_UP = 3;
 const EPS = 1e-9;
 
 const fmt = (x: number) => (Math.round(x * 1000) / 1000).toString();
@@ -127,12 +131,17 @@ export function planRepair(req: PlanRequest): Plan {
   const target = req.target ?? req.component;
   const candidates = scoreCandidates(req, state);
   const feasible = candidates.filter((c) => c.feasible);
-  const ranked = [...feasible].sort(better);
-  let chosen = ranked[0] as CandidateScore; // escalate is always feasible
+  const automated = feasible.filter((c) => c.action !== 'escalate');
+  // A human is the last rung, not a competitor on cost: escalation is chosen when no automated
+  // repair is feasible, or when the best one is known from past cases (not merely from its
+  // prior) to fail too often to be worth trying first.
+  const bestAutomated = [...automated].sort(better)[0];
+  const escalation = feasible.find((c) => c.action === 'escalate') as CandidateScore; // always feasible
+  const ranked = bestAutomated && !(bestAutomated.cases >= MIN_CASES_TO_GIVE_UP && bestAutomated.successRate < MIN_AUTOMATED_SUCCESS) ? [...automated].sort(better).concat(escalation) : [escalation, ...[...automated].sort(better)];
+  let chosen = ranked[0] as CandidateScore;
   const reasons: string[] = [];
   let explored = false;
 
-  const automated = feasible.filter((c) => c.action !== 'escalate');
   const mayExplore = (req.mode === 'shadow' || req.drill === true) && req.rng !== undefined && automated.length > 1;
   if (mayExplore && (req.rng as () => number)() < req.engine.epsilon) {
     const pick = automated[Math.min(automated.length - 1, Math.floor((req.rng as () => number)() * automated.length))] as CandidateScore;
@@ -144,6 +153,7 @@ export function planRepair(req: PlanRequest): Plan {
   }
   if (!explored) {
     if (automated.length === 0) reasons.push(`no automated repair is feasible for ${req.faultClass}: escalate to a human`);
+    else if (chosen.action === 'escalate') reasons.push(`the best automated repair, ${(bestAutomated as CandidateScore).action}, succeeded with p=${fmt((bestAutomated as CandidateScore).successRate)} < ${MIN_AUTOMATED_SUCCESS} over ${(bestAutomated as CandidateScore).cases} past case(s): escalate to a human`);
     else reasons.push(`${chosen.action} minimises E[C] − λE[R] (λ=${req.engine.lambda}) with score ${fmt(chosen.score)} among ${feasible.length} feasible candidate(s)`);
     const runnerUp = ranked[1];
     if (runnerUp && Math.abs(runnerUp.score - chosen.score) <= EPS) {

@@ -48,6 +48,8 @@ export interface ComponentSnapshot {
   signals: [string, SignalClass | 'score', Layer][];
   hardFaultAt: number | null;
   lastEvidenceAt: number | null;
+  /** Absent in snapshots taken before reopening existed. */
+  lastOpenAt?: number | null;
   lastTs: number;
   fingerprints: [string, string][];
   references: [string, number[]][];
@@ -68,6 +70,8 @@ export class ComponentMonitor {
   private signals: [string, SignalClass | 'score', Layer][] = [];
   private hardFaultAt: number | null = null;
   private lastEvidenceAt: number | null = null;
+  /** When this monitor last opened an incident (or sent evidence that may reopen one). */
+  private lastOpenAt: number | null = null;
   lastTs = 0;
   private readonly fingerprints = new Map<string, string>();
   private readonly references = new Map<string, number[]>();
@@ -106,9 +110,12 @@ export class ComponentMonitor {
     this.lastTs = Math.max(this.lastTs, ts);
     this.pushSample(sample);
     const wasOpen = this.isIncidentOpen(ts);
+    const previousHardFault = this.hardFaultAt;
     this.hardFaultAt = ts;
     if (!wasOpen) this.open({ kind: 'hard-fault', detail, at: iso(ts) }, ts, ctx, fault, true);
-    else if (this.debounced(ts)) this.emitEvidence(`hard fault: ${detail}`, ts, ctx, fault, true);
+    // Debounced only against the previous hard fault (a crash loop), never against ordinary
+    // evidence: a crash while a statistical anomaly is open must still reach (or start) an incident.
+    else if (previousHardFault === null || ts - previousHardFault >= this.env.config.evidence.debounceMs) this.emitEvidence(`hard fault: ${detail}`, ts, ctx, fault, true);
   }
 
   /** Whether the sentinel considers an incident open: health above close, or a recent hard fault. */
@@ -129,11 +136,19 @@ export class ComponentMonitor {
     if (r.opened) {
       const hard = this.hardFaultAt !== null && ts - this.hardFaultAt < this.env.config.hardFaultHoldMs;
       const why = `health ${r.health.toFixed(3)} reached the open threshold ${(this.health as ComponentHealth).open}`;
-      if (hard) this.emitEvidence(why, ts, ctx, this.faultHint(), false);
+      if (hard) this.emitEvidence(why, ts, ctx, this.faultHint(), false, this.reopenDue(ts));
       else this.open({ kind: 'health', detail: why, at: iso(ts) }, ts, ctx, this.faultHint(), false);
     } else if (r.isOpen && r.instant >= (this.env.config.evidence.minScore ?? (this.health as ComponentHealth).open) && this.debounced(ts)) {
-      this.emitEvidence(`anomaly continues: s=${r.instant.toFixed(3)}, health ${r.health.toFixed(3)}`, ts, ctx, this.faultHint(), false);
+      this.emitEvidence(`anomaly continues: s=${r.instant.toFixed(3)}, health ${r.health.toFixed(3)}`, ts, ctx, this.faultHint(), false, this.reopenDue(ts));
     }
+  }
+
+  /**
+   * An anomaly still alarming `reopenAfterMs` after the last incident was opened for this
+   * component outlived that incident's plausible life: its evidence may open a new one.
+   */
+  private reopenDue(ts: number): boolean {
+    return this.lastOpenAt !== null && ts - this.lastOpenAt >= this.env.config.reopenAfterMs;
   }
 
   private debounced(ts: number): boolean {
@@ -143,6 +158,7 @@ export class ComponentMonitor {
   private open(trigger: IncidentTrigger, ts: number, ctx: RecordContext, fault: FaultClass | undefined, hardFault: boolean): void {
     const evidence = this.buildEvidence(trigger.detail, ts, fault, hardFault);
     this.lastEvidenceAt = ts;
+    this.lastOpenAt = ts;
     this.opened++;
     this.env.emit({
       key: this.actionKey(ctx),
@@ -155,8 +171,10 @@ export class ComponentMonitor {
     });
   }
 
-  private emitEvidence(summary: string, ts: number, ctx: RecordContext, fault: FaultClass | undefined, hardFault: boolean): void {
+  private emitEvidence(summary: string, ts: number, ctx: RecordContext, fault: FaultClass | undefined, hardFault: boolean, persistent = false): void {
     this.lastEvidenceAt = ts;
+    // A persistent anomaly may open a new incident: it is the new incident's opening from here on.
+    if (persistent) this.lastOpenAt = ts;
     this.evidenced++;
     this.env.emit({
       key: this.actionKey(ctx),
@@ -164,7 +182,7 @@ export class ComponentMonitor {
       source: { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset },
       pipeline: this.pipeline,
       component: this.component,
-      evidence: this.buildEvidence(summary, ts, fault, hardFault),
+      evidence: { ...this.buildEvidence(summary, ts, fault, hardFault), ...(persistent ? { persistent: true } : {}) },
     });
   }
 
@@ -199,7 +217,8 @@ export class ComponentMonitor {
    * itself better than the memory of the process that serves it), else the strongest one.
    */
   private faultHint(): FaultClass | undefined {
-    const contributions = this.health?.contributions() ?? [];
+    // Inputs configured with weight 0 are shown, not trusted: they name no fault.
+    const contributions = (this.health?.contributions() ?? []).filter((c) => c.weight > 0);
     const top = contributions[0];
     if (!top || top.score <= 0) return undefined;
     const alarming = contributions.filter((c) => c.score >= ALARM_SCORE);
@@ -283,11 +302,18 @@ export class ComponentMonitor {
     return this.fingerprints.get(key);
   }
 
-  /** Score of a profile/schema fingerprint: 1 when it changed since the last one seen. */
+  /**
+   * Score of a profile/schema fingerprint: 1 when it changed since the last one seen — except a
+   * change back to the baseline (the first fingerprint seen), which is a recovery: a schema
+   * rollback, or the producer reverting, must not open an incident of its own.
+   */
   fingerprintChanged(signal: string, fingerprint: string): number {
     const last = this.fingerprints.get(signal);
+    const baselineKey = `${signal}@baseline`;
+    const baseline = this.fingerprints.get(baselineKey) ?? last ?? fingerprint;
     this.fingerprints.set(signal, fingerprint);
-    return last !== undefined && last !== fingerprint ? 1 : 0;
+    this.fingerprints.set(baselineKey, baseline);
+    return last !== undefined && last !== fingerprint && fingerprint !== baseline ? 1 : 0;
   }
 
   /** Population stability index of `counts` against the first histogram seen for `key` (same edges). */
@@ -338,6 +364,7 @@ export class ComponentMonitor {
       signals: this.signals.map((s) => [...s] as [string, SignalClass | 'score', Layer]),
       hardFaultAt: this.hardFaultAt,
       lastEvidenceAt: this.lastEvidenceAt,
+      lastOpenAt: this.lastOpenAt,
       lastTs: this.lastTs,
       fingerprints: [...this.fingerprints],
       references: [...this.references],
@@ -359,6 +386,7 @@ export class ComponentMonitor {
     if (m.health) for (const [name, cls] of m.signals) if (cls !== 'score' && !m.handles.has(name)) m.handles.set(name, m.health.signalHandle(name));
     m.hardFaultAt = s.hardFaultAt;
     m.lastEvidenceAt = s.lastEvidenceAt;
+    m.lastOpenAt = s.lastOpenAt ?? null;
     m.lastTs = s.lastTs;
     for (const [k, v] of s.fingerprints) m.fingerprints.set(k, v);
     for (const [k, v] of s.references) m.references.set(k, v);
@@ -406,7 +434,7 @@ function iso(ts: number): string {
 const ALARM_SCORE = 0.5;
 
 /** Most specific first: when several signals alarm, the first hint here names the fault. */
-const HINT_SPECIFICITY: readonly FaultClass[] = ['schema-drift', 'null-spike', 'accuracy-drop', 'distribution-shift', 'late-data', 'hang', 'lag', 'oom'];
+const HINT_SPECIFICITY: readonly FaultClass[] = ['schema-drift', 'null-spike', 'poison-records', 'accuracy-drop', 'distribution-shift', 'late-data', 'hang', 'lag', 'oom'];
 
 function hintFor(signal: string, layer: Layer): FaultClass | undefined {
   if (signal.endsWith('.schema')) return 'schema-drift';
@@ -414,6 +442,8 @@ function hintFor(signal: string, layer: Layer): FaultClass | undefined {
   if (signal.endsWith('.psi')) return 'distribution-shift';
   if (signal.endsWith('.count')) return 'late-data';
   if (layer === 'model') return 'accuracy-drop';
+  // Records a stage cannot process (parse or validation errors) are what poison records look like.
+  if (/(^|\.)(errors|parse_errors|rejected)$/i.test(signal)) return 'poison-records';
   if (/lag|backlog|queue/i.test(signal)) return 'lag';
   if (/heartbeat/i.test(signal)) return 'hang';
   if (/mem|rss|heap/i.test(signal)) return 'oom';

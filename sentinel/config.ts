@@ -105,6 +105,12 @@ export const sentinelConfigSchema = z.strictObject({
     .default({ debounceMs: 2_000, samples: 5 }),
   /** A hard fault (CRASHED, OOMKilled…) keeps the component open this long (record time) unless fusion says otherwise. */
   hardFaultHoldMs: z.number().int().nonnegative().default(60_000),
+  /**
+   * Evidence of an anomaly still alarming this long (record time) after the component's last
+   * incident was opened is marked persistent: if that incident has closed — escalated, or healed
+   * while a second fault began — it opens a new incident instead of being dropped.
+   */
+  reopenAfterMs: z.number().int().positive().default(30_000),
 });
 export type SentinelConfig = z.output<typeof sentinelConfigSchema>;
 export type SentinelConfigInput = z.input<typeof sentinelConfigSchema>;

@@ -63,6 +63,16 @@ export interface EngineCounters {
 
 const FAULT_OF_EVENT: Record<string, FaultClass> = { CRASHED: 'crash', FAILED: 'crash', EVICTED: 'node-loss', OOMKilled: 'oom', HUNG: 'hang' };
 
+/**
+ * The fault class of a hard-fault event. A crash whose message says the process could not load
+ * its checkpoint is a corrupted checkpoint, not a crash a restart would fix: restarting would
+ * load the same checkpoint and crash again.
+ */
+export function faultOfEvent(event: string, message: string | undefined): FaultClass {
+  if ((event === 'CRASHED' || event === 'FAILED') && message && /corrupt(ed)?[- ]checkpoint|checkpoint.*checksum/i.test(message)) return 'corrupted-checkpoint';
+  return FAULT_OF_EVENT[event] ?? 'crash';
+}
+
 export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class Engine {
@@ -195,7 +205,7 @@ export class Engine {
         const m = this.monitor(state, rec.pipeline, rec.component);
         if (HARD_FAULT_EVENTS.includes(rec.event)) {
           const detail = `${rec.event}${rec.exitCode !== undefined ? ` (exit ${rec.exitCode})` : ''}${rec.osSignal ? ` ${rec.osSignal}` : ''}${rec.message ? `: ${rec.message}` : ''}`;
-          m.hardFault(FAULT_OF_EVENT[rec.event] ?? 'crash', detail, ts, rec, ctx);
+          m.hardFault(faultOfEvent(rec.event, rec.message), detail, ts, rec, ctx);
         } else m.lastTs = Math.max(m.lastTs, ts);
         return;
       }

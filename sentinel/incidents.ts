@@ -8,7 +8,8 @@
  * the workflow, and a duplicate open of a running incident is just one more evidence signal —
  * Temporal's workflow-id uniqueness is what makes "one incident per component" hold across
  * sentinels. Further evidence is a plain signal; if the incident has already closed it is
- * dropped (counted), rather than starting a new incident on stale evidence.
+ * dropped (counted), rather than starting a new incident on stale evidence — unless it is a hard
+ * fault or marked persistent (the anomaly outlived its incident), which start a new one.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { evidenceSignal, incidentWorkflowId, INCIDENT_WORKFLOW_TYPE, TASK_QUEUE, type Evidence, type IncidentInput, type IncidentTiming } from '../workflows/shared';
@@ -44,13 +45,14 @@ export class TemporalIncidentOpener implements IncidentOpener {
   }
 
   async evidence(pipeline: string, component: string, evidence: Evidence): Promise<boolean> {
-    if (evidence.hardFault) {
-      // A crash after the last incident closed is a new incident, not a note on a closed one.
+    if (evidence.hardFault || evidence.persistent) {
+      // A crash, or an anomaly that outlived its incident, after the last incident closed is a
+      // new incident, not a note on a closed one; to a running incident it is one more signal.
       await this.open(
         {
           pipeline,
           component,
-          trigger: { kind: 'hard-fault', detail: evidence.summary, at: evidence.at },
+          trigger: evidence.hardFault ? { kind: 'hard-fault', detail: evidence.summary, at: evidence.at } : { kind: 'health', detail: `anomaly persisted: ${evidence.summary}`, at: evidence.at },
           evidence: [evidence],
           ...(evidence.faultHint ? { faultClass: evidence.faultHint } : {}),
         },

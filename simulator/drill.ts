@@ -16,6 +16,7 @@ import { clearFaults, faultContextOf, injectFault } from './faults';
 import type { FaultKind } from './faults/spec';
 import { startPipeline, type PipelineHandle } from './pipeline';
 import { PLAYBOOK } from './playbook';
+import { waitForRepairPreconditions } from './readiness';
 import { templateDepsForPipeline } from './template-deps';
 
 export interface DrillFigure {
@@ -63,7 +64,7 @@ export async function runDrill(p: PipelineHandle, faults: readonly FaultKind[], 
   const figures: DrillFigure[] = [];
   for (const kind of faults) {
     const entry = PLAYBOOK[kind];
-    await until(async () => ((await p.checkpoints.list('enrich')).length >= 2 && p.state.recentExamples(300).length >= 300 ? true : undefined), 60_000);
+    await waitForRepairPreconditions(p);
     const positions = new Map<number, number>();
     await tail(p, positions);
     const injectedAt = Date.now();

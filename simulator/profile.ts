@@ -1,6 +1,8 @@
 /**
- * Per-batch data profiles: the schema fingerprint of the batch's dominant shape, null rates,
- * ranges and fixed-bin histograms. Fixed bin edges per field make histograms of different
+ * Per-batch data profiles: the schema fingerprint of the batch (every field seen with a value,
+ * at its most common type), null rates, ranges and fixed-bin histograms. The fingerprint is
+ * about which fields exist and their types, not how often they are filled: a null spike shows
+ * in null rates and leaves the schema alone; a renamed, dropped or retyped field changes it. Fixed bin edges per field make histograms of different
  * batches comparable (PSI, KS, chi² in the sentinel).
  */
 import { schemaFingerprint } from './events';
@@ -20,7 +22,7 @@ export interface Histogram {
 export interface DataProfile {
   rows: number;
   schemaFingerprint: string;
-  /** Field → type of the batch's most common shape. */
+  /** Field → its most common non-null type in the batch (fields never filled are absent). */
   fields: Record<string, string>;
   /** Fraction of rows where the expected field is null, missing or not a number when numeric. */
   nullRates: Record<string, number>;
@@ -43,17 +45,21 @@ function typeOf(v: unknown): string {
 }
 
 export function profileBatch(rows: readonly Record<string, unknown>[], expected: readonly string[], numeric: readonly string[]): DataProfile {
-  const shapes = new Map<string, { n: number; fields: Record<string, string> }>();
+  // Per field, how often each non-null type occurs.
+  const typeCounts = new Map<string, Map<string, number>>();
   for (const row of rows) {
-    const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(row)) if (v !== null && v !== undefined) fields[k] = typeOf(v);
-    const fp = schemaFingerprint(fields);
-    const s = shapes.get(fp) ?? { n: 0, fields };
-    s.n++;
-    shapes.set(fp, s);
+    for (const [k, v] of Object.entries(row)) {
+      if (v === null || v === undefined) continue;
+      let counts = typeCounts.get(k);
+      if (!counts) typeCounts.set(k, (counts = new Map()));
+      const t = typeOf(v);
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
   }
-  let dominant = { fp: schemaFingerprint({}), fields: {} as Record<string, string>, n: -1 };
-  for (const [fp, s] of shapes) if (s.n > dominant.n) dominant = { fp, fields: s.fields, n: s.n };
+  const fields: Record<string, string> = {};
+  for (const [k, counts] of [...typeCounts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    fields[k] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+  }
 
   const nullRates: Record<string, number> = {};
   for (const f of expected) {
@@ -78,5 +84,5 @@ export function profileBatch(rows: readonly Record<string, unknown>[], expected:
       histograms[f] = { edges, counts };
     }
   }
-  return { rows: rows.length, schemaFingerprint: dominant.fp, fields: dominant.fields, nullRates, ranges, histograms };
+  return { rows: rows.length, schemaFingerprint: schemaFingerprint(fields), fields, nullRates, ranges, histograms };
 }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { IncidentDeps, ProbeRunner } from '../activities/deps';
-import { healthRecovered, runProbe } from '../activities/probes';
+import { anomalousComponents, healthRecovered, runProbe } from '../activities/probes';
 import type { EscalateDeps } from '../activities/templates/escalate';
 import { escalateTemplate } from '../activities/templates/escalate';
 import { TEMPLATES, type TemplateDeps } from '../activities/templates/index';
@@ -68,6 +68,10 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     templates,
     templateDeps: { ...pipelineDeps, ...(escalationWebhookUrl ? { escalationWebhookUrl } : {}) },
     probes,
+    async anomalous(pipeline) {
+      const url = healthUrl();
+      return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`) : [];
+    },
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
     async close() {
       await kb.close();

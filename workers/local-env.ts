@@ -21,6 +21,9 @@ import { buildWorkerDeps, type WorkerDeps } from './activity-deps';
 import { runSentinel, type RunningSentinel } from './sentinel';
 import { startStack, type Stack } from './stack';
 
+/** How long a health-triggered incident of the local environment confirms the anomaly before diagnosing. */
+export const LOCAL_CONFIRM_MS = 4_000;
+
 /** Sentinel settings tuned for the bundled demo pipeline. */
 export const DEMO_SENTINEL_CONFIG = path.join(REPO_ROOT, 'policies', 'examples', 'demo-sentinel.yaml');
 
@@ -32,6 +35,8 @@ export interface LocalEnvOptions {
   /** Run the live pipeline (and its sentinel); without it the worker can only log, wait and escalate. */
   pipeline: boolean;
   kafka: boolean;
+  /** With `kafka`: use this broker instead of KAFKA_BROKERS or a broker started here. */
+  brokers?: string[];
   /** Source rate, events per second. */
   rate?: number;
   /** The knowledge base file (default <dir>/knowledge.db); `dev` shares the CLI's default one. */
@@ -65,7 +70,8 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     // Fail fast, before any process starts, when Temporal can be neither reached nor built.
     if (!process.env.TEMPORAL_ADDRESS) await ensureTemporalCli();
     let kafka: KafkaTarget | undefined;
-    if (o.kafka) {
+    if (o.kafka && o.brokers?.length) kafka = { brokers: o.brokers, started: false, stop: async () => undefined };
+    else if (o.kafka) {
       kafka = await connectOrStartKafka({ dataDir: path.join(o.dir, 'kafka') });
       cleanups.push(() => kafka!.stop());
     }
@@ -122,7 +128,9 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
           ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
         },
         {
-          opener: new TemporalIncidentOpener(client, { ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}) }),
+          // A few seconds of confirmation before diagnosis: blips close quietly, and the evidence
+          // gathered meanwhile names the fault better than the first signal that crossed a threshold.
+          opener: new TemporalIncidentOpener(client, { timing: { confirmMs: LOCAL_CONFIRM_MS, ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}) } }),
           print: (line) => log(`[homeostat] ${line}`),
         },
       );

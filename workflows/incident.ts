@@ -28,7 +28,7 @@ import {
   type Rejection,
 } from './shared';
 
-const { diagnose, plan, revalidate, verify, escalate, learn, releaseLease } = wf.proxyActivities<IncidentActivities>({
+const { diagnose, plan, revalidate, verify, escalate, learn, releaseLease, handOver } = wf.proxyActivities<IncidentActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
@@ -50,6 +50,8 @@ const { execute } = wf.proxyActivities<IncidentActivities>({
  * were recorded (test/fixtures/histories); never remove one while such histories may replay.
  */
 export const PATCH_REPROBE_INCONCLUSIVE = 'reprobe-inconclusive-verification';
+/** A diagnosis that finds the root cause upstream hands the incident over instead of repairing here. */
+export const PATCH_HAND_OVER_UPSTREAM = 'hand-over-upstream-root-cause';
 
 /** Hard bound on repair attempts per incident, whatever the policy says. */
 const MAX_LADDER_ATTEMPTS = 4;
@@ -209,6 +211,23 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       severityHint: input.severity,
     });
     rec.diagnosed(diagnosis);
+    if (diagnosis.handOverTo && wf.patched(PATCH_HAND_OVER_UPSTREAM)) {
+      const to = await handOver({
+        incidentId: info.workflowId,
+        pipeline: state.pipeline,
+        from: state.component,
+        to: diagnosis.handOverTo,
+        faultClass: diagnosis.faultClass,
+        evidence: rec.evidence,
+        timing,
+      });
+      rec.explain({
+        action: `none here: handed over to ${to.incidentId}, the incident of the upstream root cause`,
+        impact: `none here: the repair belongs to ${to.incidentId}`,
+        verification: `not run here: ${to.incidentId} verifies its repair`,
+      });
+      return finish('handed-over', `root cause upstream at ${diagnosis.handOverTo}: handed over to ${to.incidentId}`);
+    }
   }
 
   // ---- plan → approve → execute → verify, climbing the escalation ladder -----------------

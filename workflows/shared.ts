@@ -19,7 +19,11 @@ export function incidentWorkflowId(pipeline: string, component: string): string 
 export const STAGES = ['detect', 'diagnose', 'plan', 'approve', 'execute', 'verify', 'learn', 'closed'] as const;
 export type Stage = (typeof STAGES)[number];
 
-export const OUTCOMES = ['healed', 'escalated', 'rejected', 'aborted', 'shadowed', 'resolved-itself'] as const;
+/**
+ * `handed-over`: diagnosis found the root cause upstream, on a component with its own incident;
+ * this one passed its evidence there and closed, so one fault gets one repair.
+ */
+export const OUTCOMES = ['healed', 'escalated', 'rejected', 'aborted', 'shadowed', 'resolved-itself', 'handed-over'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const SearchAttributes = {
@@ -46,6 +50,8 @@ export interface Evidence {
   /** Who produced it: `sentinel`, `alertmanager`, `operator`, `drill`… */
   source: string;
   summary: string;
+  /** Where it was observed, when that is not the incident's own component (a hand-over). */
+  component?: string;
   layer?: Layer;
   faultHint?: FaultClass;
   health?: number;
@@ -54,11 +60,18 @@ export interface Evidence {
   detectors?: { name: string; score: number; detail?: string }[];
   /** A few offending records, as JSON. */
   samples?: unknown[];
+  /** A crash, OOM kill, hang or schema change: opens a new incident when the last one has closed. */
   hardFault?: boolean;
+  /**
+   * The anomaly has lasted well past the incident opened for it: when that incident has closed
+   * (escalated, or healed while something else broke), this evidence opens a new one instead of
+   * being dropped.
+   */
+  persistent?: boolean;
 }
 
 export interface IncidentTrigger {
-  kind: 'health' | 'hard-fault' | 'alert' | 'manual' | 'drill';
+  kind: 'health' | 'hard-fault' | 'alert' | 'manual' | 'drill' | 'hand-over';
   detail: string;
   at: string;
 }

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { stateDir } from '../../common/paths';
 import { freePort } from '../../infra/ports';
 import { runApprovalWalkthrough } from '../../workers/demo-approval';
-import { DEMO_SCRIPT, formatSummary, runDemoScript } from '../../workers/demo-scenario';
+import { DEMO_SCRIPT, formatSummary } from '../../workers/demo-scenario';
+import { runLoopDrill } from '../../workers/loop-drill';
 import { startLocalEnv } from '../../workers/local-env';
 import { onShutdownSignal } from '../../workers/stack';
 import { parseFlags } from '../flags';
@@ -71,7 +72,15 @@ export function register(program: Command): void {
       if (walkLink) say(`   Web UI: ${walkLink}`);
 
       say(`\n2. Faults are injected into the live pipeline: ${DEMO_SCRIPT.length} steps, one per layer, then two at once.`);
-      const result = await runDemoScript({ client: env.client, pipeline: env.pipeline!, say });
+      const result = await runLoopDrill({
+        client: env.client,
+        pipeline: env.pipeline!,
+        steps: DEMO_SCRIPT,
+        ...(env.healthUrl ? { healthUrl: env.healthUrl } : {}),
+        // Plans the policy reserves for a lead (checkpoint restore…) are approved the way the lead would.
+        approveAs: 'oncall-lead',
+        say,
+      });
       say(`\n${formatSummary(result.faults, result.sink)}`);
       for (const fault of result.faults) {
         const link = fault.incidentId ? webUiLink(ui, ns, fault.incidentId) : undefined;
@@ -88,7 +97,8 @@ export function register(program: Command): void {
           healedAt,
           verified,
         }));
-        fs.writeFileSync(f.summaryJson, `${JSON.stringify({ faults, sink: result.sink, approval: { incidentId: walk.id, outcome: walk.state.outcome } }, null, 2)}\n`);
+        const { expected, stored, lost, duplicates } = result.sink;
+        fs.writeFileSync(f.summaryJson, `${JSON.stringify({ faults, sink: { expected, stored, lost, duplicates }, approval: { incidentId: walk.id, outcome: walk.state.outcome } }, null, 2)}\n`);
         say(`\nsummary written to ${f.summaryJson}`);
       }
 

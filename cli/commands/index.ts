@@ -5,6 +5,7 @@ import * as bench from './bench';
 import * as demo from './demo';
 import * as detect from './detect';
 import * as dev from './dev';
+import * as drill from './drill';
 import * as explain from './explain';
 import * as incidents from './incidents';
 import * as inject from './inject';
@@ -17,6 +18,7 @@ import * as sentinel from './sentinel';
 export const COMMANDS: ((program: Command) => void)[] = [
   demo.register,
   dev.register,
+  drill.register,
   provision.register,
   incidents.register,
   approve.register,

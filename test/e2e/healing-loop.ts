@@ -1,0 +1,107 @@
+/**
+ * Shared set-up of the end-to-end healing tests: the whole local environment of `homeostat demo`
+ * (its own Temporal dev server on free ports, a worker, the live pipeline, a sentinel) on the
+ * embedded log or on the suite's Kafka broker; the loop drill runs one fault kind per step, and
+ * each test then checks one fault's outcome, and the sink at the end.
+ */
+import fs from 'node:fs';
+import { freePort } from '../../infra/ports';
+import type { FaultInput, FaultKind } from '../../simulator/faults';
+import { PLAYBOOK } from '../../simulator/playbook';
+import { runLoopDrill, type DrillResult, type ScriptedFault } from '../../workers/loop-drill';
+import { startLocalEnv, type LocalEnv } from '../../workers/local-env';
+import { testKafkaBrokers } from '../support/services';
+import { tempPipelineDir } from '../simulator/support';
+
+export type LogKind = 'embedded' | 'kafka';
+
+export interface HealingCase {
+  /** Test name. */
+  name: string;
+  spec: FaultInput;
+  /** Where the incident is expected (default: the playbook's component for the fault). */
+  watch?: string[];
+  /** The repair that must have healed it (default: the playbook's). */
+  action?: string;
+}
+
+/** A case straight from the playbook: its fault, where it shows, the repair that heals it. */
+export function playbookCase(kind: FaultKind, overrides: Partial<HealingCase> = {}): HealingCase {
+  const entry = PLAYBOOK[kind];
+  return { name: kind, spec: entry.fault, watch: [entry.component], action: entry.repair.action, ...overrides };
+}
+
+export interface HealingRun {
+  result?: DrillResult;
+  lines: string[];
+}
+
+/**
+ * Runs `cases` one per step through the loop on `log` in `beforeAll`; the returned object is filled
+ * when the drill ends. Whatever happens, every process started is stopped in `afterAll`.
+ */
+export function useHealingLoop(log: LogKind, cases: HealingCase[]): HealingRun {
+  const run: HealingRun = { lines: [] };
+  let env: LocalEnv | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    dir = tempPipelineDir(`heal-${log}`);
+    env = await startLocalEnv({
+      dir,
+      port: await freePort(),
+      uiPort: await freePort(),
+      pipeline: true,
+      kafka: log === 'kafka',
+      ...(log === 'kafka' ? { brokers: testKafkaBrokers() } : {}),
+      rate: 100,
+      settleMs: 6_000,
+      print: (line) => run.lines.push(line),
+    });
+    const steps: ScriptedFault[][] = cases.map((c) => [{ label: c.name, spec: c.spec, watch: c.watch ?? [PLAYBOOK[c.spec.fault].component] }]);
+    run.result = await runLoopDrill({
+      client: env.client,
+      pipeline: env.pipeline!,
+      steps,
+      ...(env.healthUrl ? { healthUrl: env.healthUrl } : {}),
+      approveAs: 'oncall-lead',
+      stepTimeoutMs: 150_000,
+      say: (line) => run.lines.push(line),
+    });
+  });
+  afterAll(async () => {
+    await env?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return run;
+}
+
+/** The drill's log, for a failing assertion's message. */
+export function transcript(run: HealingRun): string {
+  return run.lines.join('\n');
+}
+
+/**
+ * One case's verdict: an incident opened where expected, the expected repair ran last and
+ * verified. On failure the message carries the drill's transcript.
+ */
+export function expectHealed(run: HealingRun, c: HealingCase): void {
+  const o = run.result?.faults.find((f) => f.label === c.name);
+  const seen = o ? { incidentOpened: o.incidentId !== null, action: o.action, verified: o.verified } : undefined;
+  const want = { incidentOpened: true, action: c.action ?? PLAYBOOK[c.spec.fault].repair.action, verified: true };
+  if (JSON.stringify(seen) !== JSON.stringify(want)) {
+    throw new Error(`${c.name}: expected ${JSON.stringify(want)}, got ${JSON.stringify(o ?? null)}\n--- drill transcript ---\n${transcript(run)}`);
+  }
+}
+
+/** Every event the source emitted is in the sink exactly once (count and checksum), none lost. */
+export function expectExactlyOnce(run: HealingRun): void {
+  const sink = run.result?.sink;
+  if (!sink) throw new Error(`the drill did not finish\n${transcript(run)}`);
+  expect({ lost: sink.lost, duplicates: sink.duplicates, unexpected: sink.unexpected, checksum: sink.checksum }).toEqual({
+    lost: 0,
+    duplicates: 0,
+    unexpected: 0,
+    checksum: sink.expectedChecksum,
+  });
+  expect(sink.stored).toBeGreaterThan(0);
+}
