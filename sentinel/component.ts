@@ -316,14 +316,39 @@ export class ComponentMonitor {
     return last !== undefined && last !== fingerprint && fingerprint !== baseline ? 1 : 0;
   }
 
-  /** Population stability index of `counts` against the first histogram seen for `key` (same edges). */
+  /**
+   * Population stability index of the recent histograms of `key` against its reference. One
+   * batch is a second of data (≈ 100 rows): PSI between two such batches is mostly sampling
+   * noise (0.1–0.5 on identical distributions), so the reference sums the first
+   * `psiReferenceBatches` batches and the current side sums the last `psiWindowBatches`; with a
+   * few thousand rows against a thousand the noise floor is ≈ 0.01 and a real shift stands out.
+   * Returns 0 while the reference is still being learned and the first window filled. (State lives in `references` under
+   * `key`, `key@batches` and `key@window` — the window's batches flattened, oldest first — so
+   * snapshots keep their shape; a reference restored without `@batches` counts as complete.)
+   */
   psi(key: string, counts: readonly number[]): number {
-    const ref = this.references.get(key);
-    if (!ref || ref.length !== counts.length) {
-      this.references.set(key, [...counts]);
+    const { psiReferenceBatches, psiWindowBatches } = this.env.config;
+    const bins = counts.length;
+    let ref = this.references.get(key);
+    let learned = this.references.get(`${key}@batches`)?.[0] ?? (ref ? psiReferenceBatches : 0);
+    if (!ref || ref.length !== bins) {
+      ref = new Array<number>(bins).fill(0);
+      learned = 0;
+      this.references.delete(`${key}@window`);
+    }
+    if (learned < psiReferenceBatches) {
+      this.references.set(key, ref.map((c, i) => c + counts[i]!));
+      this.references.set(`${key}@batches`, [learned + 1]);
       return 0;
     }
-    return populationStabilityIndex(ref, counts);
+    const window = [...(this.references.get(`${key}@window`) ?? []), ...counts];
+    const kept = window.length > psiWindowBatches * bins ? window.slice(window.length - psiWindowBatches * bins) : window;
+    this.references.set(`${key}@window`, kept);
+    // A part-filled window is as noisy as a single batch: wait until it holds its batches.
+    if (kept.length < psiWindowBatches * bins) return 0;
+    const current = new Array<number>(bins).fill(0);
+    for (let i = 0; i < kept.length; i++) current[i % bins] += kept[i]!;
+    return populationStabilityIndex(ref, current);
   }
 
   /** Live view for the health API. */

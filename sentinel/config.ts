@@ -93,6 +93,10 @@ export const sentinelConfigSchema = z.strictObject({
   metricLayer: z.enum(LAYERS).default('infrastructure'),
   /** PSI between a profile histogram and the first one seen that scores 1 (0.25 = "major shift"). */
   psiAlarm: z.number().positive().default(0.25),
+  /** Profile batches summed into each histogram's PSI reference (learned from the first ones seen). */
+  psiReferenceBatches: z.number().int().positive().default(30),
+  /** Most recent profile batches summed into the histogram compared with the reference. */
+  psiWindowBatches: z.number().int().positive().default(10),
   evidence: z
     .strictObject({
       /** Further anomalies on an open component are sent at most once per this many ms of record time. */

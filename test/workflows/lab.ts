@@ -73,7 +73,13 @@ ${overrides}`;
 
 const TEST_ACTIONS: RepairAction[] = ['scale-out', 'load-shedding', 'microreboot', 'quarantine'];
 
-export async function createLab(opts: { pipeline: string; policyYaml?: string; slowMs?: Partial<Record<RepairAction, number>> }): Promise<Lab> {
+export async function createLab(opts: {
+  pipeline: string;
+  policyYaml?: string;
+  slowMs?: Partial<Record<RepairAction, number>>;
+  /** Components the (scripted) sentinel reports anomalous, for diagnosis's lineage walk. */
+  anomalous?: string[];
+}): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-lab-'));
   const kb = openKnowledgeBase(path.join(dir, 'knowledge.db'));
   const policy = parsePolicyOrThrow(opts.policyYaml ?? labPolicy(opts.pipeline), 'lab policy');
@@ -102,7 +108,7 @@ export async function createLab(opts: { pipeline: string; policyYaml?: string; s
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const deps = labDeps({ dir, kb, policy, baseUrl, ...(opts.slowMs ? { slowMs: opts.slowMs } : {}) });
+  const deps = labDeps({ dir, kb, policy, baseUrl, ...(opts.slowMs ? { slowMs: opts.slowMs } : {}), ...(opts.anomalous ? { anomalous: opts.anomalous } : {}) });
   return {
     dir,
     baseUrl,
@@ -131,6 +137,7 @@ export function labDeps(opts: {
   policy: PolicyConfig;
   baseUrl: string;
   slowMs?: Partial<Record<RepairAction, number>>;
+  anomalous?: string[];
 }): IncidentDeps<FileActuatorDeps> {
   const probes: ProbeRunner = async (name, req) => {
     const res = await fetch(`${opts.baseUrl}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}`);
@@ -148,6 +155,7 @@ export function labDeps(opts: {
     templates,
     templateDeps: { actuatorDir: opts.dir, escalationWebhookUrl: `${opts.baseUrl}/escalations` },
     probes,
+    ...(opts.anomalous ? { anomalous: async () => [...opts.anomalous!] } : {}),
     settleMs: 200,
   };
 }

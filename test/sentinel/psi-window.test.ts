@@ -1,0 +1,48 @@
+/**
+ * The sentinel's PSI input compares a reference summed over many profile batches with a window of
+ * recent batches: second-sized batches of the same distribution stay far below the alarm level,
+ * a shifted population crosses it within a few batches.
+ */
+import { ComponentMonitor } from '../../sentinel/component';
+import { parseSentinelConfig } from '../../sentinel/config';
+import { registryFactory } from '../../sentinel/registry-factory';
+import { lcg } from './streams';
+
+const EDGES = [-4, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 4];
+
+/** A 100-row histogram of N(mean, 1) on the fixed edges. */
+function batch(rnd: () => number, mean: number): number[] {
+  const counts = new Array<number>(EDGES.length - 1).fill(0);
+  for (let r = 0; r < 100; r++) {
+    const v = mean + (rnd() + rnd() + rnd() + rnd() - 2) * Math.sqrt(3);
+    let i = EDGES.findIndex((e, j) => j > 0 && v < e) - 1;
+    if (i < 0) i = v < EDGES[0]! ? 0 : counts.length - 1;
+    counts[i]++;
+  }
+  return counts;
+}
+
+describe('PSI against a learned reference', () => {
+  const config = parseSentinelConfig({});
+  const monitor = (): ComponentMonitor => new ComponentMonitor('p', 'source', { config, factory: registryFactory, emit: () => undefined });
+
+  it('is 0 while learning, stays under a quarter of the alarm on the same distribution, crosses it on a 2.5σ shift', () => {
+    const m = monitor();
+    const rnd = lcg(11);
+    for (let b = 0; b < config.psiReferenceBatches; b++) expect(m.psi('x1', batch(rnd, 0))).toBe(0);
+    for (let b = 1; b < config.psiWindowBatches; b++) expect(m.psi('x1', batch(rnd, 0))).toBe(0);
+    const healthy = Array.from({ length: 120 }, () => m.psi('x1', batch(rnd, 0)));
+    expect(Math.max(...healthy)).toBeLessThan(config.psiAlarm / 4);
+    const shifted = Array.from({ length: 5 }, () => m.psi('x1', batch(rnd, 2.5)));
+    expect(shifted[2]).toBeGreaterThan(config.psiAlarm);
+  });
+
+  it('survives a snapshot: the restored monitor continues with the same reference and window', () => {
+    const a = monitor();
+    const rnd = lcg(5);
+    const batches = Array.from({ length: 60 }, (_, i) => batch(rnd, i >= 45 ? 2 : 0));
+    for (const b of batches.slice(0, 40)) a.psi('x1', b);
+    const b = ComponentMonitor.restore(a.snapshot(), { config, factory: registryFactory, emit: () => undefined });
+    for (const h of batches.slice(40)) expect(b.psi('x1', h)).toBe(a.psi('x1', h));
+  });
+});

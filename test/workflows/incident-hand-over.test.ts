@@ -1,0 +1,78 @@
+/**
+ * Hand-over to the upstream root cause, on the real dev server: a null spike seen at the sink
+ * while the sentinel reports the source anomalous too. The sink's incident finds the source as
+ * the minimal anomalous upstream, passes its evidence to the source's incident (starting it) and
+ * closes `handed-over`; the source's incident quarantines once and heals. One fault, one repair.
+ * A crash seen at the sink in the same situation stays with the sink: it is the sink's own fault.
+ */
+import { incidentWorkflowId, type IncidentInput, type IncidentState } from '../../workflows/shared';
+import { createIncidentWorker } from '../../workers/worker';
+import { testTemporalAddress } from '../support/services';
+import { connectDevServer, incidentBundle, uniqueName } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident } from './incident-harness';
+import { createLab, type Lab } from './lab';
+
+jest.setTimeout(90_000);
+
+let conn: Awaited<ReturnType<typeof connectDevServer>>;
+const labs: Lab[] = [];
+beforeAll(async () => {
+  conn = await connectDevServer(testTemporalAddress());
+});
+afterAll(async () => {
+  for (const l of labs) await l.close();
+  await conn?.close();
+});
+
+function sentinelInput(pipeline: string, component: string, fault: 'null-spike' | 'crash'): IncidentInput {
+  const at = new Date().toISOString();
+  const hard = fault === 'crash';
+  return {
+    pipeline,
+    component,
+    trigger: hard ? { kind: 'hard-fault', detail: 'CRASHED (exit 1)', at } : { kind: 'health', detail: 'health 0.2 reached the open threshold 0.15', at },
+    evidence: [{ at, source: 'sentinel', summary: hard ? 'CRASHED (exit 1)' : 'null rate of amount 0.6', faultHint: fault, health: 0.4, ...(hard ? { hardFault: true } : {}) }],
+    faultClass: fault,
+  };
+}
+
+test('a downstream symptom hands over to the incident of the anomalous upstream source, which repairs once', async () => {
+  const pipeline = uniqueName('handover');
+  const lab = await createLab({ pipeline, anomalous: ['source', 'enrich', 'sink'] });
+  labs.push(lab);
+  const taskQueue = uniqueName('tq');
+  const worker = await createIncidentWorker({ connection: conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
+
+  await worker.runUntil(async () => {
+    const sink = await startIncident(conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'null-spike'));
+    const closedSink = await closeIncident(sink, lab);
+    expect(closedSink.result.outcome).toBe('handed-over');
+    expect(closedSink.result.explanation.cause).toMatch(/root cause upstream at source/);
+    expect(closedSink.result.explanation.action).toMatch(new RegExp(`handed over to incident/${pipeline}/source`));
+    expectCompleteExplanation(closedSink);
+
+    const source = conn.client.workflow.getHandle(incidentWorkflowId(pipeline, 'source'));
+    const closedSource = await closeIncident(source, lab);
+    const s: IncidentState = closedSource.result;
+    expect(s.outcome).toBe('healed');
+    expect(s.faultClass).toBe('null-spike');
+    expect(s.explanation.trigger).toMatch(/^hand-over: handed over from sink/);
+    expect(s.explanation.action).toMatch(/ran quarantine on source/);
+    expect(applications(lab)).toEqual({ quarantine: 1 });
+    await recordHistory(conn.client, sink, 'hand-over-upstream');
+  });
+});
+
+test('a crash seen downstream stays with its own component even when upstream is anomalous', async () => {
+  const pipeline = uniqueName('own-fault');
+  const lab = await createLab({ pipeline, anomalous: ['source', 'sink'] });
+  labs.push(lab);
+  const taskQueue = uniqueName('tq');
+  const worker = await createIncidentWorker({ connection: conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
+  await worker.runUntil(async () => {
+    const sink = await startIncident(conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'crash'));
+    const closed = await closeIncident(sink, lab);
+    expect(closed.result.outcome).toBe('healed');
+    expect(closed.result.explanation.action).toMatch(/ran microreboot on sink/);
+  });
+});
