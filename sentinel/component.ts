@@ -317,38 +317,56 @@ export class ComponentMonitor {
   }
 
   /**
-   * Population stability index of the recent histograms of `key` against its reference. One
-   * batch is a second of data (≈ 100 rows): PSI between two such batches is mostly sampling
-   * noise (0.1–0.5 on identical distributions), so the reference sums the first
-   * `psiReferenceBatches` batches and the current side sums the last `psiWindowBatches`; with a
-   * few thousand rows against a thousand the noise floor is ≈ 0.01 and a real shift stands out.
-   * Returns 0 while the reference is still being learned and the first window filled. (State lives in `references` under
-   * `key`, `key@batches` and `key@window` — the window's batches flattened, oldest first — so
-   * snapshots keep their shape; a reference restored without `@batches` counts as complete.)
+   * Population stability index of the recent histograms of `key` against the ones just before
+   * them: the last `psiWindowBatches` batches summed, against the `psiReferenceBatches` batches
+   * that preceded them. One batch is a second of data (≈ 100 rows), and PSI between two such
+   * batches is mostly sampling noise (0.1–0.5 on identical distributions); sums of a thousand
+   * rows against three thousand bring the noise floor to ≈ 0.01, so a real shift stands out.
+   * The reference trails the window, so a population that has moved and stayed becomes the new
+   * normal after a while (the repair — retraining — adapts to it) instead of alarming forever,
+   * and a baseline learned during an early fault does not poison the detector for good.
+   * Returns 0 until both windows are full. (The batches live flattened, oldest first, in
+   * `references` under `key@ring`, so snapshots keep their shape.)
    */
   psi(key: string, counts: readonly number[]): number {
     const { psiReferenceBatches, psiWindowBatches } = this.env.config;
     const bins = counts.length;
-    let ref = this.references.get(key);
-    let learned = this.references.get(`${key}@batches`)?.[0] ?? (ref ? psiReferenceBatches : 0);
-    if (!ref || ref.length !== bins) {
-      ref = new Array<number>(bins).fill(0);
-      learned = 0;
-      this.references.delete(`${key}@window`);
-    }
-    if (learned < psiReferenceBatches) {
-      this.references.set(key, ref.map((c, i) => c + counts[i]!));
-      this.references.set(`${key}@batches`, [learned + 1]);
-      return 0;
-    }
-    const window = [...(this.references.get(`${key}@window`) ?? []), ...counts];
-    const kept = window.length > psiWindowBatches * bins ? window.slice(window.length - psiWindowBatches * bins) : window;
-    this.references.set(`${key}@window`, kept);
-    // A part-filled window is as noisy as a single batch: wait until it holds its batches.
-    if (kept.length < psiWindowBatches * bins) return 0;
+    const ringKey = `${key}@ring`;
+    const previous = this.references.get(ringKey) ?? [];
+    const capacity = (psiReferenceBatches + psiWindowBatches) * bins;
+    // A change of bin layout starts over.
+    const ring = previous.length % bins === 0 ? [...previous, ...counts] : [...counts];
+    const kept = ring.length > capacity ? ring.slice(ring.length - capacity) : ring;
+    this.references.set(ringKey, kept);
+    if (kept.length < capacity) return 0;
+    const reference = new Array<number>(bins).fill(0);
     const current = new Array<number>(bins).fill(0);
-    for (let i = 0; i < kept.length; i++) current[i % bins] += kept[i]!;
-    return populationStabilityIndex(ref, current);
+    const split = psiReferenceBatches * bins;
+    for (let i = 0; i < kept.length; i++) (i < split ? reference : current)[i % bins] += kept[i]!;
+    return populationStabilityIndex(reference, current);
+  }
+
+  /**
+   * How far the recent level of a per-batch rate (a field's null rate) has risen above its
+   * trailing level: mean of the last `windowBatches` values minus the mean of the
+   * `referenceBatches` before them, 0 until both are full. A fixed limit would need each
+   * field's contract; a detector on a signal that sat at exactly 0 has no variance to scale a
+   * jump by. (Values live in `references` under `key@ring`, like the PSI histograms.)
+   */
+  levelRise(key: string, value: number, referenceBatches: number, windowBatches: number): number {
+    const ringKey = `${key}@ring`;
+    const ring = [...(this.references.get(ringKey) ?? []), value];
+    const capacity = referenceBatches + windowBatches;
+    const kept = ring.length > capacity ? ring.slice(ring.length - capacity) : ring;
+    this.references.set(ringKey, kept);
+    if (kept.length < capacity) return 0;
+    let ref = 0;
+    let cur = 0;
+    for (let i = 0; i < kept.length; i++) {
+      if (i < referenceBatches) ref += kept[i]!;
+      else cur += kept[i]!;
+    }
+    return cur / windowBatches - ref / referenceBatches;
   }
 
   /** Live view for the health API. */

@@ -93,8 +93,12 @@ export const sentinelConfigSchema = z.strictObject({
   metricLayer: z.enum(LAYERS).default('infrastructure'),
   /** PSI between a profile histogram and the first one seen that scores 1 (0.25 = "major shift"). */
   psiAlarm: z.number().positive().default(0.25),
-  /** Profile batches summed into each histogram's PSI reference (learned from the first ones seen). */
+  /** Profile batches summed into each histogram's PSI reference: the ones just before the window. */
   psiReferenceBatches: z.number().int().positive().default(30),
+  /** A field's null rate this far above its trailing level (fraction of rows) scores 1. */
+  nullRateAlarm: z.number().positive().max(1).default(0.2),
+  /** Most recent profile batches whose null rates are compared with the trailing level. */
+  nullRateWindowBatches: z.number().int().positive().default(3),
   /** Most recent profile batches summed into the histogram compared with the reference. */
   psiWindowBatches: z.number().int().positive().default(10),
   evidence: z

@@ -212,9 +212,10 @@ export class Engine {
       case 'profile': {
         const m = this.monitor(state, rec.pipeline, rec.component);
         m.observe(`${rec.signal}.count`, 'profile.count', rec.count, ts, rec, ctx);
-        let maxNull = 0;
-        for (const k in rec.nullRates) if (rec.nullRates[k] > maxNull) maxNull = rec.nullRates[k];
-        m.observe(`${rec.signal}.null_rate`, 'profile.nullRate', maxNull, ts, rec, ctx);
+        // The largest rise of any field's null rate over its trailing level, against the alarm level.
+        let maxRise = 0;
+        for (const k in rec.nullRates) maxRise = Math.max(maxRise, m.levelRise(`${rec.signal}/null/${k}`, rec.nullRates[k], this.config.psiReferenceBatches, this.config.nullRateWindowBatches));
+        m.observeScore(`${rec.signal}.null_rate`, 'data', maxRise / this.config.nullRateAlarm, ts, rec, ctx);
         this.schema(m, rec.signal, rec.schemaFingerprint, ts, rec);
         if (rec.histograms) {
           let maxPsi = 0;

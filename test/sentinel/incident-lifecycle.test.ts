@@ -102,4 +102,25 @@ describe('sentinel incident lifecycle', () => {
     expect(open).toBeDefined();
     expect(open!.evidence.faultHint).not.toBe('oom');
   });
+
+  it('opens a null-spike incident when a null rate that sat at exactly 0 jumps', () => {
+    const engine = new Engine(parseSentinelConfig({}), registryFactory);
+    const profile = (i: number, amountNulls: number): TelemetryRecord => ({
+      kind: 'profile',
+      v: 1,
+      ts: T0 + i * 1_000,
+      pipeline: 'p',
+      component: 'source',
+      signal: 'output',
+      count: 100,
+      schemaFingerprint: 'fp',
+      nullRates: { amount: amountNulls, x1: 0 },
+    });
+    const actions = run(engine, Array.from({ length: 90 }, (_, i) => profile(i, i < 60 ? 0 : 0.6)));
+    const opens = actions.filter((a) => a.kind === 'open');
+    expect(opens).toHaveLength(1);
+    expect(opens[0]!.evidence.faultHint).toBe('null-spike');
+    expect(Date.parse(opens[0]!.evidence.at) - T0).toBeGreaterThanOrEqual(60_000);
+    expect(Date.parse(opens[0]!.evidence.at) - T0).toBeLessThan(64_000);
+  });
 });

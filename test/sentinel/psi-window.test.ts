@@ -1,7 +1,8 @@
 /**
- * The sentinel's PSI input compares a reference summed over many profile batches with a window of
- * recent batches: second-sized batches of the same distribution stay far below the alarm level,
- * a shifted population crosses it within a few batches.
+ * The sentinel's PSI input compares a window of recent profile batches with the longer run of
+ * batches just before it: second-sized batches of the same distribution stay far below the
+ * alarm level, a shifted population crosses it within a few batches, and a population that has
+ * stayed shifted becomes the new normal.
  */
 import { ComponentMonitor } from '../../sentinel/component';
 import { parseSentinelConfig } from '../../sentinel/config';
@@ -26,15 +27,16 @@ describe('PSI against a learned reference', () => {
   const config = parseSentinelConfig({});
   const monitor = (): ComponentMonitor => new ComponentMonitor('p', 'source', { config, factory: registryFactory, emit: () => undefined });
 
-  it('is 0 while learning, stays under a quarter of the alarm on the same distribution, crosses it on a 2.5σ shift', () => {
+  it('is 0 until both windows fill, stays under a quarter of the alarm on one distribution, crosses it on a 2.5σ shift, then settles', () => {
     const m = monitor();
     const rnd = lcg(11);
-    for (let b = 0; b < config.psiReferenceBatches; b++) expect(m.psi('x1', batch(rnd, 0))).toBe(0);
-    for (let b = 1; b < config.psiWindowBatches; b++) expect(m.psi('x1', batch(rnd, 0))).toBe(0);
+    for (let b = 1; b < config.psiReferenceBatches + config.psiWindowBatches; b++) expect(m.psi('x1', batch(rnd, 0))).toBe(0);
     const healthy = Array.from({ length: 120 }, () => m.psi('x1', batch(rnd, 0)));
     expect(Math.max(...healthy)).toBeLessThan(config.psiAlarm / 4);
-    const shifted = Array.from({ length: 5 }, () => m.psi('x1', batch(rnd, 2.5)));
+    const shifted = Array.from({ length: 80 }, () => m.psi('x1', batch(rnd, 2.5)));
     expect(shifted[2]).toBeGreaterThan(config.psiAlarm);
+    // Once reference and window both hold the shifted population, it is the new normal.
+    expect(Math.max(...shifted.slice(config.psiReferenceBatches + config.psiWindowBatches))).toBeLessThan(config.psiAlarm / 4);
   });
 
   it('survives a snapshot: the restored monitor continues with the same reference and window', () => {

@@ -9,13 +9,14 @@
  * The workflow's execute heartbeat timeout is 30 s and not configurable per incident, so this
  * test waits about that long.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { actuatorLines } from '../fixtures/templates/file-actuator';
 import type { LabWorkerConfig } from '../fixtures/workers/lab-worker';
 import { testTemporalAddress } from '../support/services';
+import { killAll, startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import { connectDevServer, incidentBundle, manualInput, uniqueName } from './helpers';
 import { closeIncident, expectCompleteExplanation, recordHistory, startIncident } from './incident-harness';
 import { createLab, labPolicy, type Lab } from './lab';
@@ -33,38 +34,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Whatever happened, no worker process outlives the test.
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+  killAll(children);
   await lab?.close();
   await conn?.close();
 });
 
-interface WorkerProcess {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<void>;
-}
-
-async function startWorkerProcess(config: LabWorkerConfig): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER_ENTRY, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    const check = (): void => {
-      if (out.includes(`ready ${config.identity}`)) resolve();
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', (code, signal) => reject(new Error(`worker ${config.identity} exited (${code ?? signal}) before it was ready:\n${out}`)));
-  });
-  await ready;
-  return { child, output: () => out, exited };
-}
+const startWorker = (config: LabWorkerConfig): Promise<WorkerProcess> => startWorkerProcess(WORKER_ENTRY, config, children);
 
 test('SIGKILL of the worker process in the middle of execute: a new worker completes the incident, the effect applied exactly once', async () => {
   const pipeline = uniqueName('crash');
@@ -77,7 +52,7 @@ test('SIGKILL of the worker process in the middle of execute: a new worker compl
   const taskQueue = uniqueName('tq');
   const base = { dir: l.dir, policyFile, baseUrl: l.baseUrl, temporalAddress: testTemporalAddress(), taskQueue, bundlePath, slowMs: { 'scale-out': SLOW_MS } };
 
-  const first = await startWorkerProcess({ ...base, identity: 'lab-worker-1' });
+  const first = await startWorker({ ...base, identity: 'lab-worker-1' });
   const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink'));
 
   // Wait until the actuator activity is running: its actuation is recorded, not yet done.
@@ -95,7 +70,7 @@ test('SIGKILL of the worker process in the middle of execute: a new worker compl
   // Killed in the middle: the effect had not been applied yet.
   expect(actuatorLines(l.dir, 'scale-out')).toHaveLength(0);
 
-  const second = await startWorkerProcess({ ...base, identity: 'lab-worker-2' });
+  const second = await startWorker({ ...base, identity: 'lab-worker-2' });
   try {
     const closed = await closeIncident(handle, l);
     expect(closed.result.outcome).toBe('healed');
@@ -122,11 +97,6 @@ test('SIGKILL of the worker process in the middle of execute: a new worker compl
     process.stderr.write(`second worker output:\n${second.output()}\n`);
     throw err;
   } finally {
-    // Graceful shutdown, or SIGKILL after 10 s (the timer must not outlive the test).
-    second.child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([second.exited, new Promise<void>((r) => (timer = setTimeout(r, 10_000)))]);
-    clearTimeout(timer);
-    if (second.child.exitCode === null && second.child.signalCode === null) second.child.kill('SIGKILL');
+    await stopWorkerProcess(second);
   }
 });
