@@ -261,7 +261,7 @@ export class ComponentMonitor {
     const newSpecs: ComponentHealthSnapshot['detectors'] = [];
     for (const [name, cls, layer] of inputs) {
       if (cls === 'score') {
-        newSpecs.push({ name, signal: name, layer, weight: 1, score: 0, peak: 0 });
+        newSpecs.push({ name, signal: name, layer, weight: config.qualityInputWeight, score: 0, peak: 0 });
         continue;
       }
       const { detectors } = detectorsFor(config, cls, { pipeline: this.pipeline, component: this.component, signal: name });

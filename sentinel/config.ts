@@ -95,6 +95,13 @@ export const sentinelConfigSchema = z.strictObject({
   psiAlarm: z.number().positive().default(0.25),
   /** Profile batches summed into each histogram's PSI reference: the ones just before the window. */
   psiReferenceBatches: z.number().int().positive().default(30),
+  /**
+   * Weight of each data-quality input (schema change, null-rate rise, PSI) in fusion, in units of
+   * one detector input. They are facts about the data rather than noisy process metrics: at 1,
+   * one alarming quality input among a component's eight or twelve signals could never lift the
+   * fused health to the open threshold on its own.
+   */
+  qualityInputWeight: z.number().nonnegative().default(3),
   /** A field's null rate this far above its trailing level (fraction of rows) scores 1. */
   nullRateAlarm: z.number().positive().max(1).default(0.2),
   /** Most recent profile batches whose null rates are compared with the trailing level. */

@@ -20,11 +20,13 @@ import { approveUpdate, incidentWorkflowId, stateQuery, type IncidentState } fro
 
 /**
  * Faults that keep hurting after their repair mitigated them — a source that keeps sending nulls
- * or poison, a slow dependency, a shifted population — and are lifted once the incident closes,
- * as the team owning the cause would fix it. Schema drift is not lifted: the repair absorbs it
- * (a pin or a field mapping), and reverting the producer afterwards would be a second drift.
+ * or poison, a slow dependency — and are lifted once the incident closes, as the team owning the
+ * cause would fix it. Schema drift is not lifted (the repair absorbs it: a pin or a field
+ * mapping), nor are a shifted population or a changed concept (retraining adapts the model to
+ * them and the sentinel's trailing references make them the new normal); reverting any of those
+ * afterwards would be a second fault of its own.
  */
-const LIFTED_AFTER_INCIDENT: ReadonlySet<string> = new Set(['slow-down', 'null-spike', 'poison-records', 'distribution-shift', 'concept-drift']);
+const LIFTED_AFTER_INCIDENT: ReadonlySet<string> = new Set(['slow-down', 'null-spike', 'poison-records']);
 
 export interface ScriptedFault {
   label: string;
