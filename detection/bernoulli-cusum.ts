@@ -9,9 +9,9 @@
  *
  *     S_t = max(0, S_{t−1} + x_t·ln(p₁/p₀) + (1 − x_t)·ln((1 − p₁)/(1 − p₀)))
  *
- * and signals when `S_t > threshold` (nats). Among detectors of a rise from p₀ to p₁ this is the
- * one with the shortest worst-case delay for a given false-alarm rate (Moustakides 1986), which
- * matters for small rises: +6.8 error points on a 10 % rate, about a third of a standard
+ * and signals when `S_t > threshold` (nats). For the designed rise p₀ → p₁ no detector with the
+ * same false-alarm rate has a shorter worst-case delay (Lorden's criterion; Moustakides 1986),
+ * which matters for small rises: +6.8 error points on a 10 % rate, under a quarter of a standard
  * deviation per sample, is where mean-shift charts and DDM/HDDM lose most of their power.
  * Fractional inputs in [0, 1] (an error probability) weigh both terms: x·ln(p₁/p₀) + (1 − x)·….
  *
