@@ -21,9 +21,21 @@
  */
 import { HomeostatError } from '../common/errors';
 
-/** Every streaming detector Homeostat ships, by its CLI / registry name. */
+/**
+ * The streaming detectors ported from River, by their CLI / registry name: each is checked against
+ * River's output (golden parity, `bench/detectors`) and offered by `homeostat detect`.
+ */
 export const DETECTOR_NAMES = ['adwin', 'page-hinkley', 'cusum', 'ddm', 'eddm', 'hddm-a', 'hddm-w', 'ewma'] as const;
-export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
+/**
+ * Homeostat's own streaming detectors: same contract, same registry, but no River counterpart to
+ * be checked against, so they are kept out of {@link DETECTOR_NAMES} and its parity checks.
+ */
+export const NATIVE_DETECTOR_NAMES = ['bernoulli-cusum'] as const;
+
+/** Every streaming detector the registry builds and restores. */
+export const ALL_DETECTOR_NAMES = [...DETECTOR_NAMES, ...NATIVE_DETECTOR_NAMES] as const;
+export type DetectorName = (typeof ALL_DETECTOR_NAMES)[number];
 
 /** A JSON number, or the string spelling of a non-finite one (JSON cannot carry NaN / ±Infinity). */
 export type SnapshotNumber = number | 'NaN' | 'Infinity' | '-Infinity';

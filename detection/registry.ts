@@ -7,9 +7,10 @@
  */
 import { HomeostatError } from '../common/errors';
 import { Adwin, type AdwinParams } from './adwin';
+import { BernoulliCusum, type BernoulliCusumParams } from './bernoulli-cusum';
 import { Cusum, type CusumParams } from './cusum';
 import { Ddm, type DdmParams } from './ddm';
-import { DETECTOR_NAMES, type DetectorName, type DetectorSnapshot, type StreamingDetector } from './detector';
+import { ALL_DETECTOR_NAMES, type DetectorName, type DetectorSnapshot, type StreamingDetector } from './detector';
 import { Eddm, type EddmParams } from './eddm';
 import { EwmaChart, type EwmaChartParams } from './ewma-chart';
 import { HddmA, type HddmAParams } from './hddm-a';
@@ -26,6 +27,7 @@ export interface DetectorParamsByName {
   'hddm-a': HddmAParams;
   'hddm-w': HddmWParams;
   ewma: EwmaChartParams;
+  'bernoulli-cusum': BernoulliCusumParams;
 }
 
 export interface DetectorByName {
@@ -37,6 +39,7 @@ export interface DetectorByName {
   'hddm-a': HddmA;
   'hddm-w': HddmW;
   ewma: EwmaChart;
+  'bernoulli-cusum': BernoulliCusum;
 }
 
 interface Entry<N extends DetectorName> {
@@ -96,15 +99,21 @@ const REGISTRY: { [N in DetectorName]: Entry<N> } = {
     params: ['alpha', 'threshold', 'minInstances', 'mode'],
     version: EwmaChart.VERSION,
   },
+  'bernoulli-cusum': {
+    create: (p) => new BernoulliCusum(p),
+    restore: (s) => BernoulliCusum.fromSnapshot(s),
+    params: ['reference', 'oddsRatio', 'threshold', 'holdOff'],
+    version: BernoulliCusum.VERSION,
+  },
 };
 
 export function isDetectorName(name: unknown): name is DetectorName {
-  return typeof name === 'string' && (DETECTOR_NAMES as readonly string[]).includes(name);
+  return typeof name === 'string' && (ALL_DETECTOR_NAMES as readonly string[]).includes(name);
 }
 
 function checkName(name: unknown): DetectorName {
   if (!isDetectorName(name)) {
-    throw new HomeostatError('HS_INVALID_INPUT', `unknown detector ${JSON.stringify(name)}; valid detectors: ${DETECTOR_NAMES.join(', ')}`);
+    throw new HomeostatError('HS_INVALID_INPUT', `unknown detector ${JSON.stringify(name)}; valid detectors: ${ALL_DETECTOR_NAMES.join(', ')}`);
   }
   return name;
 }
@@ -129,7 +138,7 @@ export function createDetector(name: string, params: Record<string, unknown> = {
 export function restoreDetector(snapshot: DetectorSnapshot): StreamingDetector {
   const type = (snapshot as Partial<DetectorSnapshot> | null)?.type;
   if (!isDetectorName(type)) {
-    throw new HomeostatError('HS_SNAPSHOT_MISMATCH', `cannot restore a snapshot of unknown type ${JSON.stringify(type)}; known types: ${DETECTOR_NAMES.join(', ')}`);
+    throw new HomeostatError('HS_SNAPSHOT_MISMATCH', `cannot restore a snapshot of unknown type ${JSON.stringify(type)}; known types: ${ALL_DETECTOR_NAMES.join(', ')}`);
   }
   return REGISTRY[type].restore(snapshot);
 }
@@ -137,6 +146,6 @@ export function restoreDetector(snapshot: DetectorSnapshot): StreamingDetector {
 /** Snapshot versions this build reads, by detector. */
 export function snapshotVersions(): Record<DetectorName, number> {
   const out = {} as Record<DetectorName, number>;
-  for (const name of DETECTOR_NAMES) out[name] = REGISTRY[name].version;
+  for (const name of ALL_DETECTOR_NAMES) out[name] = REGISTRY[name].version;
   return out;
 }

@@ -3,14 +3,15 @@
  *
  * Reads one number per line from stdin, runs one streaming detector over them and prints the
  * 0-based index of every detection, one per line (or, with --scores, the anomaly score after
- * every row). Parameters carry River's names in kebab-case (`--max-buckets` = `max_buckets`).
+ * every row). Parameters carry River's names in kebab-case (`--max-buckets` = `max_buckets`);
+ * Homeostat's own detectors (`bernoulli-cusum`) take their registry settings the same way.
  * Output is buffered: a run that fails (bad setting, non-numeric line, value out of range)
  * prints only the error, naming the line, and exits non-zero.
  */
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { HomeostatError, isHomeostatError } from '../../common/errors';
-import { DETECTOR_NAMES, MODES, type DetectorName, type StreamingDetector } from '../../detection/detector';
+import { ALL_DETECTOR_NAMES, MODES, type DetectorName, type StreamingDetector } from '../../detection/detector';
 import { createDetector, detectorParams } from '../../detection/registry';
 
 type Kind = 'number' | 'integer' | 'boolean' | 'mode';
@@ -23,7 +24,7 @@ const SETTINGS: Record<string, { kind: Kind; help: string }> = {
   minWindowLength: { kind: 'integer', help: 'ADWIN: smallest sub-window tested' },
   gracePeriod: { kind: 'integer', help: 'ADWIN: updates before the first test' },
   minInstances: { kind: 'integer', help: 'Page-Hinkley / CUSUM / EWMA: warm-up length' },
-  threshold: { kind: 'number', help: 'Page-Hinkley λ; CUSUM h and EWMA L (in standard deviations)' },
+  threshold: { kind: 'number', help: 'Page-Hinkley λ; CUSUM h and EWMA L (in standard deviations); Bernoulli CUSUM h (nats)' },
   alpha: { kind: 'number', help: 'Page-Hinkley forgetting factor; EWMA weight; EDDM warning level' },
   mode: { kind: 'mode', help: `Page-Hinkley / CUSUM / EWMA direction: ${MODES.join(' | ')}` },
   slack: { kind: 'number', help: 'CUSUM slack k (in standard deviations)' },
@@ -35,6 +36,9 @@ const SETTINGS: Record<string, { kind: Kind; help: string }> = {
   warningConfidence: { kind: 'number', help: 'HDDM warning confidence' },
   lambdaVal: { kind: 'number', help: 'HDDM_W EWMA weight λ' },
   twoSidedTest: { kind: 'boolean', help: 'HDDM: also detect decreases (flag, or true / false)' },
+  reference: { kind: 'integer', help: 'Bernoulli CUSUM: updates whose error rate becomes the kept reference' },
+  oddsRatio: { kind: 'number', help: 'Bernoulli CUSUM: odds of the rate to detect, relative to the reference (> 1)' },
+  holdOff: { kind: 'integer', help: 'Bernoulli CUSUM: silent updates after a detection' },
 };
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -52,7 +56,7 @@ const VALUE_SCHEMAS: Record<Kind, z.ZodType<number | boolean | string>> = {
   mode: z.enum(MODES, { message: `must be one of ${MODES.join(', ')}` }),
 };
 
-const DETECTOR = z.enum(DETECTOR_NAMES, { message: `must be one of ${DETECTOR_NAMES.join(', ')}` });
+const DETECTOR = z.enum(ALL_DETECTOR_NAMES, { message: `must be one of ${ALL_DETECTOR_NAMES.join(', ')}` });
 
 /**
  * Turns the parsed command-line options into detector settings: rejects settings the detector
@@ -62,7 +66,7 @@ const DETECTOR = z.enum(DETECTOR_NAMES, { message: `must be one of ${DETECTOR_NA
 export function settingsFromOptions(name: string, options: Record<string, unknown>): { detector: DetectorName; params: Record<string, unknown> } {
   const parsedName = DETECTOR.safeParse(name);
   if (!parsedName.success) {
-    throw new HomeostatError('HS_INVALID_INPUT', `unknown detector "${name}"; valid detectors: ${DETECTOR_NAMES.join(', ')}`);
+    throw new HomeostatError('HS_INVALID_INPUT', `unknown detector "${name}"; valid detectors: ${ALL_DETECTOR_NAMES.join(', ')}`);
   }
   const detector = parsedName.data;
   const accepted = detectorParams(detector);
@@ -126,15 +130,15 @@ async function readStdin(): Promise<string> {
 }
 
 function describeSettings(): string {
-  const lines = DETECTOR_NAMES.map((n) => `  ${n.padEnd(13)}${detectorParams(n).map((k) => `--${kebab(k)}`).join(' ')}`);
-  return `\nSettings per detector (River's defaults apply when omitted):\n${lines.join('\n')}\n\nExample:\n  seq 1 100 | homeostat detect page-hinkley --threshold 10 --mode up\n`;
+  const lines = ALL_DETECTOR_NAMES.map((n) => `  ${n.padEnd(16)}${detectorParams(n).map((k) => `--${kebab(k)}`).join(' ')}`);
+  return `\nSettings per detector (defaults — River's for the River ports — apply when omitted):\n${lines.join('\n')}\n\nExample:\n  seq 1 100 | homeostat detect page-hinkley --threshold 10 --mode up\n`;
 }
 
 export function register(program: Command): void {
   const command = program
     .command('detect')
     .description('run a streaming drift detector over stdin (one number per line); prints the 0-based index of every detection')
-    .argument('<detector>', DETECTOR_NAMES.join(' | '))
+    .argument('<detector>', ALL_DETECTOR_NAMES.join(' | '))
     .option('--scores', 'print the anomaly score in [0, 1] after every row instead of detection indices', false)
     .addHelpText('after', describeSettings());
   for (const [key, { kind, help }] of Object.entries(SETTINGS)) {

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { RandomState } from '../../detection/random';
 import { type FixtureCase, numpyStreams, parityCases } from '../fixtures/detection/fixtures';
 
 const BIN = path.resolve(__dirname, '../../bin/homeostat.js');
@@ -56,6 +57,18 @@ describe('every River parameter reaches its detector (cases from river-parity.js
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(lines(c.drifts));
   });
+});
+
+test('bernoulli-cusum takes its own settings: the doc-comment example prints its one detection', () => {
+  // detection/bernoulli-cusum.ts: 10 % errors, then 20 % from row 1000 (RandomState 12345).
+  const rng = new RandomState(12345);
+  const stream = [0.1, 0.2].flatMap((p) => Array.from({ length: 1000 }, () => rng.binomial(1, p)));
+  const r = detect(['bernoulli-cusum', '--threshold', '8', '--hold-off', '1000'], lines(stream));
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('1051\n');
+  const bad = detect(['bernoulli-cusum', '--odds-ratio', '1'], '0\n');
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('> 1');
 });
 
 test('--scores prints one score in [0, 1] per row, 1 at each detection', () => {

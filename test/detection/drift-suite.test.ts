@@ -1,5 +1,12 @@
-import { generateStream, runDriftSuite, scoreDetections, formatDriftSuite } from '../../detection/drift-suite';
+import { type DriftSuiteResult, generateStream, runDriftSuite, scoreDetections, formatDriftSuite } from '../../detection/drift-suite';
 import { WindowedProportionTest } from '../../detection/proportion-drift';
+
+/** One default run of the suite, shared by the tests that only read it. */
+let shared: DriftSuiteResult | undefined;
+function oneRun(): DriftSuiteResult {
+  shared ??= runDriftSuite({ runs: 1 });
+  return shared;
+}
 
 describe('drift suite', () => {
   it('scores detections within a tolerance window: delay, misses, duplicates, MTBFA, precision, recall', () => {
@@ -37,6 +44,37 @@ describe('drift suite', () => {
     expect(formatDriftSuite(r)).toMatch(/fusion\s+all/);
     expect(r.calibration.abrupt['cusum.threshold']).toBeGreaterThan(0);
   });
+
+  // The issue's target for the fusion, on the reported (default) seed. The suite is deterministic;
+  // its settings were chosen on calibration seeds (777, 555, 31337), never on this one.
+  it('reaches the target on the reported seed: fusion precision and recall ≥ 0.97 overall, ≥ 0.95 per stream kind', () => {
+    const r = runDriftSuite();
+    const fusion = (stream: string) => r.rows.find((x) => x.detector === 'fusion' && x.stream === stream);
+    expect(fusion('all')?.precision).toBeGreaterThanOrEqual(0.97);
+    expect(fusion('all')?.recall).toBeGreaterThanOrEqual(0.97);
+    for (const stream of ['abrupt', 'gradual', 'variance', 'sea']) {
+      expect(fusion(stream)?.precision).toBeGreaterThanOrEqual(0.95);
+      expect(fusion(stream)?.recall).toBeGreaterThanOrEqual(0.95);
+    }
+    expect(r.calibration.sea['bernoulli-cusum.threshold']).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('lets only the listed members vote in a family\'s fusion', () => {
+    const r = oneRun();
+    const row = (d: string) => r.rows.find((x) => x.detector === d && x.stream === 'sea');
+    // By default the Bernoulli CUSUM alone votes on the SEA error stream: the fusion is its detections.
+    const figures = (d: string) => {
+      const x = row(d);
+      return [x?.detections, x?.truePositives, x?.meanDelay, x?.precision, x?.recall];
+    };
+    expect(figures('fusion')).toEqual(figures('bernoulli-cusum'));
+    // With every SEA detector voting (the CUSUM one vote of nine), the quorum rarely forms on the stream;
+    // worth a quorum on its own, the CUSUM opens incidents again.
+    const seaRecall = (res: DriftSuiteResult) => res.rows.find((x) => x.detector === 'fusion' && x.stream === 'sea')?.recall ?? Number.NaN;
+    const all = seaRecall(runDriftSuite({ runs: 1, fusion: { members: {} } }));
+    expect(all).toBeLessThan(seaRecall(r));
+    expect(seaRecall(runDriftSuite({ runs: 1, fusion: { members: {}, weights: { sea: { 'bernoulli-cusum': 3.5 } } } }))).toBeGreaterThan(all);
+  });
 });
 
 describe('windowed two-proportion test (optional SEA fusion member)', () => {
@@ -61,6 +99,6 @@ describe('windowed two-proportion test (optional SEA fusion member)', () => {
     const r = runDriftSuite({ runs: 1, fusion: { proportionWeight: 1 } });
     expect(r.calibration.sea['proportion.threshold']).toBeGreaterThan(0);
     expect(r.rows.some((x) => x.detector === 'proportion' && x.stream === 'sea')).toBe(true);
-    expect(runDriftSuite({ runs: 1 }).rows.some((x) => x.detector === 'proportion')).toBe(false);
+    expect(oneRun().rows.some((x) => x.detector === 'proportion')).toBe(false);
   });
 });

@@ -5,14 +5,17 @@
  */
 import fc from 'fast-check';
 import { HomeostatError } from '../../common/errors';
-import { DETECTOR_NAMES, type DetectorName, type DetectorSnapshot, type StreamingDetector, hasWarning, isBinaryDetector } from '../../detection/detector';
+import { ALL_DETECTOR_NAMES, DETECTOR_NAMES, type DetectorName, type DetectorSnapshot, type StreamingDetector, hasWarning, isBinaryDetector } from '../../detection/detector';
 import { RandomState } from '../../detection/random';
 import { createDetector, detectorParams, restoreDetector } from '../../detection/registry';
 import { Adwin } from '../../detection/adwin';
 import { PageHinkley } from '../../detection/page-hinkley';
 import { runDetector } from '../fixtures/detection/fixtures';
 
+/** River's 0/1 detectors (they also raise warnings). */
 const BINARY: readonly DetectorName[] = ['ddm', 'eddm', 'hddm-a', 'hddm-w'];
+/** Every detector fed a 0/1 error stream. */
+const BINARY_INPUT: readonly DetectorName[] = [...BINARY, 'bernoulli-cusum'];
 
 function expectError(fn: () => unknown, code: string, ...fragments: string[]): void {
   let caught: unknown;
@@ -33,7 +36,7 @@ function shiftingStream(name: DetectorName, seed: number, length: number): numbe
   const out: number[] = [];
   for (let i = 0; i < length; i++) {
     const block = Math.floor(i / 400) % 3;
-    if (BINARY.includes(name)) out.push(rng.randomDouble() < [0.1, 0.5, 0.2][block] ? 1 : 0);
+    if (BINARY_INPUT.includes(name)) out.push(rng.randomDouble() < [0.1, 0.5, 0.2][block] ? 1 : 0);
     else out.push(rng.normal([0, 3, -1][block], 1));
   }
   return out;
@@ -85,7 +88,7 @@ describe('registry and settings', () => {
 describe('bad input never reaches the state', () => {
   const bad: unknown[] = [NaN, Infinity, -Infinity, '1', null, undefined, {}, [1]];
 
-  test.each(DETECTOR_NAMES.map((n) => [n]))('%s rejects NaN, ±Infinity and non-numbers with HS_INVALID_INPUT', (name) => {
+  test.each(ALL_DETECTOR_NAMES.map((n) => [n]))('%s rejects NaN, ±Infinity and non-numbers with HS_INVALID_INPUT', (name) => {
     const d = createDetector(name);
     d.update(0);
     const before = JSON.stringify(d.snapshot());
@@ -93,13 +96,13 @@ describe('bad input never reaches the state', () => {
     expect(JSON.stringify(d.snapshot())).toBe(before);
   });
 
-  test.each(BINARY.map((n) => [n]))('%s rejects values outside [0, 1]', (name) => {
+  test.each(BINARY_INPUT.map((n) => [n]))('%s rejects values outside [0, 1]', (name) => {
     const d = createDetector(name);
     expectError(() => d.update(2), 'HS_INVALID_INPUT', '[0, 1]');
     expectError(() => d.update(-0.5), 'HS_INVALID_INPUT', '[0, 1]');
   });
 
-  test.each(DETECTOR_NAMES.map((n) => [n]))('%s with skipInvalid counts and skips, with outputs unchanged', (name) => {
+  test.each(ALL_DETECTOR_NAMES.map((n) => [n]))('%s with skipInvalid counts and skips, with outputs unchanged', (name) => {
     const stream = shiftingStream(name, 99, 1500);
     const clean = runDetector(createDetector(name), stream);
     const noisy: number[] = [];
@@ -159,7 +162,7 @@ describe('behaviour on streams', () => {
     expect(d.snapshot().state.n).toBe(stream.length - first - 1);
   });
 
-  test.each(DETECTOR_NAMES.map((n) => [n]))('%s scores lie in [0, 1] and are 1 exactly on detections', (name) => {
+  test.each(ALL_DETECTOR_NAMES.map((n) => [n]))('%s scores lie in [0, 1] and are 1 exactly on detections', (name) => {
     const stream = shiftingStream(name, 5, 3000);
     const d = createDetector(name);
     let detections = 0;
@@ -199,7 +202,7 @@ describe('behaviour on streams', () => {
 });
 
 describe('snapshots', () => {
-  test.each(DETECTOR_NAMES.map((n) => [n]))('%s snapshot is plain JSON with type and version', (name) => {
+  test.each(ALL_DETECTOR_NAMES.map((n) => [n]))('%s snapshot is plain JSON with type and version', (name) => {
     const d = createDetector(name);
     runDetector(d, shiftingStream(name, 3, 700));
     const snap = d.snapshot();
@@ -218,7 +221,7 @@ describe('snapshots', () => {
 
   // The property of issue 3: a detector snapshotted (through JSON text) and restored at any point
   // produces exactly the same subsequent outputs as one that never stopped.
-  test.each(DETECTOR_NAMES.map((n) => [n]))('%s: snapshot + restore at any point changes nothing afterwards', (name) => {
+  test.each(ALL_DETECTOR_NAMES.map((n) => [n]))('%s: snapshot + restore at any point changes nothing afterwards', (name) => {
     const settings: Record<DetectorName, fc.Arbitrary<Record<string, unknown>>> = {
       adwin: fc.record({ clock: fc.integer({ min: 1, max: 40 }), delta: fc.constantFrom(0.002, 0.05), maxBuckets: fc.integer({ min: 1, max: 6 }) }),
       'page-hinkley': fc.record({ threshold: fc.constantFrom(5, 20, 50), mode: fc.constantFrom('up', 'down', 'both'), minInstances: fc.integer({ min: 1, max: 40 }) }),
@@ -228,6 +231,12 @@ describe('snapshots', () => {
       eddm: fc.record({ warmStart: fc.integer({ min: 0, max: 40 }), alpha: fc.constant(0.95), beta: fc.constantFrom(0.8, 0.9) }),
       'hddm-a': fc.record({ twoSidedTest: fc.boolean(), driftConfidence: fc.constantFrom(0.001, 0.05) }),
       'hddm-w': fc.record({ twoSidedTest: fc.boolean(), lambdaVal: fc.constantFrom(0.05, 0.3, 1) }),
+      'bernoulli-cusum': fc.record({
+        reference: fc.integer({ min: 1, max: 300 }),
+        oddsRatio: fc.constantFrom(1.5, 2, 4),
+        threshold: fc.constantFrom(2, 5),
+        holdOff: fc.integer({ min: 0, max: 300 }),
+      }),
     };
     fc.assert(
       fc.property(settings[name], fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 0, max: 1600 }), (params, seed, cut) => {
