@@ -52,12 +52,16 @@ const OWN_FAULTS: readonly string[] = ['crash', 'oom', 'hang', 'node-loss', 'cor
 
 /**
  * Where to hand the incident over: the single upstream root-cause candidate, when this component
- * is not a candidate itself, the fault is not one a component has on its own account, and no
- * person or drill named this component (an operator's incident stays where it was opened).
+ * is not a candidate itself, the fault is neither one a component has on its own account nor a
+ * model's, and no person or drill named this component (an operator's incident stays where it
+ * was opened).
  */
 function handOverTarget(input: DiagnoseInput, fault: FaultClass | typeof UNKNOWN_FAULT, candidates: string[]): string | undefined {
   if (input.trigger.kind === 'manual' || input.trigger.kind === 'drill' || input.trigger.kind === 'hand-over') return undefined;
   if (OWN_FAULTS.includes(fault) || input.evidence.some((e) => e.hardFault && e.faultHint && OWN_FAULTS.includes(e.faultHint))) return undefined;
+  // A model's faults stay with the model: its repairs (rollback, retraining) act there whatever
+  // the data did, and an upstream data repair would leave the served model as it is.
+  if (fault !== UNKNOWN_FAULT && layerOf(fault) === 'model') return undefined;
   if (candidates.includes(input.component) || candidates.length === 0) return undefined;
   return [...candidates].sort()[0];
 }
