@@ -1,9 +1,12 @@
 /**
  * The detector configurations `homeostat nab --detector <name>` can score:
- * - `homeostat`        — the default: the best configuration we have measured (today the fused
- *                        configuration of `detector.ts`; see `homeostat-fused`);
- * - `homeostat-fused`  — the fused multi-signal configuration of `detector.ts`, by its own name so it
- *                        stays selectable when the default changes;
+ * - `homeostat`        — the default: the best configuration we have measured (today the
+ *                        multi-scale configuration of `multiscale.ts`; see `homeostat-multiscale`);
+ * - `homeostat-multiscale` — the six detectors of `detector.ts` at several time scales, weighed
+ *                        together (`multiscale.ts`), by its own name so it stays selectable when the
+ *                        default changes;
+ * - `homeostat-fused`  — the fused multi-signal configuration of `detector.ts` at row scale only (the
+ *                        default until the multi-scale one beat it);
  * - `likelihood`       — prediction-error and nearest-neighbour anomaly likelihoods (`likelihood.ts`)
  *                        on their own: an experimental alternative, scored but not the default;
  * - `adwin`, `page-hinkley`, `cusum`, `ewma` — one streaming detector alone at its default
@@ -13,8 +16,9 @@
 import { createDetector } from '../registry';
 import { type NabDetectorFactory, homeostatNabDetector, nullNabDetector } from './detector';
 import { likelihoodNabDetector } from './likelihood';
+import { multiScaleNabDetector } from './multiscale';
 
-export const NAB_DETECTORS = ['homeostat', 'homeostat-fused', 'likelihood', 'adwin', 'page-hinkley', 'cusum', 'ewma', 'null'] as const;
+export const NAB_DETECTORS = ['homeostat', 'homeostat-multiscale', 'homeostat-fused', 'likelihood', 'adwin', 'page-hinkley', 'cusum', 'ewma', 'null'] as const;
 export type NabDetectorName = (typeof NAB_DETECTORS)[number];
 
 function single(name: 'adwin' | 'page-hinkley' | 'cusum' | 'ewma'): NabDetectorFactory {
@@ -30,7 +34,9 @@ function single(name: 'adwin' | 'page-hinkley' | 'cusum' | 'ewma'): NabDetectorF
 export function nabDetector(name: NabDetectorName): NabDetectorFactory {
   switch (name) {
     case 'homeostat':
-      return homeostatNabDetector();
+      return multiScaleNabDetector(undefined, 'homeostat');
+    case 'homeostat-multiscale':
+      return multiScaleNabDetector();
     case 'homeostat-fused':
       return { ...homeostatNabDetector(), name: 'homeostat-fused' };
     case 'likelihood':
