@@ -50,12 +50,13 @@ export interface MultiScaleNabParams {
 
 export const DEFAULT_MULTISCALE_PARAMS: MultiScaleNabParams = {
   scales: [
-    { probationDiv: 0, weights: { value: 3, delta: 1.62, shift: 1.8, vol: 2.25, seasonal: 1.1, context: 1.1 } },
+    { probationDiv: 0, weights: { value: 3, delta: 1.62, shift: 1.8, vol: 2.25, seasonal: 1.1, context: 0.825 } },
     { probationDiv: 200, weights: { shift: 2, seasonal: 0.5 }, caps: { shift: 2 } },
-    { probationDiv: 50, weights: { shift: 2, vol: 0.25 }, caps: { shift: 3.6 } },
+    { probationDiv: 50, weights: { delta: 0.25, shift: 2, vol: 0.25 }, caps: { shift: 3.6 } },
+    { probationDiv: 400, weights: { value: 0.25 } },
   ],
   defaultCap: 4,
-  gate: { warmup: 100, suppressRows: 110, suppressProbation: 0, emitMemory: 40, emitDiscount: 0.532 },
+  gate: { warmup: 100, suppressRows: 110, suppressProbation: 0.2, emitMemory: 40, emitDiscount: 0.532 },
 };
 
 /** Rejects settings no stream can run with, naming the offending one. */
