@@ -165,6 +165,11 @@ export class HomeostatNabStream implements NabStreamDetector {
     return this.row;
   }
 
+  /** Statistics in a detector's ranking history (after the last `surprises` call, that row included). */
+  historySize(signal: NabSignal): number {
+    return this.ranks[signal].size;
+  }
+
   /** Scores one row and learns it: s_t of the fusion, before warm-up and suppression. */
   fuse(x: number, t: number): number {
     const u = this.surprises(x, t);

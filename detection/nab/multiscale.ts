@@ -15,9 +15,15 @@
  *     b = max(1, round(probation / d)) rows; when a block completes (at its last row, never later)
  *     its mean goes through a `HomeostatNabStream`, whose signals score it against earlier blocks
  *     only. A scale with d = 0 sees every row.
- *  2. s_t = Σ w_{scale,signal} · min(1, u / cap_{scale,signal}) / Σ w over every weighted
- *     (scale, signal) pair, u the signal's surprise −log10 p on this row (0 on rows where a block
- *     scale did not complete a block). Fisher's way of combining tests, as in `detector.ts`.
+ *  2. s_t = [Σ w_{scale,signal} · min(1, u / cap_{scale,signal}) + Σ beyond terms] / Σ weights,
+ *     u the signal's surprise −log10 p on this row (0 on rows where a block scale did not complete a
+ *     block). The sum is Fisher's way of combining tests, as in `detector.ts`: several detectors
+ *     mildly surprised outweigh one. The *beyond-range* term is the exception that needs no
+ *     agreement: u = log10(n) is the surprise of the most extreme of n values, so u − log10(n) > 0
+ *     only when the statistic lies beyond every value in its history, growing with how far beyond
+ *     (in inter-decile spreads). On the same-time-yesterday residual of ~24-row block means this is
+ *     "a day whose shape was never seen": a broken daily pattern that no other detector finds
+ *     surprising, and that a weighted sum alone can never lift above the threshold.
  *  3. `EmissionGate`: warm-up, suppression of re-alerts within max(`suppressRows`,
  *     `suppressProbation` · probation) rows unless higher, discount of events recent ones beat.
  * A row whose value is not a finite number scores 0 and is not learnt.
@@ -37,6 +43,12 @@ export interface NabScale {
   weights: Partial<Record<NabSignal, number>>;
   /** Surprise −log10 p that maps to a standardised score of 1 (missing: `defaultCap`). */
   caps?: Partial<Record<NabSignal, number>>;
+  /**
+   * Beyond-range term of one signal at this scale: weight · min(1, e / span), e = u − log10(n) the
+   * part of the surprise that comes from lying *outside* everything in the signal's history of n
+   * statistics (0 inside it). See the module comment.
+   */
+  beyond?: { signal: NabSignal; weight: number; span: number };
 }
 
 export interface MultiScaleNabParams {
@@ -54,6 +66,7 @@ export const DEFAULT_MULTISCALE_PARAMS: MultiScaleNabParams = {
     { probationDiv: 200, weights: { shift: 2, seasonal: 0.5 }, caps: { shift: 2 } },
     { probationDiv: 50, weights: { delta: 0.25, shift: 2, vol: 0.25 }, caps: { shift: 3.6 } },
     { probationDiv: 400, weights: { value: 0.25 } },
+    { probationDiv: 25, weights: {}, beyond: { signal: 'seasonal', weight: 9.5, span: 4 } },
   ],
   defaultCap: 4,
   gate: { warmup: 100, suppressRows: 110, suppressProbation: 0.2, emitMemory: 40, emitDiscount: 0.532 },
@@ -73,6 +86,13 @@ export function validateMultiScaleParams(p: MultiScaleNabParams): void {
       if (!(w !== undefined && Number.isFinite(w) && w >= 0)) bad(`scale ${i}: weight of ${name} must be a finite number ≥ 0`);
       total += w;
     }
+    if (s.beyond) {
+      const b = s.beyond;
+      if (!NAB_SIGNALS.includes(b.signal)) bad(`scale ${i}: beyond.signal must be one of ${NAB_SIGNALS.join(', ')}`);
+      if (!(Number.isFinite(b.weight) && b.weight >= 0)) bad(`scale ${i}: beyond.weight must be a finite number ≥ 0`);
+      if (!(Number.isFinite(b.span) && b.span > 0)) bad(`scale ${i}: beyond.span must be a finite number > 0`);
+      total += b.weight;
+    }
     for (const [name, c] of Object.entries(s.caps ?? {})) {
       if (!(c !== undefined && c > 0 && Number.isFinite(c))) bad(`scale ${i}: cap of ${name} must be a finite number > 0`);
     }
@@ -91,6 +111,7 @@ class Scale {
   private readonly stream = new HomeostatNabStream(DEFAULT_NAB_PARAMS);
   private readonly w = new Float64Array(NAB_SIGNALS.length);
   private readonly cap = new Float64Array(NAB_SIGNALS.length);
+  private readonly beyond: { k: number; signal: NabSignal; weight: number; span: number } | undefined;
   private sum = 0;
   private count = 0;
 
@@ -103,10 +124,12 @@ class Scale {
       this.w[k] = spec.weights[name] ?? 0;
       this.cap[k] = spec.caps?.[name] ?? defaultCap;
     });
+    this.beyond = spec.beyond && { ...spec.beyond, k: NAB_SIGNALS.indexOf(spec.beyond.signal) };
   }
 
+  /** Σ of this scale's weights, beyond-range term included. */
   get weight(): number {
-    return this.w.reduce((a, b) => a + b, 0);
+    return this.w.reduce((a, b) => a + b, 0) + (this.beyond?.weight ?? 0);
   }
 
   /** Adds one row; returns Σ w · min(1, u/cap) when it completes a block, else 0. */
@@ -119,6 +142,11 @@ class Scale {
     const u = this.stream.surprises(mean, t);
     let s = 0;
     for (let k = 0; k < u.length; k++) if (this.w[k] > 0) s += this.w[k] * Math.min(1, u[k] / this.cap[k]);
+    const b = this.beyond;
+    if (b && u[b.k] > 0) {
+      const n = this.stream.historySize(b.signal);
+      if (n > 1) s += b.weight * Math.min(1, Math.max(0, u[b.k] - Math.log10(n)) / b.span);
+    }
     return s;
   }
 }

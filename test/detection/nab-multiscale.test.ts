@@ -11,8 +11,11 @@ import { DEFAULT_MULTISCALE_PARAMS, type MultiScaleNabParams, MultiScaleNabStrea
 const T0 = Date.UTC(2020, 0, 1);
 const STEP = 5 * 60_000;
 
-/** A noisy daily pattern (288 rows a day) from a fixed-seed generator, optionally shifted from `shiftAt`. */
-function series(n: number, shiftAt = Infinity, shift = 0): { x: number[]; t: number[] } {
+/**
+ * A noisy daily pattern (288 rows a day: a plateau from 08:00 to 18:00) from a fixed-seed
+ * generator, optionally shifted from row `shiftAt` and with the plateau missing on day `flatDay`.
+ */
+function series(n: number, shiftAt = Infinity, shift = 0, flatDay = -1): { x: number[]; t: number[] } {
   let seed = 12345;
   const rand = (): number => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -21,7 +24,9 @@ function series(n: number, shiftAt = Infinity, shift = 0): { x: number[]; t: num
   const x: number[] = [];
   const t: number[] = [];
   for (let i = 0; i < n; i++) {
-    x.push(50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 4 * (rand() - 0.5) + (i >= shiftAt ? shift : 0));
+    const tod = i % 288;
+    const plateau = tod >= 96 && tod < 216 && Math.floor(i / 288) !== flatDay ? 60 : 0;
+    x.push(20 + plateau + 4 * (rand() - 0.5) + (i >= shiftAt ? shift : 0));
     t.push(T0 + i * STEP);
   }
   return { x, t };
@@ -98,6 +103,18 @@ describe('MultiScaleNabStream', () => {
     expect(after).toBeGreaterThan(before);
   });
 
+  it('a day whose daily pattern is missing scores above everything before it, thanks to the beyond-range term', () => {
+    const { x, t } = series(288 * 10, Infinity, 0, 8);
+    const out = scores(new MultiScaleNabStream(DEFAULT_MULTISCALE_PARAMS, 600), x, t);
+    const before = Math.max(...out.slice(600, 288 * 8 + 96));
+    const during = Math.max(...out.slice(288 * 8 + 96, 288 * 8 + 216));
+    expect(during).toBeGreaterThan(before);
+    // Without the beyond-range term the weighted sum alone does not lift that day as high.
+    const plain: MultiScaleNabParams = { ...DEFAULT_MULTISCALE_PARAMS, scales: DEFAULT_MULTISCALE_PARAMS.scales.filter((sc) => !sc.beyond) };
+    const out2 = scores(new MultiScaleNabStream(plain, 600), x, t);
+    expect(during).toBeGreaterThan(Math.max(...out2.slice(288 * 8 + 96, 288 * 8 + 216)));
+  });
+
   it('a row that is not a finite number scores 0 and is not learnt', () => {
     const { x, t } = series(900);
     const clean = scores(new MultiScaleNabStream(DEFAULT_MULTISCALE_PARAMS, probation), x, t);
@@ -117,6 +134,8 @@ describe('MultiScaleNabStream', () => {
       { ...DEFAULT_MULTISCALE_PARAMS, scales: [{ probationDiv: 0, weights: { value: -1 } }] },
       { ...DEFAULT_MULTISCALE_PARAMS, scales: [{ probationDiv: 0, weights: { value: 0 } }] },
       { ...DEFAULT_MULTISCALE_PARAMS, scales: [{ probationDiv: 0, weights: { value: 1 }, caps: { value: 0 } }] },
+      { ...DEFAULT_MULTISCALE_PARAMS, scales: [{ probationDiv: 0, weights: {}, beyond: { signal: 'seasonal', weight: 1, span: 0 } }] },
+      { ...DEFAULT_MULTISCALE_PARAMS, scales: [{ probationDiv: 0, weights: { value: 1 }, beyond: { signal: 'seasonal', weight: -1, span: 1 } }] },
       withGate({ emitDiscount: 2 }),
       withGate({ suppressRows: 1.5 }),
       withGate({ suppressProbation: Number.NaN }),
