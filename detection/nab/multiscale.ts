@@ -66,6 +66,7 @@ export const DEFAULT_MULTISCALE_PARAMS: MultiScaleNabParams = {
     { probationDiv: 200, weights: { shift: 2, seasonal: 0.5 }, caps: { shift: 2 } },
     { probationDiv: 50, weights: { delta: 0.25, shift: 2, vol: 0.25 }, caps: { shift: 3.6 } },
     { probationDiv: 400, weights: { value: 0.25 } },
+    // Weight ≈ 0.6 × all the other weights together: a day never seen alone reaches the threshold.
     { probationDiv: 25, weights: {}, beyond: { signal: 'seasonal', weight: 9.5, span: 4 } },
   ],
   defaultCap: 4,
