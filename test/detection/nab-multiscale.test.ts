@@ -125,6 +125,13 @@ describe('MultiScaleNabStream', () => {
     expect([...dirty.slice(0, 500), ...dirty.slice(502)]).toEqual(clean);
   });
 
+  it('with sizingRows the scores no longer depend on the probation length; without it they do', () => {
+    const { x, t } = series(1200, 800, 15);
+    const fixed: MultiScaleNabParams = { ...DEFAULT_MULTISCALE_PARAMS, sizingRows: 604 };
+    expect(scores(new MultiScaleNabStream(fixed, 180), x, t)).toEqual(scores(new MultiScaleNabStream(fixed, 750), x, t));
+    expect(scores(new MultiScaleNabStream(DEFAULT_MULTISCALE_PARAMS, 180), x, t)).not.toEqual(scores(new MultiScaleNabStream(DEFAULT_MULTISCALE_PARAMS, 750), x, t));
+  });
+
   it('rejects settings and probation lengths it cannot run with', () => {
     const withGate = (g: Partial<MultiScaleNabParams['gate']>): MultiScaleNabParams => ({ ...DEFAULT_MULTISCALE_PARAMS, gate: { ...DEFAULT_MULTISCALE_PARAMS.gate, ...g } });
     const bad: MultiScaleNabParams[] = [
@@ -136,6 +143,7 @@ describe('MultiScaleNabStream', () => {
       { ...DEFAULT_MULTISCALE_PARAMS, scales: [{ probationDiv: 0, weights: { value: 1 }, caps: { value: 0 } }] },
       { ...DEFAULT_MULTISCALE_PARAMS, scales: [{ probationDiv: 0, weights: {}, beyond: { signal: 'seasonal', weight: 1, span: 0 } }] },
       { ...DEFAULT_MULTISCALE_PARAMS, scales: [{ probationDiv: 0, weights: { value: 1 }, beyond: { signal: 'seasonal', weight: -1, span: 1 } }] },
+      { ...DEFAULT_MULTISCALE_PARAMS, sizingRows: 0 },
       withGate({ emitDiscount: 2 }),
       withGate({ suppressRows: 1.5 }),
       withGate({ suppressProbation: Number.NaN }),
