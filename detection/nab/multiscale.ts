@@ -16,8 +16,9 @@
  * Per row x_t, strictly online:
  *  1. Each scale with `probationDiv` = d > 0 averages consecutive blocks of
  *     b = max(1, round(probation / d)) rows; when a block completes (at its last row, never later)
- *     its mean goes through a `HomeostatNabStream`, whose signals score it against earlier blocks
- *     only. A scale with d = 0 sees every row.
+ *     its mean goes through a `HomeostatNabStream` (the six detectors with the fused
+ *     configuration's settings, `DEFAULT_NAB_PARAMS`), whose signals score it against earlier
+ *     blocks only. A scale with d = 0 sees every row.
  *  2. s_t = [Σ w_{scale,signal} · min(1, u / cap_{scale,signal}) + Σ beyond terms] / Σ weights,
  *     u the signal's surprise −log10 p on this row (0 on rows where a block scale did not complete a
  *     block). The sum is Fisher's way of combining tests, as in `detector.ts`: several detectors
@@ -143,7 +144,7 @@ class Scale {
     return this.w.reduce((a, b) => a + b, 0) + (this.beyond?.weight ?? 0);
   }
 
-  /** Adds one row; returns Σ w · min(1, u/cap) when it completes a block, else 0. */
+  /** Adds one row; returns Σ w · min(1, u/cap) plus the beyond-range term when it completes a block, else 0. */
   push(x: number, t: number): number {
     this.sum += x;
     if (++this.count < this.block) return 0;
