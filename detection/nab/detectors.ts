@@ -1,9 +1,15 @@
 /**
  * The detector configurations `homeostat nab --detector <name>` can score:
- * - `homeostat`        — the default: the best configuration we have measured (today the fused
- *                        configuration of `detector.ts`; see `homeostat-fused`);
- * - `homeostat-fused`  — the fused multi-signal configuration of `detector.ts`, by its own name so it
- *                        stays selectable when the default changes;
+ * - `homeostat`        — the default: the best configuration we have measured (today the
+ *                        multi-scale configuration of `multiscale.ts`; see `homeostat-multiscale`);
+ * - `homeostat-multiscale` — the six detectors of `detector.ts` at several time scales, weighed
+ *                        together (`multiscale.ts`), by its own name so it stays selectable when the
+ *                        default changes;
+ * - `homeostat-fixedscale` — the same weights with blocks and re-alert span sized from a fixed 604
+ *                        rows instead of NAB's probation length (independent of the file length; it
+ *                        shows how much the default owes to probation-scaled time scales);
+ * - `homeostat-fused`  — the fused multi-signal configuration of `detector.ts` at row scale only (the
+ *                        default until the multi-scale one beat it);
  * - `likelihood`       — prediction-error and nearest-neighbour anomaly likelihoods (`likelihood.ts`)
  *                        on their own: an experimental alternative, scored but not the default;
  * - `adwin`, `page-hinkley`, `cusum`, `ewma` — one streaming detector alone at its default
@@ -13,8 +19,9 @@
 import { createDetector } from '../registry';
 import { type NabDetectorFactory, homeostatNabDetector, nullNabDetector } from './detector';
 import { likelihoodNabDetector } from './likelihood';
+import { DEFAULT_MULTISCALE_PARAMS, multiScaleNabDetector } from './multiscale';
 
-export const NAB_DETECTORS = ['homeostat', 'homeostat-fused', 'likelihood', 'adwin', 'page-hinkley', 'cusum', 'ewma', 'null'] as const;
+export const NAB_DETECTORS = ['homeostat', 'homeostat-multiscale', 'homeostat-fixedscale', 'homeostat-fused', 'likelihood', 'adwin', 'page-hinkley', 'cusum', 'ewma', 'null'] as const;
 export type NabDetectorName = (typeof NAB_DETECTORS)[number];
 
 function single(name: 'adwin' | 'page-hinkley' | 'cusum' | 'ewma'): NabDetectorFactory {
@@ -30,7 +37,12 @@ function single(name: 'adwin' | 'page-hinkley' | 'cusum' | 'ewma'): NabDetectorF
 export function nabDetector(name: NabDetectorName): NabDetectorFactory {
   switch (name) {
     case 'homeostat':
-      return homeostatNabDetector();
+      return multiScaleNabDetector(undefined, 'homeostat');
+    case 'homeostat-multiscale':
+      return multiScaleNabDetector();
+    case 'homeostat-fixedscale':
+      // 604 rows: the probation length of the corpus's most common file (4,032 rows).
+      return multiScaleNabDetector({ ...DEFAULT_MULTISCALE_PARAMS, sizingRows: 604 }, 'homeostat-fixedscale');
     case 'homeostat-fused':
       return { ...homeostatNabDetector(), name: 'homeostat-fused' };
     case 'likelihood':

@@ -25,8 +25,8 @@
  * corpus itself with generic, file-independent values): the defaults below score 46.6; the
  * prediction component alone 44.0, the KNN component alone 39.7. Added to the fused configuration
  * (weighted mean or max, weights 0.02–1) every variant tried scored *below* the fused configuration
- * alone (67.06), so the default `homeostat` detector stays the fused one; this file is kept as a
- * selectable, reproducible baseline for that comparison.
+ * alone (67.06), so it never became the default (today the multi-scale configuration, 74.36, see
+ * docs/nab.md); this file is kept as a selectable, reproducible baseline for that comparison.
  */
 import { DEFAULT_NAB_PARAMS, HomeostatNabStream, type NabDetectorFactory, type NabStreamDetector } from './detector';
 import { SlidingRank } from './sliding-rank';

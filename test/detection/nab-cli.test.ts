@@ -37,7 +37,7 @@ describe('homeostat nab (child process)', () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ standard: 0, reward_low_FP_rate: 0, reward_low_FN_rate: 0 });
     expect(fs.existsSync(path.join(out, 'null', 'g', 'null_a.csv'))).toBe(true);
-    for (const d of ['homeostat-fused', 'likelihood', 'adwin']) {
+    for (const d of ['homeostat-multiscale', 'homeostat-fused', 'likelihood', 'adwin']) {
       const x = nab(['--data', MINI, '--json', '--detector', d]);
       expect({ d, status: x.status }).toEqual({ d, status: 0 });
     }
