@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { DETECTOR_NAMES } from '../detection/detector';
+import { ALL_DETECTOR_NAMES } from '../detection/detector';
 import { HomeostatError } from '../common/errors';
 import { formatZodIssues } from '../common/zod-errors';
 import { LAYERS, type Layer } from '../policies/taxonomy';
@@ -20,7 +20,7 @@ export const SIGNAL_CLASSES = ['metric', 'model.error', 'model.accuracy', 'profi
 export type SignalClass = (typeof SIGNAL_CLASSES)[number];
 
 const detectorSpec = z.strictObject({
-  detector: z.enum(DETECTOR_NAMES),
+  detector: z.enum(ALL_DETECTOR_NAMES),
   params: z.record(z.string(), z.unknown()).default({}),
   weight: z.number().nonnegative().default(1),
 });
@@ -51,13 +51,18 @@ const fusionSettings = z.strictObject({
 /**
  * Defaults: the EWMA control chart is scale-free (its limit is in units of the stream's own
  * standard deviation), so one setting suits latencies in ms and rates in [0, 1] alike. For a 0/1
- * error stream HDDM-W: on Bernoulli(0.1) → (0.5) streams it raised no false alarm in 20 × 4,000
- * samples and detected after 27 samples on average, where DDM raised 7 false alarms.
+ * error stream a Bernoulli CUSUM against the rate of its first 100 predictions, kept after a
+ * detection: River's detectors relearn their reference after each detection, so a model that
+ * stays bad reads as normal a few seconds later, while this chart keeps detecting (every
+ * `holdOff` updates) until the error rate is back — the incident gets evidence for as long as
+ * the model is degraded. Designed for a fourfold rise in the odds of an error; threshold 10 nats
+ * keeps its in-control run length in the tens of thousands of predictions. It weighs three
+ * detector inputs: a model's error stream is the model layer's primary signal.
  */
 const EWMA = { detector: 'ewma', params: { alpha: 0.1, threshold: 5, minInstances: 30 } } as const;
 const defaultDetectors: Record<SignalClass, z.input<typeof detectorSpec>[]> = {
   metric: [EWMA],
-  'model.error': [{ detector: 'hddm-w' }],
+  'model.error': [{ detector: 'bernoulli-cusum', params: { reference: 100, oddsRatio: 4, threshold: 10, holdOff: 20 }, weight: 3 }],
   'model.accuracy': [EWMA],
   'profile.count': [EWMA],
   'profile.nullRate': [EWMA],
