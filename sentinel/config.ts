@@ -51,7 +51,7 @@ const fusionSettings = z.strictObject({
 /**
  * Defaults: the EWMA control chart is scale-free (its limit is in units of the stream's own
  * standard deviation), so one setting suits latencies in ms and rates in [0, 1] alike. For a 0/1
- * error stream a Bernoulli CUSUM against the rate of its first 100 predictions, kept after a
+ * error stream a Bernoulli CUSUM against the rate of its first 400 predictions, kept after a
  * detection: River's detectors relearn their reference after each detection, so a model that
  * stays bad reads as normal a few seconds later, while this chart keeps detecting (every
  * `holdOff` updates) until the error rate is back — the incident gets evidence for as long as
@@ -62,7 +62,7 @@ const fusionSettings = z.strictObject({
 const EWMA = { detector: 'ewma', params: { alpha: 0.1, threshold: 5, minInstances: 30 } } as const;
 const defaultDetectors: Record<SignalClass, z.input<typeof detectorSpec>[]> = {
   metric: [EWMA],
-  'model.error': [{ detector: 'bernoulli-cusum', params: { reference: 100, oddsRatio: 4, threshold: 10, holdOff: 20 }, weight: 3 }],
+  'model.error': [{ detector: 'bernoulli-cusum', params: { reference: 400, oddsRatio: 4, threshold: 10, holdOff: 20 }, weight: 3 }],
   'model.accuracy': [EWMA],
   'profile.count': [EWMA],
   'profile.nullRate': [EWMA],

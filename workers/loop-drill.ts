@@ -28,6 +28,19 @@ import { approveUpdate, incidentWorkflowId, stateQuery, type IncidentState } fro
  */
 const LIFTED_AFTER_INCIDENT: ReadonlySet<string> = new Set(['slow-down', 'null-spike', 'poison-records']);
 
+/**
+ * How long the pipeline must have run before a fault of this kind can be seen: the sentinel
+ * learns what normal is first — null rates and histograms against the trailing ~40 s, a model's
+ * error rate from its first 400 labelled predictions. Injected earlier, the fault would be
+ * learned as normal. The drill waits this long after `startedAt` before injecting it.
+ */
+export const HISTORY_NEEDED_MS: Readonly<Record<string, number>> = {
+  'null-spike': 45_000,
+  'distribution-shift': 45_000,
+  'accuracy-drop': 75_000,
+  'concept-drift': 75_000,
+};
+
 export interface ScriptedFault {
   label: string;
   spec: FaultInput;
@@ -64,6 +77,8 @@ export interface DrillOptions {
   stepTimeoutMs?: number;
   /** Plans that need a human are approved under this identity (an on-call engineer at the keyboard); unset: nobody approves. */
   approveAs?: string;
+  /** When the pipeline and sentinel started (default: when the drill starts). */
+  startedAt?: number;
   say: (line: string) => void;
 }
 
@@ -140,8 +155,14 @@ export async function runLoopDrill(opts: DrillOptions): Promise<DrillResult> {
   const all: FaultOutcome[] = [];
   const everyComponent = [...COMPONENTS];
 
+  const startedAt = opts.startedAt ?? Date.now();
   for (const step of opts.steps) {
     await waitForRepairPreconditions(pipeline);
+    const notBefore = startedAt + Math.max(0, ...step.map((f) => HISTORY_NEEDED_MS[f.spec.fault] ?? 0));
+    if (Date.now() < notBefore) {
+      say(`  (letting the sentinel learn normal behaviour for ${Math.ceil((notBefore - Date.now()) / 1000)} s more)`);
+      await sleep(notBefore - Date.now());
+    }
     if (!(await waitForCalm(opts, everyComponent, 90_000))) say('  (an incident is still running or the sentinel still sees an anomaly; injecting anyway)');
     const watches: Watch[] = [];
     for (const f of step) {

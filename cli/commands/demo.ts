@@ -50,6 +50,7 @@ export function register(program: Command): void {
       const f = parseFlags(DemoFlags, raw);
       const dir = path.join(stateDir(), `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       say(`Homeostat demo — starting Temporal, ${f.kafka ? 'Kafka, ' : ''}the live pipeline, a sentinel and a worker (files in ${dir})`);
+      const startedAt = Date.now();
       const env = await startLocalEnv({
         dir,
         port: f.port ?? (await pickPort(7233)),
@@ -73,6 +74,7 @@ export function register(program: Command): void {
 
       say(`\n2. Faults are injected into the live pipeline: ${DEMO_SCRIPT.length} steps, one per layer, then two at once.`);
       const result = await runLoopDrill({
+        startedAt,
         client: env.client,
         pipeline: env.pipeline!,
         steps: DEMO_SCRIPT,

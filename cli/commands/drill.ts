@@ -41,11 +41,13 @@ export function register(program: Command): void {
       const f = parseFlags(DrillFlags, raw);
       const dir = path.join(stateDir(), `drill-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       say(`Homeostat drill — ${f.faults.length} fault(s) on the ${f.kafka ? 'Kafka' : 'embedded'} log (files in ${dir})`);
+      const startedAt = Date.now();
       const env = await startLocalEnv({ dir, port: await freePort(), uiPort: await freePort(), pipeline: true, kafka: f.kafka, rate: f.rate, settleMs: 6_000 });
       onShutdownSignal(env.stop);
       try {
         say(`Web UI: ${env.stack.temporal.uiUrl ?? '(remote server)'}`);
         const result = await runLoopDrill({
+          startedAt,
           client: env.client,
           pipeline: env.pipeline!,
           steps: f.faults.map((kind) => [{ label: kind, spec: PLAYBOOK[kind].fault, watch: [PLAYBOOK[kind].component] }]),

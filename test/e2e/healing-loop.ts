@@ -46,6 +46,7 @@ export function useHealingLoop(log: LogKind, cases: HealingCase[]): HealingRun {
   let dir: string | undefined;
   beforeAll(async () => {
     dir = tempPipelineDir(`heal-${log}`);
+    const startedAt = Date.now();
     env = await startLocalEnv({
       dir,
       port: await freePort(),
@@ -59,6 +60,7 @@ export function useHealingLoop(log: LogKind, cases: HealingCase[]): HealingRun {
     });
     const steps: ScriptedFault[][] = cases.map((c) => [{ label: c.name, spec: c.spec, watch: c.watch ?? [PLAYBOOK[c.spec.fault].component] }]);
     run.result = await runLoopDrill({
+      startedAt,
       client: env.client,
       pipeline: env.pipeline!,
       steps,
