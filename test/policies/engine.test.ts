@@ -55,6 +55,17 @@ describe('case-based estimates', () => {
 });
 
 describe('planRepair', () => {
+  it('puts a human last, not in competition: a cheap automated rung wins on its prior, a failing record hands over', () => {
+    // distribution-shift: log-and-wait's prior success (0.2) is low, yet with no history it is tried first.
+    const fresh = planRepair(request({ faultClass: 'distribution-shift' }));
+    expect(fresh.action).toBe('log-and-wait');
+    // Five similar cases where every automated repair failed: the human goes first.
+    const failures = (['log-and-wait', 'retrain-validate-promote'] as const).flatMap((a) => Array.from({ length: 5 }, () => pastCase(a, 'fail', { faultClass: 'distribution-shift' })));
+    const known = planRepair(request({ faultClass: 'distribution-shift', cases: failures }));
+    expect(known.action).toBe('escalate');
+    expect(known.reasons.join('; ')).toMatch(/succeeded with p=0\.\d+ < 0\.25 over 5 past case\(s\): escalate to a human/);
+  });
+
   it('follows the ladder with no history: microreboot for oom, scale-out as the next rung, escalate last', () => {
     const plan = planRepair(request());
     expect(plan.action).toBe('microreboot');
