@@ -63,6 +63,29 @@ export async function processRunning(deps: ProbeDeps, target: string): Promise<P
  * shrinking too slowly is inconclusive (the workflow probes again after another settle window);
  * one that does not shrink is a failure.
  */
+/**
+ * How long ago the youngest instance of any of `stages` started, when that is under `withinMs`:
+ * a consumer that has just (re)started may still be waiting for its partitions — on Kafka the
+ * group rebalances only once the killed member's session has expired — so a stage that is not
+ * flowing *yet* is not a failed repair, it is too early to tell.
+ */
+async function justStarted(deps: ProbeDeps, stages: string[], withinMs: number): Promise<{ stage: string; ageMs: number } | undefined> {
+  const now = Date.now();
+  let youngest: { stage: string; ageMs: number } | undefined;
+  for (const stage of stages) {
+    const st = await deps.orchestrator.status(stage).catch(() => undefined);
+    for (const i of st?.instances ?? []) {
+      if (i.startedAt === undefined) continue;
+      const ageMs = now - i.startedAt;
+      if (ageMs < withinMs && (!youngest || ageMs < youngest.ageMs)) youngest = { stage, ageMs };
+    }
+  }
+  return youngest;
+}
+
+/** A stage restarted within this long is given the benefit of the doubt (inconclusive, re-probed). */
+const YOUNG_MS = 20_000;
+
 export async function lagDrained(deps: ProbeDeps, target: string, o: ProbeOptions = {}): Promise<ProbeOutcome> {
   const limit = o.maxLag ?? Math.max(50, deps.pipeline.sourceRate());
   const stages = consumersFor(deps, target);
@@ -80,7 +103,11 @@ export async function lagDrained(deps: ProbeDeps, target: string, o: ProbeOption
   for (let i = 0; i < stages.length; i++) {
     if (second[i] <= limit) continue;
     const perMs = (first[i] - second[i]) / gapMs;
-    if (perMs <= 0) return result('lag-drained', false, `${describe(second)}; ${stages[i]} backlog not shrinking (${first[i]} → ${second[i]} in ${gapMs} ms)`);
+    if (perMs <= 0) {
+      const young = await justStarted(deps, [stages[i]!], YOUNG_MS);
+      const why = `${describe(second)}; ${stages[i]} backlog not shrinking (${first[i]} → ${second[i]} in ${gapMs} ms)`;
+      return young ? result('lag-drained', undefined, `${why}, but ${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`) : result('lag-drained', false, why);
+    }
     worstEta = Math.max(worstEta, (second[i] - limit) / perMs);
   }
   const eta = `backlog shrinking, drained in ≈ ${Math.round(worstEta / 1000)} s`;
@@ -93,9 +120,18 @@ export async function throughputRestored(deps: ProbeDeps, target: string, o: Pro
   // arrives by design (set-aside records are accounted), and lag-drained covers those stages.
   const stages = consumersFor(deps, target).slice(0, 1);
   const rates = await Promise.all(stages.map(async (c) => [c, await deps.pipeline.throughput(c)] as const));
-  if (rates.some(([, r]) => r === undefined)) return result('throughput-restored', false, `${rates.filter(([, r]) => r === undefined).map(([c]) => c).join(', ')} not reporting`);
+  if (rates.some(([, r]) => r === undefined)) {
+    const detail = `${rates.filter(([, r]) => r === undefined).map(([c]) => c).join(', ')} not reporting`;
+    const young = await justStarted(deps, stages, YOUNG_MS);
+    return young ? result('throughput-restored', undefined, `${detail}; ${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`) : result('throughput-restored', false, detail);
+  }
   const ok = rates.every(([, r]) => (r ?? 0) >= need);
-  return result('throughput-restored', ok, `${rates.map(([c, r]) => `${c} ${(r ?? 0).toFixed(0)}/s`).join(', ')} (need ≥ ${need.toFixed(0)}/s)`);
+  const detail = `${rates.map(([c, r]) => `${c} ${(r ?? 0).toFixed(0)}/s`).join(', ')} (need ≥ ${need.toFixed(0)}/s)`;
+  if (!ok) {
+    const young = await justStarted(deps, stages, YOUNG_MS);
+    if (young) return result('throughput-restored', undefined, `${detail}, but ${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`);
+  }
+  return result('throughput-restored', ok, detail);
 }
 
 export async function dataChecksPass(deps: ProbeDeps, target: string, o: ProbeOptions = {}): Promise<ProbeOutcome> {

@@ -224,11 +224,15 @@ export class ComponentMonitor {
     const alarming = contributions.filter((c) => c.score >= ALARM_SCORE);
     const hint = (cs: typeof contributions): FaultClass | undefined =>
       cs
-        .map((c) => hintFor(c.signal, c.layer))
+        .map((c) => hintFor(c.signal, this.classOf(c.signal)))
         .filter((h): h is FaultClass => h !== undefined)
         .sort((a, b) => HINT_SPECIFICITY.indexOf(a) - HINT_SPECIFICITY.indexOf(b))[0];
     // Nothing in alarm names a class (e.g. only latency rose): the strongest contributor that does.
-    return hint(alarming) ?? contributions.filter((c) => c.score > 0).map((c) => hintFor(c.signal, c.layer)).find((h) => h !== undefined);
+    return hint(alarming) ?? contributions.filter((c) => c.score > 0).map((c) => hintFor(c.signal, this.classOf(c.signal))).find((h) => h !== undefined);
+  }
+
+  private classOf(signal: string): SignalClass | 'score' | undefined {
+    return this.signals.find((x) => x[0] === signal)?.[1];
   }
 
   private pushSample(sample: unknown): void {
@@ -479,12 +483,14 @@ const ALARM_SCORE = 0.5;
 /** Most specific first: when several signals alarm, the first hint here names the fault. */
 const HINT_SPECIFICITY: readonly FaultClass[] = ['schema-drift', 'null-spike', 'poison-records', 'accuracy-drop', 'distribution-shift', 'late-data', 'hang', 'lag', 'oom'];
 
-function hintFor(signal: string, layer: Layer): FaultClass | undefined {
+function hintFor(signal: string, cls: SignalClass | 'score' | undefined): FaultClass | undefined {
   if (signal.endsWith('.schema')) return 'schema-drift';
   if (signal.endsWith('.null_rate')) return 'null-spike';
   if (signal.endsWith('.psi')) return 'distribution-shift';
   if (signal.endsWith('.count')) return 'late-data';
-  if (layer === 'model') return 'accuracy-drop';
+  // A model's own quality signals. (Not every signal of a model-layer component: the lag or
+  // latency of the process serving a model says nothing about its accuracy.)
+  if (cls === 'model.error' || cls === 'model.accuracy') return 'accuracy-drop';
   // Records a stage cannot process (parse or validation errors) are what poison records look like.
   if (/(^|\.)(errors|parse_errors|rejected)$/i.test(signal)) return 'poison-records';
   if (/lag|backlog|queue/i.test(signal)) return 'lag';

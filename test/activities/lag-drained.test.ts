@@ -8,8 +8,8 @@ import type { TemplateDeps } from '../../activities/templates/deps';
 
 type ProbeDeps = Pick<TemplateDeps, 'orchestrator' | 'pipeline' | 'models'>;
 
-/** A pipeline view whose only consuming stage answers the scripted lags in turn. */
-function scripted(lags: number[]): ProbeDeps {
+/** A pipeline view whose only consuming stage answers the scripted lags in turn; its one instance started `ageMs` ago. */
+function scripted(lags: number[], ageMs = 600_000): ProbeDeps {
   const queue = [...lags];
   const pipeline: Partial<TemplateDeps['pipeline']> = {
     components: () => ['source', 'score'],
@@ -17,7 +17,10 @@ function scripted(lags: number[]): ProbeDeps {
     sourceRate: () => 100,
     lag: async () => (queue.length > 1 ? queue.shift()! : queue[0]!),
   };
-  return { pipeline: pipeline as TemplateDeps['pipeline'], orchestrator: {} as TemplateDeps['orchestrator'], models: {} as TemplateDeps['models'] };
+  const orchestrator: Partial<TemplateDeps['orchestrator']> = {
+    status: async (component: string) => ({ component, desiredReplicas: 1, readyReplicas: 1, instances: [{ id: `${component}-0`, state: 'running' as const, restarts: 0, startedAt: Date.now() - ageMs }] }),
+  };
+  return { pipeline: pipeline as TemplateDeps['pipeline'], orchestrator: orchestrator as TemplateDeps['orchestrator'], models: {} as TemplateDeps['models'] };
 }
 
 const opts = { sampleGapMs: 100, drainWithinMs: 30_000 };
@@ -39,5 +42,11 @@ describe('lag-drained', () => {
     const growing = await lagDrained(scripted([900, 950]), 'score', opts);
     expect(growing.result).toBe('fail');
     expect(growing.detail).toMatch(/not shrinking \(900 → 950/);
+  });
+
+  it('is inconclusive, not failed, while a just-restarted consumer may still be joining its group', async () => {
+    const r = await lagDrained(scripted([900, 950], 5_000), 'score', opts);
+    expect(r.result).toBe('inconclusive');
+    expect(r.detail).toMatch(/score started 5 s ago: too early to tell/);
   });
 });
