@@ -95,13 +95,18 @@ interface Watch {
   runId?: string;
 }
 
-/** An incident run that started after `since` on one of the watched components and is not yet claimed. */
+/**
+ * The incident of a fault just injected on one of the watched components: a run started after
+ * the injection, or one still running from before (the fault's evidence went to it), not yet
+ * matched to another fault.
+ */
 async function findIncident(client: Client, pipeline: string, components: string[], since: number, claimed: Set<string>): Promise<{ id: string; runId: string; startedAt: Date } | undefined> {
   for (const component of components) {
     const id = incidentWorkflowId(pipeline, component);
     try {
       const d = await client.workflow.getHandle(id).describe();
-      if (d.startTime.getTime() >= since - 1_000 && !claimed.has(d.runId)) return { id, runId: d.runId, startedAt: d.startTime };
+      const fresh = d.startTime.getTime() >= since - 1_000 || d.status.name === 'RUNNING';
+      if (fresh && !claimed.has(d.runId)) return { id, runId: d.runId, startedAt: d.startTime.getTime() >= since ? d.startTime : new Date() };
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
@@ -163,7 +168,7 @@ export async function runLoopDrill(opts: DrillOptions): Promise<DrillResult> {
       say(`  (letting the sentinel learn normal behaviour for ${Math.ceil((notBefore - Date.now()) / 1000)} s more)`);
       await sleep(notBefore - Date.now());
     }
-    if (!(await waitForCalm(opts, everyComponent, 90_000))) say('  (an incident is still running or the sentinel still sees an anomaly; injecting anyway)');
+    if (!(await waitForCalm(opts, everyComponent, 150_000))) say('  (an incident is still running or the sentinel still sees an anomaly; injecting anyway)');
     const watches: Watch[] = [];
     for (const f of step) {
       const injected = await injectFault(ctx, f.spec);
