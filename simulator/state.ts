@@ -238,22 +238,31 @@ export class PipelineState {
   }
 
   /** Joins late labels with the predictions made earlier; returns one outcome per label whose prediction is known. */
-  joinLabels(labels: readonly { id: string; label: number }[]): { id: string; correct: boolean; modelVersion: string }[] {
+  /**
+   * Joins late labels with the predictions made earlier. Returns the new outcomes, and the ids of
+   * labels whose prediction does not exist yet (the pipeline runs behind the label delay): the
+   * caller retries those later.
+   */
+  joinLabels(labels: readonly { id: string; label: number }[]): { joined: { id: string; correct: boolean; modelVersion: string }[]; missing: string[] } {
     const get = this.db.prepare('SELECT features, p, model_version FROM predictions WHERE id = ?');
     const ins = this.db.prepare('INSERT OR IGNORE INTO examples (id, features, label, correct, model_version, labelled_at) VALUES (?, ?, ?, ?, ?, ?)');
     const now = Date.now();
     const out: { id: string; correct: boolean; modelVersion: string }[] = [];
+    const missing: string[] = [];
     this.db.transaction(() => {
       for (const l of labels) {
         const pred = get.get(l.id) as { features: string; p: number; model_version: string } | undefined;
-        if (!pred) continue;
+        if (!pred) {
+          missing.push(l.id);
+          continue;
+        }
         const correct = (pred.p >= 0.5 ? 1 : 0) === l.label;
         if (ins.run(l.id, pred.features, l.label, correct ? 1 : 0, pred.model_version, now).changes === 1) {
           out.push({ id: l.id, correct, modelVersion: pred.model_version });
         }
       }
     }).immediate();
-    return out;
+    return { joined: out, missing };
   }
 
   /** The most recent labelled examples, oldest first. */

@@ -57,11 +57,30 @@ async function main(rt: Runtime): Promise<void> {
 
   // Outcomes per serving version: accuracy is reported for the version serving now only.
   const window: { version: string; correct: number }[] = [];
+  const PENDING_LABEL_TTL_MS = 60_000;
   let processed = 0;
   let shed = 0;
   let latencySum = 0;
   let latencyN = 0;
   let windowStart = Date.now();
+
+  // Labels that arrived before their prediction — the pipeline ran further behind than the label
+  // delay (a slow broker, a backlog) — wait here and are joined once the prediction exists; a
+  // label still unmatched after a minute belongs to an event that was shed or set aside.
+  const pendingLabels = new Map<string, { label: number; at: number }>();
+  const joinLabels = (labelled: { id: string; label: number }[]): void => {
+    const { joined, missing } = rt.state.joinLabels(labelled);
+    for (const o of joined) {
+      pendingLabels.delete(o.id);
+      rt.emit({ kind: 'model-error', error: o.correct ? 0 : 1, modelVersion: o.modelVersion, eventId: o.id });
+      window.push({ version: o.modelVersion, correct: o.correct ? 1 : 0 });
+      if (window.length > ACCURACY_WINDOW) window.shift();
+    }
+    const now = Date.now();
+    const byId = new Map(labelled.map((l) => [l.id, l.label]));
+    for (const id of missing) if (!pendingLabels.has(id)) pendingLabels.set(id, { label: byId.get(id)!, at: now });
+    for (const [id, p] of pendingLabels) if (now - p.at > PENDING_LABEL_TTL_MS) pendingLabels.delete(id);
+  };
 
   const handle = async (batch: LogBatch): Promise<void> => {
     const model = current;
@@ -75,11 +94,7 @@ async function main(rt: Runtime): Promise<void> {
           return [];
         }
       });
-      for (const o of rt.state.joinLabels(parsed)) {
-        rt.emit({ kind: 'model-error', error: o.correct ? 0 : 1, modelVersion: o.modelVersion, eventId: o.id });
-        window.push({ version: o.modelVersion, correct: o.correct ? 1 : 0 });
-        if (window.length > ACCURACY_WINDOW) window.shift();
-      }
+      joinLabels(parsed);
       return;
     }
     const shedSetting = shedSettingSchema.safeParse(rt.settings().shed);
@@ -105,6 +120,7 @@ async function main(rt: Runtime): Promise<void> {
     const delay = rt.delayMs() * out.length;
     if (delay > 0) await sleep(delay);
     if (predictions.length > 0) rt.state.recordPredictions(predictions);
+
     if (out.length > 0) await rt.log.append(scored, out);
     if (shedIds.length > 0) rt.state.recordAccounted(shedIds.map((id) => ({ id, kind: 'shed' as const, component: 'score', reason: 'load shedding' })));
     processed += out.length;
@@ -130,6 +146,8 @@ async function main(rt: Runtime): Promise<void> {
   });
 
   const report = setInterval(() => {
+    // Retried here rather than per batch: another instance may have made the prediction.
+    if (pendingLabels.size > 0) joinLabels([...pendingLabels].map(([id, p]) => ({ id, label: p.label })));
     const secs = (Date.now() - windowStart) / 1000;
     // Throughput counts consumed records (processed + shed); `shed` says how many of them were dropped.
     rt.emit({ kind: 'metric', name: 'throughput', value: (processed + shed) / secs, unit: 'records/s' });
