@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { freePort } from '../../infra/ports';
 import type { FaultInput, FaultKind } from '../../simulator/faults';
 import { PLAYBOOK } from '../../simulator/playbook';
+import { formatSummary } from '../../workers/demo-scenario';
 import { runLoopDrill, type DrillResult, type ScriptedFault } from '../../workers/loop-drill';
 import { startLocalEnv, type LocalEnv } from '../../workers/local-env';
 import { testKafkaBrokers } from '../support/services';
@@ -71,6 +72,8 @@ export function useHealingLoop(log: LogKind, cases: HealingCase[]): HealingRun {
     });
   });
   afterAll(async () => {
+    // The scorecard of this run (time to detect and to heal per fault) for the log of the suite.
+    if (run.result) process.stdout.write(`\nhealing loop on the ${log} log:\n${formatSummary(run.result.faults, run.result.sink)}\n`);
     await env?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
