@@ -1,10 +1,12 @@
 /**
  * The detector configurations `homeostat nab --detector <name>` can score:
- * - `homeostat`        — the default: the best configuration we have measured (today the
- *                        multi-scale configuration of `multiscale.ts`; see `homeostat-multiscale`);
+ * - `homeostat`        — the default: the best configuration we have measured (today
+ *                        `homeostat-peakgate`);
+ * - `homeostat-peakgate` — the multi-scale configuration with the stricter emission gate of round 3
+ *                        (re-alert margin, recent-peak discount; `PEAK_GATE_MULTISCALE_PARAMS`);
  * - `homeostat-multiscale` — the six detectors of `detector.ts` at several time scales, weighed
- *                        together (`multiscale.ts`), by its own name so it stays selectable when the
- *                        default changes;
+ *                        together (`multiscale.ts`), with the round-2 gate (the default until the
+ *                        peak gate beat it);
  * - `homeostat-fixedscale` — the same weights with blocks and re-alert span sized from a fixed 604
  *                        rows instead of NAB's probation length (independent of the file length; it
  *                        shows how much the default owes to probation-scaled time scales);
@@ -19,9 +21,9 @@
 import { createDetector } from '../registry';
 import { type NabDetectorFactory, homeostatNabDetector, nullNabDetector } from './detector';
 import { likelihoodNabDetector } from './likelihood';
-import { DEFAULT_MULTISCALE_PARAMS, multiScaleNabDetector } from './multiscale';
+import { DEFAULT_MULTISCALE_PARAMS, PEAK_GATE_MULTISCALE_PARAMS, multiScaleNabDetector } from './multiscale';
 
-export const NAB_DETECTORS = ['homeostat', 'homeostat-multiscale', 'homeostat-fixedscale', 'homeostat-fused', 'likelihood', 'adwin', 'page-hinkley', 'cusum', 'ewma', 'null'] as const;
+export const NAB_DETECTORS = ['homeostat', 'homeostat-peakgate', 'homeostat-multiscale', 'homeostat-fixedscale', 'homeostat-fused', 'likelihood', 'adwin', 'page-hinkley', 'cusum', 'ewma', 'null'] as const;
 export type NabDetectorName = (typeof NAB_DETECTORS)[number];
 
 function single(name: 'adwin' | 'page-hinkley' | 'cusum' | 'ewma'): NabDetectorFactory {
@@ -37,7 +39,9 @@ function single(name: 'adwin' | 'page-hinkley' | 'cusum' | 'ewma'): NabDetectorF
 export function nabDetector(name: NabDetectorName): NabDetectorFactory {
   switch (name) {
     case 'homeostat':
-      return multiScaleNabDetector(undefined, 'homeostat');
+      return multiScaleNabDetector(PEAK_GATE_MULTISCALE_PARAMS, 'homeostat');
+    case 'homeostat-peakgate':
+      return multiScaleNabDetector(PEAK_GATE_MULTISCALE_PARAMS, 'homeostat-peakgate');
     case 'homeostat-multiscale':
       return multiScaleNabDetector();
     case 'homeostat-fixedscale':

@@ -21,9 +21,11 @@ describe('NAB detector configurations', () => {
     expect(Array.from(scoreRows(nabDetector(name), file))).toEqual(Array.from(full));
   });
 
-  it('the default is the multi-scale configuration; likelihood finds the first injected spike of the fixture', () => {
+  it('the default is the peak-gate multi-scale configuration; likelihood finds the first injected spike of the fixture', () => {
     expect(nabDetector('homeostat').name).toBe('homeostat');
-    expect(runNab({ corpus, detector: nabDetector('homeostat') }).scores).toEqual(runNab({ corpus, detector: nabDetector('homeostat-multiscale') }).scores);
+    const rows = (name: 'homeostat' | 'homeostat-peakgate' | 'homeostat-multiscale') => corpus.files.map((f) => Array.from(scoreRows(nabDetector(name), f)));
+    expect(rows('homeostat')).toEqual(rows('homeostat-peakgate'));
+    expect(rows('homeostat')).not.toEqual(rows('homeostat-multiscale'));
     const r = runNab({ corpus, detector: nabDetector('likelihood') });
     expect(r.detector).toBe('likelihood');
     // The spikes are 130 rows apart, inside its 300-row suppression: the second is emitted only

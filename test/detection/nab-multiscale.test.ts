@@ -6,7 +6,7 @@
 import { HomeostatError } from '../../common/errors';
 import { DEFAULT_NAB_PARAMS, HomeostatNabStream, NAB_SIGNALS } from '../../detection/nab/detector';
 import { EmissionGate } from '../../detection/nab/emission';
-import { DEFAULT_MULTISCALE_PARAMS, type MultiScaleNabParams, MultiScaleNabStream, multiScaleNabDetector } from '../../detection/nab/multiscale';
+import { DEFAULT_MULTISCALE_PARAMS, type MultiScaleNabParams, MultiScaleNabStream, PEAK_GATE_MULTISCALE_PARAMS, multiScaleNabDetector } from '../../detection/nab/multiscale';
 
 const T0 = Date.UTC(2020, 0, 1);
 const STEP = 5 * 60_000;
@@ -55,6 +55,49 @@ describe('EmissionGate', () => {
     expect(g.emit(1, 0.4)).toBeCloseTo(0.2);
     // 0.9 beats both: no discount.
     expect(g.emit(2, 0.9)).toBeCloseTo(0.9);
+  });
+
+  it('with realertMargin, a re-alert within the span must beat the last emission by that fraction', () => {
+    const g = new EmissionGate({ warmup: 0, suppressRows: 5, emitMemory: 0, emitDiscount: 0, realertMargin: 0.1 });
+    expect(g.emit(0, 0.5)).toBe(0.5);
+    // 0.54 is higher but not by 10 %: suppressed; 0.56 clears 0.55.
+    expect(g.emit(1, 0.54)).toBe(0);
+    expect(g.emit(2, 0.56)).toBe(0.56);
+    // Outside the span anything is emitted again.
+    expect(g.emit(8, 0.2)).toBe(0.2);
+    const plain = new EmissionGate({ warmup: 0, suppressRows: 5, emitMemory: 0, emitDiscount: 0 });
+    expect([0.5, 0.54].map((s, r) => plain.emit(r, s))).toEqual([0.5, 0.54]);
+  });
+
+  it('with peakRows, an emission that does not top the scores of the previous peakRows rows is discounted', () => {
+    const g = new EmissionGate({ warmup: 2, suppressRows: 1, emitMemory: 0, emitDiscount: 0, peakRows: 4, peakDiscount: 0.5 });
+    // Rows 0–1 are warm-up but still count as history: row 2 (0.6) does not top row 0 (0.8).
+    const out = [0.8, 0.1, 0.6, 0.1, 0.1, 0.7, 0.1, 0.1, 0.1, 0.1, 0.65].map((s, r) => g.emit(r, s));
+    expect(out[0]).toBe(0);
+    expect(out[2]).toBeCloseTo(0.3);
+    // Row 5: 0.7 tops rows 1–4 (0.8 at row 0 has left the 4-row window): not discounted.
+    expect(out[5]).toBeCloseTo(0.7);
+    // Row 10: rows 6–9 are all 0.1, so 0.65 is a new peak even though row 5 was higher.
+    expect(out[10]).toBeCloseTo(0.65);
+    // An equal score is no new peak.
+    const h = new EmissionGate({ warmup: 0, suppressRows: 0, emitMemory: 0, emitDiscount: 0, peakRows: 10, peakDiscount: 0.3 });
+    expect(h.emit(0, 0.5)).toBeCloseTo(0.5);
+    expect(h.emit(1, 0.5)).toBeCloseTo(0.35);
+    expect(h.emit(2, 0.51)).toBeCloseTo(0.51);
+  });
+
+  it('the peak window stays exact over long streams (no drift from compacting the queue)', () => {
+    const k = 7;
+    const g = new EmissionGate({ warmup: 0, suppressRows: 0, emitMemory: 0, emitDiscount: 0, peakRows: k, peakDiscount: 0.5 });
+    let seed = 99;
+    const xs: number[] = [];
+    for (let r = 0; r < 5000; r++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const s = seed / 2147483648;
+      xs.push(s);
+      const prevMax = Math.max(Number.NEGATIVE_INFINITY, ...xs.slice(Math.max(0, r - k), r));
+      expect(g.emit(r, s)).toBeCloseTo(prevMax >= s ? s * 0.5 : s, 12);
+    }
   });
 });
 
@@ -132,6 +175,19 @@ describe('MultiScaleNabStream', () => {
     expect(scores(new MultiScaleNabStream(DEFAULT_MULTISCALE_PARAMS, 180), x, t)).not.toEqual(scores(new MultiScaleNabStream(DEFAULT_MULTISCALE_PARAMS, 750), x, t));
   });
 
+  it('the peak gate only removes or lowers emissions of the round-2 gate on a repeated burst, and stays online', () => {
+    // Two identical level bursts 200 rows apart: the second is a level the stream reached recently.
+    const { x, t } = series(1600);
+    for (const start of [1000, 1200]) for (let i = start; i < start + 30; i++) x[i] += 25;
+    const old = scores(new MultiScaleNabStream(DEFAULT_MULTISCALE_PARAMS, probation), x, t);
+    const peak = scores(new MultiScaleNabStream(PEAK_GATE_MULTISCALE_PARAMS, probation), x, t);
+    expect(peak).not.toEqual(old);
+    for (let i = 0; i < x.length; i++) expect(peak[i]).toBeLessThanOrEqual(old[i] + 1e-12);
+    for (const k of [250, 1001, 1210]) {
+      expect(scores(new MultiScaleNabStream(PEAK_GATE_MULTISCALE_PARAMS, probation), x.slice(0, k), t.slice(0, k))).toEqual(peak.slice(0, k));
+    }
+  });
+
   it('rejects settings and probation lengths it cannot run with', () => {
     const withGate = (g: Partial<MultiScaleNabParams['gate']>): MultiScaleNabParams => ({ ...DEFAULT_MULTISCALE_PARAMS, gate: { ...DEFAULT_MULTISCALE_PARAMS.gate, ...g } });
     const bad: MultiScaleNabParams[] = [
@@ -147,6 +203,10 @@ describe('MultiScaleNabStream', () => {
       withGate({ emitDiscount: 2 }),
       withGate({ suppressRows: 1.5 }),
       withGate({ suppressProbation: Number.NaN }),
+      withGate({ realertMargin: -0.1 }),
+      withGate({ peakProbation: Number.POSITIVE_INFINITY }),
+      withGate({ peakRows: -1 }),
+      withGate({ peakDiscount: 1.5 }),
     ];
     for (const p of bad) {
       expect(() => multiScaleNabDetector(p)).toThrow(HomeostatError);
