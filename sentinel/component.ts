@@ -490,7 +490,7 @@ function hintFor(signal: string, cls: SignalClass | 'score' | undefined): FaultC
   if (signal.endsWith('.count')) return 'late-data';
   // A model's own quality signals. (Not every signal of a model-layer component: the lag or
   // latency of the process serving a model says nothing about its accuracy.)
-  if (cls === 'model.error' || cls === 'model.accuracy') return 'accuracy-drop';
+  if (cls === 'model.error' || cls === 'model.accuracy' || (cls === 'score' && signal.endsWith('.accuracy'))) return 'accuracy-drop';
   // Records a stage cannot process (parse or validation errors) are what poison records look like.
   if (/(^|\.)(errors|parse_errors|rejected)$/i.test(signal)) return 'poison-records';
   if (/lag|backlog|queue/i.test(signal)) return 'lag';

@@ -107,6 +107,8 @@ export const sentinelConfigSchema = z.strictObject({
    * fused health to the open threshold on its own.
    */
   qualityInputWeight: z.number().nonnegative().default(3),
+  /** A model's reported accuracy this far (fraction) below its trailing level scores 1. */
+  accuracyDropAlarm: z.number().positive().max(1).default(0.2),
   /** A field's null rate this far above its trailing level (fraction of rows) scores 1. */
   nullRateAlarm: z.number().positive().max(1).default(0.2),
   /** Most recent profile batches whose null rates are compared with the trailing level. */

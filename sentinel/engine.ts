@@ -231,7 +231,13 @@ export class Engine {
       case 'model': {
         const m = this.monitor(state, rec.pipeline, rec.component);
         if (rec.error !== undefined) m.observe(rec.signal, 'model.error', rec.error, ts, rec, ctx);
-        if (rec.accuracy !== undefined) m.observe(`${rec.signal}.accuracy`, 'model.accuracy', rec.accuracy, ts, rec, ctx);
+        // Reported accuracy is a rolling figure: smooth, strongly autocorrelated, with a tiny
+        // variance a control chart would call any wobble an alarm. What matters is a drop below
+        // its trailing level, in points of accuracy.
+        if (rec.accuracy !== undefined) {
+          const drop = m.levelRise(`${rec.signal}/accuracy-loss`, 1 - rec.accuracy, this.config.psiReferenceBatches, this.config.nullRateWindowBatches);
+          m.observeScore(`${rec.signal}.accuracy`, 'model', drop / this.config.accuracyDropAlarm, ts, rec, ctx);
+        }
         return;
       }
       case 'lineage':

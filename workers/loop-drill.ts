@@ -62,6 +62,8 @@ export interface FaultOutcome {
   actions: string[];
   /** What diagnosis called it. */
   faultClass: string | null;
+  /** The explanation's verification part at the end (which probes passed or failed, and why). */
+  verification: string | null;
   healedAt: string | null;
   verified: boolean;
   outcome: string | null;
@@ -187,6 +189,7 @@ export async function runLoopDrill(opts: DrillOptions): Promise<DrillResult> {
           action: null,
           actions: [],
           faultClass: null,
+          verification: null,
           healedAt: null,
           verified: false,
           outcome: null,
@@ -255,6 +258,7 @@ async function follow(opts: DrillOptions, w: Watch, claimed: Set<string>, pipeli
       .catch((err: unknown) => say(`  approval refused: ${err instanceof Error ? err.message : String(err)}`));
   }
   if (state.stage === 'closed') {
+    w.outcome.verification = state.explanation.verification;
     w.outcome.outcome = state.outcome;
     w.outcome.verified = state.outcome === 'healed';
     w.outcome.healedAt = desc.closeTime?.toISOString() ?? new Date().toISOString();

@@ -123,4 +123,15 @@ describe('sentinel incident lifecycle', () => {
     expect(Date.parse(opens[0]!.evidence.at) - T0).toBeGreaterThanOrEqual(60_000);
     expect(Date.parse(opens[0]!.evidence.at) - T0).toBeLessThan(64_000);
   });
+
+  it('opens accuracy-drop when reported accuracy falls well below its trailing level, not on a wobble', () => {
+    const engine = new Engine(parseSentinelConfig({}), registryFactory);
+    const model = (i: number, accuracy: number): TelemetryRecord => ({ kind: 'model', v: 1, ts: T0 + i * 1_000, pipeline: 'p', component: 'score', signal: 'model', accuracy, n: 200 });
+    // ±2 points of wobble for a minute, then a fall to 55 %.
+    const actions = run(engine, Array.from({ length: 100 }, (_, i) => model(i, i < 70 ? 0.93 + ((i * 7) % 5) / 100 : 0.55)));
+    const opens = actions.filter((a) => a.kind === 'open');
+    expect(opens).toHaveLength(1);
+    expect(opens[0]!.evidence.faultHint).toBe('accuracy-drop');
+    expect(Date.parse(opens[0]!.evidence.at) - T0).toBeGreaterThanOrEqual(70_000);
+  });
 });
