@@ -82,6 +82,12 @@ export interface DrillOptions {
   approveAs?: string;
   /** When the pipeline and sentinel started (default: when the drill starts). */
   startedAt?: number;
+  /**
+   * Least time between the end of one step and the next injection. Drills that repeat one repair
+   * on one component (three schema drifts in a row) leave the policy's cooldown room to pass,
+   * as real faults would; otherwise the safety layer rightly refuses the repeat.
+   */
+  stepGapMs?: number;
   say: (line: string) => void;
 }
 
@@ -164,7 +170,10 @@ export async function runLoopDrill(opts: DrillOptions): Promise<DrillResult> {
   const everyComponent = [...COMPONENTS];
 
   const startedAt = opts.startedAt ?? Date.now();
+  let lastStepEnded = 0;
   for (const step of opts.steps) {
+    const gapLeft = lastStepEnded + (opts.stepGapMs ?? 0) - Date.now();
+    if (gapLeft > 0) await sleep(gapLeft);
     await waitForRepairPreconditions(pipeline);
     const notBefore = startedAt + Math.max(0, ...step.map((f) => HISTORY_NEEDED_MS[f.spec.fault] ?? 0));
     if (Date.now() < notBefore) {
@@ -209,6 +218,7 @@ export async function runLoopDrill(opts: DrillOptions): Promise<DrillResult> {
       if (LIFTED_AFTER_INCIDENT.has(w.outcome.fault)) clearFaults(ctx, { id: w.injectedId });
       all.push(w.outcome);
     }
+    lastStepEnded = Date.now();
   }
 
   say('quiescing the pipeline to check the sink…');

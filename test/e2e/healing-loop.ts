@@ -41,7 +41,7 @@ export interface HealingRun {
  * Runs `cases` one per step through the loop on `log` in `beforeAll`; the returned object is filled
  * when the drill ends. Whatever happens, every process started is stopped in `afterAll`.
  */
-export function useHealingLoop(log: LogKind, cases: HealingCase[]): HealingRun {
+export function useHealingLoop(log: LogKind, cases: HealingCase[], options: { stepGapMs?: number } = {}): HealingRun {
   const run: HealingRun = { lines: [] };
   let env: LocalEnv | undefined;
   let dir: string | undefined;
@@ -70,6 +70,7 @@ export function useHealingLoop(log: LogKind, cases: HealingCase[]): HealingRun {
       ...(env.healthUrl ? { healthUrl: env.healthUrl } : {}),
       approveAs: 'oncall-lead',
       stepTimeoutMs: 150_000,
+      ...(options.stepGapMs ? { stepGapMs: options.stepGapMs } : {}),
       say: (line) => run.lines.push(line),
     });
   });
