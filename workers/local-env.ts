@@ -121,6 +121,9 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
           logFile: paths.log,
           db: path.join(o.dir, 'sentinel.db'),
           topic: pipeline.topic('telemetry'),
+          // Prefixed like the pipeline's topics and groups: two environments sharing a broker must
+          // not share a consumer group (each would take the other's partitions in rebalances).
+          groupId: `${pipeline.config.topicPrefix}homeostat-sentinel`,
           kb: kbPath,
           config: DEMO_SENTINEL_CONFIG,
           httpPort: 0,
