@@ -234,7 +234,7 @@ async function follow(opts: DrillOptions, w: Watch, claimed: Set<string>, pipeli
     claimed.add(found.runId);
     w.runId = found.runId;
     w.outcome.incidentId = found.id;
-    w.outcome.detectedAt = found.startedAt.toISOString();
+    w.outcome.detectedAt ??= found.startedAt.toISOString();
   }
   const handle = client.workflow.getHandle(w.outcome.incidentId!, w.runId);
   const desc = await handle.describe();
@@ -266,6 +266,14 @@ async function follow(opts: DrillOptions, w: Watch, claimed: Set<string>, pipeli
       .executeUpdate(approveUpdate, { args: [{ approver: opts.approveAs, reason: 'fault drill: approved at the keyboard', planId: state.plan.planId }] })
       .then(() => (w.outcome.approvedBy = opts.approveAs!))
       .catch((err: unknown) => say(`  approval refused: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  if (state.stage === 'closed' && state.outcome === 'handed-over') {
+    // The root cause was upstream: the repair belongs to the incident it was handed to — follow
+    // that one (another watched component's incident, running or just started).
+    say(`  ${id} handed over: ${state.explanation.action}`);
+    w.runId = undefined;
+    w.outcome.incidentId = null;
+    return;
   }
   if (state.stage === 'closed') {
     w.outcome.verification = state.explanation.verification;
