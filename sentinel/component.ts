@@ -334,20 +334,8 @@ export class ComponentMonitor {
    */
   psi(key: string, counts: readonly number[]): number {
     const { psiReferenceBatches, psiWindowBatches } = this.env.config;
-    const bins = counts.length;
-    const ringKey = `${key}@ring`;
-    const previous = this.references.get(ringKey) ?? [];
-    const capacity = (psiReferenceBatches + psiWindowBatches) * bins;
-    // A change of bin layout starts over.
-    const ring = previous.length % bins === 0 ? [...previous, ...counts] : [...counts];
-    const kept = ring.length > capacity ? ring.slice(ring.length - capacity) : ring;
-    this.references.set(ringKey, kept);
-    if (kept.length < capacity) return 0;
-    const reference = new Array<number>(bins).fill(0);
-    const current = new Array<number>(bins).fill(0);
-    const split = psiReferenceBatches * bins;
-    for (let i = 0; i < kept.length; i++) (i < split ? reference : current)[i % bins] += kept[i]!;
-    return populationStabilityIndex(reference, current);
+    const sums = this.trailingSums(key, counts, psiReferenceBatches, psiWindowBatches);
+    return sums ? populationStabilityIndex(sums.reference, sums.current) : 0;
   }
 
   /**
@@ -358,19 +346,30 @@ export class ComponentMonitor {
    * jump by. (Values live in `references` under `key@ring`, like the PSI histograms.)
    */
   levelRise(key: string, value: number, referenceBatches: number, windowBatches: number): number {
+    const sums = this.trailingSums(key, [value], referenceBatches, windowBatches);
+    return sums ? sums.current[0]! / windowBatches - sums.reference[0]! / referenceBatches : 0;
+  }
+
+  /**
+   * Appends one batch (`batch.length` values, position by position) to the ring kept in
+   * `references` under `key@ring` and returns, per position, the sum over the
+   * `referenceBatches` before the last `windowBatches` and the sum over those last ones —
+   * undefined until the ring holds both. A batch of another length than the ring's starts over.
+   */
+  private trailingSums(key: string, batch: readonly number[], referenceBatches: number, windowBatches: number): { reference: number[]; current: number[] } | undefined {
+    const width = batch.length;
     const ringKey = `${key}@ring`;
-    const ring = [...(this.references.get(ringKey) ?? []), value];
-    const capacity = referenceBatches + windowBatches;
+    const previous = this.references.get(ringKey) ?? [];
+    const capacity = (referenceBatches + windowBatches) * width;
+    const ring = previous.length % width === 0 ? [...previous, ...batch] : [...batch];
     const kept = ring.length > capacity ? ring.slice(ring.length - capacity) : ring;
     this.references.set(ringKey, kept);
-    if (kept.length < capacity) return 0;
-    let ref = 0;
-    let cur = 0;
-    for (let i = 0; i < kept.length; i++) {
-      if (i < referenceBatches) ref += kept[i]!;
-      else cur += kept[i]!;
-    }
-    return cur / windowBatches - ref / referenceBatches;
+    if (kept.length < capacity) return undefined;
+    const reference = new Array<number>(width).fill(0);
+    const current = new Array<number>(width).fill(0);
+    const split = referenceBatches * width;
+    for (let i = 0; i < kept.length; i++) (i < split ? reference : current)[i % width] += kept[i]!;
+    return { reference, current };
   }
 
   /** Live view for the health API. */
