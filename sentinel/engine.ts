@@ -61,7 +61,10 @@ export interface EngineCounters {
   processingErrors: number;
 }
 
-const FAULT_OF_EVENT: Record<string, FaultClass> = { CRASHED: 'crash', FAILED: 'crash', EVICTED: 'node-loss', OOMKilled: 'oom', HUNG: 'hang' };
+// A stage stuck on a record it cannot read is the signature of poison records: waiting for a
+// statistical alarm (errors up, throughput down, lag growing) takes tens of seconds and is
+// ambiguous with a slow-down, while the stage itself knows at once which record stops it.
+const FAULT_OF_EVENT: Record<string, FaultClass> = { CRASHED: 'crash', FAILED: 'crash', EVICTED: 'node-loss', OOMKilled: 'oom', HUNG: 'hang', STALLED: 'poison-records' };
 
 /**
  * The fault class of a hard-fault event. A crash whose message says the process could not load

@@ -42,10 +42,14 @@ export const metricRecord = z.object({
   unit: z.string().max(32).optional(),
 });
 
-export const PROCESS_EVENTS = ['STARTED', 'EXITED', 'CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'RESTARTED', 'EVICTED', 'HEARTBEAT', 'SUCCEEDED'] as const;
+/**
+ * `STALLED`: the process is alive but cannot get past a record it cannot process (a
+ * deserialization or validation failure it will not skip); `message` names the record.
+ */
+export const PROCESS_EVENTS = ['STARTED', 'EXITED', 'CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'STALLED', 'RESTARTED', 'EVICTED', 'HEARTBEAT', 'SUCCEEDED'] as const;
 export type ProcessEvent = (typeof PROCESS_EVENTS)[number];
 /** Events that open an incident at once, without waiting for detectors. */
-export const HARD_FAULT_EVENTS: readonly ProcessEvent[] = ['CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'EVICTED'];
+export const HARD_FAULT_EVENTS: readonly ProcessEvent[] = ['CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'STALLED', 'EVICTED'];
 
 /** A job / process / pod lifecycle event. */
 export const eventRecord = z.object({

@@ -18,7 +18,7 @@ export type MetricName =
   | 'quarantined'
   | 'shed';
 
-export type ProcessEventName = 'started' | 'exited' | 'crashed' | 'oom-killed' | 'unresponsive' | 'stopped';
+export type ProcessEventName = 'started' | 'exited' | 'crashed' | 'oom-killed' | 'unresponsive' | 'stalled' | 'stopped';
 
 export type SimSignal =
   | { kind: 'metric'; name: MetricName; value: number; unit?: string }
@@ -40,6 +40,7 @@ const PROCESS_EVENT: Record<ProcessEventName, EventRecord['event']> = {
   crashed: 'CRASHED',
   'oom-killed': 'OOMKilled',
   unresponsive: 'HUNG',
+  stalled: 'STALLED',
 };
 
 /** One SimSignal as a telemetry record of the sentinel's schema (sentinel/telemetry.ts, v1). */

@@ -46,7 +46,8 @@ export class KafkaConsumer implements LogConsumer {
   readonly groupId: string;
   private consumer: Consumer | null = null;
   /** Next offset to process per owned partition; undefined = accept what kafkajs delivers. */
-  private readonly owned = new Map<string, { topic: string; partition: number; next: number | undefined }>();
+  /** `sought`: the handler called seek() for this partition while its batch was in hand. */
+  private readonly owned = new Map<string, { topic: string; partition: number; next: number | undefined; sought?: boolean }>();
   /** Resolves when the current assignment's onAssign hook has finished. */
   private assigning: Promise<void> = Promise.resolve();
   private running = false;
@@ -117,9 +118,13 @@ export class KafkaConsumer implements LogConsumer {
             consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(o.next) });
             return;
           }
+          o.sought = false;
           const work = Promise.resolve(handler({ topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark) }));
           this.inflight = work.catch(() => undefined);
           await work;
+          // A handler that sought back (to retry a record it could not process) set the next
+          // position itself: moving it past the batch would skip the records after that one.
+          if (o.sought) return;
           o.next = records[records.length - 1].offset + 1;
         }
         if (batch.messages.length > 0) resolveOffset(batch.lastOffset());
@@ -171,7 +176,10 @@ export class KafkaConsumer implements LogConsumer {
 
   seek(position: TopicPartitionOffset): void {
     const o = this.owned.get(key(position.topic, position.partition));
-    if (o) o.next = position.offset;
+    if (o) {
+      o.next = position.offset;
+      o.sought = true;
+    }
     this.consumer?.seek({ topic: position.topic, partition: position.partition, offset: String(position.offset) });
   }
 

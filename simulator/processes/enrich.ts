@@ -88,6 +88,8 @@ export function features(row: Record<string, unknown>, state: EnrichState): Reco
   };
 }
 
+const STALL_REPORT_EVERY_MS = 10_000;
+
 async function main(rt: Runtime): Promise<void> {
   const input = rt.topic('events');
   const output = rt.topic('enriched');
@@ -103,6 +105,8 @@ async function main(rt: Runtime): Promise<void> {
   let latencyN = 0;
   let profileRows: Record<string, unknown>[] = [];
   let windowStart = Date.now();
+  /** The record the stage is stuck on, and when it last said so (re-said while it stays stuck). */
+  let stall: { at: string; reportedAt: number } | null = null;
 
   const restore = async (assigned: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> => {
     const requested = rt.settings().restoreFrom;
@@ -201,7 +205,14 @@ async function main(rt: Runtime): Promise<void> {
     if (stalled) {
       // Do not skip what cannot be read: go back to it and retry after a pause.
       errors++;
-      process.stderr.write(`enrich: cannot parse record at ${batch.topic}/${batch.partition}@${stalled.offset}; retrying\n`);
+      const at = `${batch.topic}/${batch.partition}@${stalled.offset}`;
+      process.stderr.write(`enrich: cannot parse record at ${at}; retrying\n`);
+      // Say so as an event once per record, and again while it stays stuck (an earlier report may
+      // have been absorbed by another incident's hold-off).
+      if (stall?.at !== at || Date.now() - stall.reportedAt >= STALL_REPORT_EVERY_MS) {
+        stall = { at, reportedAt: Date.now() };
+        rt.emit({ kind: 'process', event: 'stalled', pid: process.pid, reason: `cannot parse record at ${at} (id ${stalled.headers.id ?? '?'})` });
+      }
       consumer.seek(pos);
       await sleep(500);
     }

@@ -154,6 +154,30 @@ export function logContract(name: string, options: ContractOptions): void {
       expect(got.slice(4)).toEqual([8, 9, 10]);
     });
 
+    test('a handler that seeks back to a record it could not process gets every later record again', async () => {
+      const topic = `contract-retry-${uid()}`;
+      await log.createTopic(topic, { partitions: 1 });
+      await log.append(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'p', value: `m${i}` })));
+      const done: number[] = [];
+      let refusals = 0;
+      const c = consumer({ groupId: `g-${uid()}`, topics: [topic], autoCommit: false });
+      await c.run((b) => {
+        for (const r of b.records) {
+          // Offset 4 cannot be processed the first two times it is seen: stop there and retry it.
+          if (r.offset === 4 && refusals < 2) {
+            refusals++;
+            c.seek({ topic, partition: 0, offset: 4 });
+            return;
+          }
+          done.push(r.offset);
+        }
+      });
+      await waitFor(() => done.length >= 10, 'offsets 0..9 with 4 retried');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(refusals).toBe(2);
+      expect(done).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
     test('pause stops delivery of a partition until resume', async () => {
       const topic = `contract-pause-${uid()}`;
       await log.createTopic(topic, { partitions: 1 });

@@ -88,6 +88,14 @@ describe('sentinel incident lifecycle', () => {
     expect(open).toMatchObject({ kind: 'open', input: { faultClass: 'corrupted-checkpoint' } });
   });
 
+  it('opens a poison-records incident at once when a stage reports it is stuck on a record', () => {
+    expect(faultOfEvent('STALLED', 'cannot parse record at events/0@41')).toBe('poison-records');
+    const engine = new Engine(parseSentinelConfig({}), registryFactory);
+    const stalled: TelemetryRecord = { kind: 'event', v: 1, ts: T0, pipeline: 'p', component: 'enrich', signal: 'process', event: 'STALLED', message: 'cannot parse record at events/0@41' };
+    const [open] = run(engine, [stalled]);
+    expect(open).toMatchObject({ kind: 'open', input: { component: 'enrich', faultClass: 'poison-records' } });
+  });
+
   it('takes no fault hint from inputs weighted 0', () => {
     const config = parseSentinelConfig({ signals: [{ pipeline: 'p', component: '*', signal: 'rss_mb', detectors: [{ detector: 'ewma', weight: 0 }] }] });
     const engine = new Engine(config, registryFactory);
