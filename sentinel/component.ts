@@ -69,6 +69,8 @@ export class ComponentMonitor {
   /** Every input of the fusion, in order: [signal or score name, class, layer]. */
   private signals: [string, SignalClass | 'score', Layer][] = [];
   private hardFaultAt: number | null = null;
+  /** Class of the last hard fault (not snapshotted: after a restore, debounce by time alone). */
+  private hardFaultClass: FaultClass | null = null;
   private lastEvidenceAt: number | null = null;
   /** When this monitor last opened an incident (or sent evidence that may reopen one). */
   private lastOpenAt: number | null = null;
@@ -111,11 +113,14 @@ export class ComponentMonitor {
     this.pushSample(sample);
     const wasOpen = this.isIncidentOpen(ts);
     const previousHardFault = this.hardFaultAt;
+    const sameClass = this.hardFaultClass === null || this.hardFaultClass === fault;
     this.hardFaultAt = ts;
+    this.hardFaultClass = fault;
     if (!wasOpen) this.open({ kind: 'hard-fault', detail, at: iso(ts) }, ts, ctx, fault, true);
-    // Debounced only against the previous hard fault (a crash loop), never against ordinary
-    // evidence: a crash while a statistical anomaly is open must still reach (or start) an incident.
-    else if (previousHardFault === null || ts - previousHardFault >= this.env.config.evidence.debounceMs) this.emitEvidence(`hard fault: ${detail}`, ts, ctx, fault, true);
+    // Debounced only against the previous hard fault of the same class (a crash loop), never
+    // against ordinary evidence: a crash while a statistical anomaly is open must still reach (or
+    // start) an incident, and a crash on a corrupt checkpoint right after a kill is news.
+    else if (previousHardFault === null || !sameClass || ts - previousHardFault >= this.env.config.evidence.debounceMs) this.emitEvidence(`hard fault: ${detail}`, ts, ctx, fault, true);
   }
 
   /** Whether the sentinel considers an incident open: health above close, or a recent hard fault. */

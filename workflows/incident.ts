@@ -52,6 +52,12 @@ const { execute } = wf.proxyActivities<IncidentActivities>({
 export const PATCH_REPROBE_INCONCLUSIVE = 'reprobe-inconclusive-verification';
 /** A diagnosis that finds the root cause upstream hands the incident over instead of repairing here. */
 export const PATCH_HAND_OVER_UPSTREAM = 'hand-over-upstream-root-cause';
+/**
+ * A repair that failed verification while a hard fault of another class arrived is re-diagnosed
+ * from that evidence before the next rung: a crash that turns out to be a crash on a corrupt
+ * checkpoint needs a checkpoint restore, not the crash ladder's next rung.
+ */
+export const PATCH_REDIAGNOSE_ON_NEW_HARD_FAULT = 'rediagnose-on-new-hard-fault';
 
 /** Hard bound on repair attempts per incident, whatever the policy says. */
 const MAX_LADDER_ATTEMPTS = 4;
@@ -199,6 +205,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   // ---- diagnose -------------------------------------------------------------------------
   let diagnosis = input.carried?.diagnosis;
+  /** Evidence count when the current diagnosis was made: what came later may contradict it. */
+  let diagnosedAtEvidence = state.evidenceCount;
   if (!diagnosis) {
     rec.stage('diagnose', 'classifying the fault and walking lineage upstream');
     diagnosis = await diagnose({
@@ -211,6 +219,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       severityHint: input.severity,
     });
     rec.diagnosed(diagnosis);
+    diagnosedAtEvidence = state.evidenceCount;
     if (diagnosis.handOverTo && wf.patched(PATCH_HAND_OVER_UPSTREAM)) {
       const to = await handOver({
         incidentId: info.workflowId,
@@ -358,6 +367,21 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     rec.ladderTried.push(action);
     current = undefined;
     approval = undefined;
+    const contradiction = rec.newHardFault(diagnosedAtEvidence, diagnosis.faultClass);
+    if (contradiction && wf.patched(PATCH_REDIAGNOSE_ON_NEW_HARD_FAULT)) {
+      rec.stage('diagnose', `${action} failed verification and a ${contradiction.faultHint} hard fault arrived since: diagnosing again`);
+      diagnosis = await diagnose({
+        incidentId: info.workflowId,
+        pipeline: state.pipeline,
+        component: state.component,
+        trigger: input.trigger,
+        evidence: rec.evidenceSince(diagnosedAtEvidence),
+        faultHint: contradiction.faultHint,
+        severityHint: input.severity,
+      });
+      rec.diagnosed(diagnosis);
+      diagnosedAtEvidence = state.evidenceCount;
+    }
     if (rec.ladderTried.length >= Math.min(chosen.maxAttempts, MAX_LADDER_ATTEMPTS)) break;
     if (historyTooLong()) return continueAsNew();
   }

@@ -5,7 +5,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { Diagnosis, ExecuteResult, LearnInput, PlanResult, VerifyResult } from '../activities/contracts';
-import type { RepairAction } from '../policies/taxonomy';
+import type { FaultClass, RepairAction } from '../policies/taxonomy';
 import {
   SearchAttributes,
   type CarriedIncidentState,
@@ -92,6 +92,22 @@ export class IncidentRecorder {
     if (this.evidence.length > EVIDENCE_HEAD + EVIDENCE_TAIL) this.evidence.splice(EVIDENCE_HEAD, 1);
     this.state.explanation.evidence = summariseEvidence(this.evidence, this.state.evidenceCount);
     this.note(this.state.stage, 'evidence', `${e.source}: ${e.summary}`);
+  }
+
+  /** The evidence received after the first `count` pieces (as far as the kept tail reaches). */
+  evidenceSince(count: number): Evidence[] {
+    const n = Math.min(this.state.evidenceCount - count, this.evidence.length);
+    return n > 0 ? this.evidence.slice(this.evidence.length - n) : [];
+  }
+
+  /** The latest hard fault received after the first `count` pieces of evidence that names a class other than `faultClass`. */
+  newHardFault(count: number, faultClass: string): (Evidence & { faultHint: FaultClass }) | undefined {
+    const later = this.evidenceSince(count);
+    for (let i = later.length - 1; i >= 0; i--) {
+      const e = later[i]!;
+      if (e.hardFault && e.faultHint && e.faultHint !== faultClass) return e as Evidence & { faultHint: FaultClass };
+    }
+    return undefined;
   }
 
   diagnosed(d: Diagnosis): void {

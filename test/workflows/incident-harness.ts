@@ -23,7 +23,7 @@ import {
 } from '../../workflows/shared';
 import { actuatorLines } from '../fixtures/templates/file-actuator';
 import { incidentBundle, uniqueName } from './helpers';
-import type { Lab } from './lab';
+import { TEST_ACTIONS, type Lab } from './lab';
 
 export const EXPLANATION_PARTS = ['trigger', 'evidence', 'cause', 'action', 'impact', 'verification'] as const;
 /** What the recorder writes before a stage has anything to say; a closed incident must have moved past them. */
@@ -108,7 +108,7 @@ export function stagesOf(timeline: TimelineEntry[]): string[] {
 /** How many times each test actuator really applied its effect. */
 export function applications(lab: Lab): Partial<Record<RepairAction, number>> {
   const out: Partial<Record<RepairAction, number>> = {};
-  for (const a of ['scale-out', 'load-shedding', 'microreboot', 'quarantine'] as const) {
+  for (const a of TEST_ACTIONS) {
     const n = actuatorLines(lab.dir, a).length;
     if (n > 0) out[a] = n;
   }

@@ -58,6 +58,7 @@ pipelines:
       crash: [microreboot, escalate]
       hang: [microreboot, scale-out, escalate]
       null-spike: [quarantine, escalate]
+      corrupted-checkpoint: [checkpoint-restore, escalate]
     approval:
       timeout: 1h
       approverRoles: [oncall]
@@ -71,7 +72,7 @@ pipelines:
 ${overrides}`;
 }
 
-const TEST_ACTIONS: RepairAction[] = ['scale-out', 'load-shedding', 'microreboot', 'quarantine'];
+export const TEST_ACTIONS: RepairAction[] = ['scale-out', 'load-shedding', 'microreboot', 'quarantine', 'checkpoint-restore'];
 
 export async function createLab(opts: {
   pipeline: string;

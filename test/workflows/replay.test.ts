@@ -38,6 +38,7 @@ const PATHS = [
   'duplicate-anomalies',
   'continue-as-new',
   'worker-sigkill-during-execute',
+  'rediagnose-new-hard-fault',
 ];
 
 function fixtures(): { workflowId: string; file: string }[] {
