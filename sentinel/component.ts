@@ -75,6 +75,11 @@ export class ComponentMonitor {
   /** When this monitor last opened an incident (or sent evidence that may reopen one). */
   private lastOpenAt: number | null = null;
   lastTs = 0;
+  /**
+   * Trailing mean of the component's `throughput` metric, the unit of its lag's growth. Not
+   * snapshotted: the ring it is read from is, so the next throughput record restores it.
+   */
+  throughputLevel: number | undefined;
   private readonly fingerprints = new Map<string, string>();
   private readonly references = new Map<string, number[]>();
   private samples: unknown[] = [];
@@ -350,6 +355,12 @@ export class ComponentMonitor {
    * field's contract; a detector on a signal that sat at exactly 0 has no variance to scale a
    * jump by. (Values live in `references` under `key@ring`, like the PSI histograms.)
    */
+  /** Appends `value` under `key` and returns the mean of the `referenceBatches` before the last `windowBatches` (undefined until both are full). */
+  trailingLevel(key: string, value: number, referenceBatches: number, windowBatches: number): number | undefined {
+    const sums = this.trailingSums(key, [value], referenceBatches, windowBatches);
+    return sums ? sums.reference[0]! / referenceBatches : undefined;
+  }
+
   levelRise(key: string, value: number, referenceBatches: number, windowBatches: number): number {
     const sums = this.trailingSums(key, [value], referenceBatches, windowBatches);
     return sums ? sums.current[0]! / windowBatches - sums.reference[0]! / referenceBatches : 0;

@@ -111,6 +111,13 @@ export const sentinelConfigSchema = z.strictObject({
   accuracyDropAlarm: z.number().positive().max(1).default(0.2),
   /** A field's null rate this far above its trailing level (fraction of rows) scores 1. */
   nullRateAlarm: z.number().positive().max(1).default(0.2),
+  /**
+   * Consumer lag (a metric named `lag` or `backlog`) this many seconds of the component's own
+   * trailing `throughput` above its trailing level scores 1. A control chart sees a lag that grows
+   * steadily only once (then relearns the slope); measured in seconds of work, a stage falling
+   * behind alarms for as long as it falls behind, whatever its rate.
+   */
+  lagAlarmSeconds: z.number().positive().default(5),
   /** Most recent profile batches whose null rates are compared with the trailing level. */
   nullRateWindowBatches: z.number().int().positive().default(3),
   /** Most recent profile batches summed into the histogram compared with the reference. */

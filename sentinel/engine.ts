@@ -76,6 +76,9 @@ export function faultOfEvent(event: string, message: string | undefined): FaultC
   return FAULT_OF_EVENT[event] ?? 'crash';
 }
 
+/** Metrics read as a consumer's backlog: besides their detectors, their growth in seconds of work is scored. */
+const LAG_SIGNAL = /(^|\.)(lag|backlog)$/;
+
 export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class Engine {
@@ -201,9 +204,16 @@ export class Engine {
     const ctx = this.ctx;
     const ts = rec.ts;
     switch (rec.kind) {
-      case 'metric':
-        this.monitor(state, rec.pipeline, rec.component).observe(rec.signal, 'metric', rec.value, ts, rec, ctx);
+      case 'metric': {
+        const m = this.monitor(state, rec.pipeline, rec.component);
+        m.observe(rec.signal, 'metric', rec.value, ts, rec, ctx);
+        if (rec.signal === 'throughput') m.throughputLevel = m.trailingLevel('throughput/level', rec.value, this.config.psiReferenceBatches, this.config.nullRateWindowBatches) ?? m.throughputLevel;
+        else if (LAG_SIGNAL.test(rec.signal) && m.throughputLevel !== undefined) {
+          const rise = m.levelRise(`${rec.signal}/growth`, rec.value, this.config.psiReferenceBatches, this.config.nullRateWindowBatches);
+          m.observeScore(`${rec.signal}.growth`, this.config.metricLayer, rise / (this.config.lagAlarmSeconds * Math.max(m.throughputLevel, 1)), ts, rec, ctx);
+        }
         return;
+      }
       case 'event': {
         const m = this.monitor(state, rec.pipeline, rec.component);
         if (HARD_FAULT_EVENTS.includes(rec.event)) {

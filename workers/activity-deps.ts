@@ -13,6 +13,7 @@ import { logAndWait } from '../activities/templates/log-and-wait';
 import type { RepairTemplate } from '../activities/templates/template';
 import { REPO_ROOT } from '../common/paths';
 import { defaultKnowledgeDbPath, openKnowledgeBase } from '../knowledge/open';
+import type { KnowledgeBase } from '../knowledge/types';
 import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
@@ -39,6 +40,16 @@ export interface WorkerDeps extends IncidentDeps<WorkerTemplateDeps> {
   close(): Promise<void>;
 }
 
+/**
+ * When this incident's latest repair finished, as the probes' `since`: data and model checks
+ * must judge what flowed after the repair, not a profile or labels from before it.
+ */
+async function repairEndedAt(kb: KnowledgeBase, incidentId: string): Promise<{ since?: number }> {
+  const done = (await kb.listActuations({ incidentId })).map((a) => a.completedAt ?? 0);
+  const last = Math.max(0, ...done);
+  return last > 0 ? { since: last } : {};
+}
+
 export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<WorkerDeps> {
   const policyFile = o.policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE;
   const policy = loadPolicyFile(policyFile);
@@ -60,7 +71,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
       if (name === 'health-recovered' && healthUrlOption.healthUrl) return healthRecovered(healthUrlOption.healthUrl, req.component);
       return { result: 'inconclusive', detail: `${name}: no live pipeline attached to this worker` };
     }
-    return runProbe(name, req.component, pipelineDeps, healthUrlOption);
+    return runProbe(name, req.component, pipelineDeps, { ...healthUrlOption, ...(await repairEndedAt(kb, req.incidentId)) });
   };
   return {
     policy: () => policy,

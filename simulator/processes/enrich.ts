@@ -191,12 +191,10 @@ async function main(rt: Runtime): Promise<void> {
       }
       next = record.offset + 1;
     }
-    const delay = rt.delayMs() * out.length;
-    if (delay > 0) await sleep(delay);
+    await rt.paced(out.length, (from, to) => void (processed += to - from));
     if (dead.length > 0) await sendToDeadLetter(rt.log, input, dead);
     if (out.length > 0) await rt.log.append(output, out);
     if (accounted.length > 0) rt.state.recordAccounted(accounted);
-    processed += out.length;
     quarantined += dead.length;
     shed += accounted.length - dead.length;
     const pos = { topic: batch.topic, partition: batch.partition, offset: next };

@@ -27,6 +27,12 @@ export interface Runtime {
   settings(): Record<string, unknown>;
   /** Per-record delay of an active slow-down fault, in ms. */
   delayMs(): number;
+  /**
+   * Works through `count` records at the slow-down's per-record cost: `work(from, to)` runs after
+   * each slice of at most 200 ms of cost (at once, for all, when no slow-down is active). A slowed
+   * stage so reports a steady low rate, not a whole batch every few seconds and zero in between.
+   */
+  paced(count: number, work: (from: number, to: number) => void | Promise<void>): Promise<void>;
   /** Extra per-process info written with each heartbeat (positions, counters). */
   setInfo(info: Record<string, unknown>): void;
   onStop(fn: () => Promise<void>): void;
@@ -36,6 +42,8 @@ export interface Runtime {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+const PACE_SLICE_MS = 200;
 
 export async function startRuntime(component: Component): Promise<Runtime> {
   const raw = process.env[CONFIG_ENV];
@@ -58,6 +66,8 @@ export async function startRuntime(component: Component): Promise<Runtime> {
   const stopHooks: (() => Promise<void>)[] = [];
   const retained: number[][] = [];
   let leakTimer: NodeJS.Timeout | null = null;
+  const delayMs = (): number =>
+    faults.filter((f) => f.kind === 'slow-down').reduce((m, f) => Math.max(m, typeof f.params.delayMs === 'number' ? f.params.delayMs : 20), 0);
 
   const poll = (): void => {
     faults = state.activeFaults(component);
@@ -127,9 +137,16 @@ export async function startRuntime(component: Component): Promise<Runtime> {
     emit: (s) => telemetry.emit(s),
     faults: () => faults,
     settings: () => settings,
-    delayMs: () => {
-      const slow = faults.filter((f) => f.kind === 'slow-down');
-      return slow.reduce((m, f) => Math.max(m, typeof f.params.delayMs === 'number' ? f.params.delayMs : 20), 0);
+    delayMs,
+    async paced(count, work) {
+      const per = delayMs();
+      if (per <= 0) return void (await work(0, count));
+      const slice = Math.max(1, Math.floor(PACE_SLICE_MS / per));
+      for (let from = 0; from < count; from += slice) {
+        const to = Math.min(count, from + slice);
+        await sleep((to - from) * per);
+        await work(from, to);
+      }
     },
     setInfo: (i) => {
       info = i;

@@ -14,7 +14,7 @@ import { accuracy, FEATURE_NAMES, modelSchema, predictProba, trainLogistic, type
 import { mulberry32 } from '../random';
 import { shedDecision, shedSettingSchema } from '../shedding';
 import { features, parseEvent, type EnrichState } from './enrich';
-import { runMain, sleep, type Runtime } from './runtime';
+import { runMain, type Runtime } from './runtime';
 
 export const MODEL_NAME = 'score-model';
 const ACCURACY_WINDOW = 200;
@@ -117,13 +117,11 @@ async function main(rt: Runtime): Promise<void> {
       }
     }
     // Shed records cost nothing: that is the point of shedding.
-    const delay = rt.delayMs() * out.length;
-    if (delay > 0) await sleep(delay);
+    await rt.paced(out.length, (from, to) => void (processed += to - from));
     if (predictions.length > 0) rt.state.recordPredictions(predictions);
 
     if (out.length > 0) await rt.log.append(scored, out);
     if (shedIds.length > 0) rt.state.recordAccounted(shedIds.map((id) => ({ id, kind: 'shed' as const, component: 'score', reason: 'load shedding' })));
-    processed += out.length;
     shed += shedIds.length;
   };
 

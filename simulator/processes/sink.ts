@@ -6,7 +6,7 @@
 import type { EmbeddedConsumerOptions } from '../../bindings/log/embedded-consumer';
 import { groupId, pipelinePaths } from '../config';
 import { SinkStore, type SinkRow } from '../sink-store';
-import { runMain, sleep, type Runtime } from './runtime';
+import { runMain, type Runtime } from './runtime';
 
 async function main(rt: Runtime): Promise<void> {
   const sink = new SinkStore(pipelinePaths(rt.config.dir).sink);
@@ -35,11 +35,11 @@ async function main(rt: Runtime): Promise<void> {
       const v = JSON.parse(r.value.toString('utf8')) as { id: string; key: string; ts: number; h: string; p: number; modelVersion: string };
       return { id: v.id, key: v.key, ts: v.ts, h: v.h, p: v.p, modelVersion: v.modelVersion };
     });
-    const delay = rt.delayMs() * rows.length;
-    if (delay > 0) await sleep(delay);
-    const r = sink.upsert(rows);
-    written += r.inserted;
-    rewritten += r.rewritten;
+    await rt.paced(rows.length, (from, to) => {
+      const r = sink.upsert(rows.slice(from, to));
+      written += r.inserted;
+      rewritten += r.rewritten;
+    });
     const now = Date.now();
     for (const row of rows) {
       latencySum += now - row.ts;

@@ -91,7 +91,7 @@ describe('sentinel incident lifecycle', () => {
   it('debounces a crash loop, not a crash of another class right after a kill', () => {
     const engine = new Engine(parseSentinelConfig({ evidence: { debounceMs: 5_000 } }), registryFactory);
     const actions = run(engine, [crash(T0, 'killed by SIGKILL'), crash(T0 + 500, 'killed by SIGKILL'), crash(T0 + 900, 'corrupt-checkpoint: ckpt-7 checksum mismatch')]);
-    expect(actions.map((a) => [a.kind, a.kind === 'open' ? a.input.faultClass : a.evidence.faultHint])).toEqual([
+    expect(actions.map((a) => [a.kind, a.kind === 'open' ? a.input?.faultClass : a.evidence.faultHint])).toEqual([
       ['open', 'crash'],
       ['evidence', 'corrupted-checkpoint'],
     ]);
