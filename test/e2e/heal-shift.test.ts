@@ -1,0 +1,21 @@
+/**
+ * Distribution shift at the source through the whole loop, on the embedded log and on the real
+ * Kafka broker: an abrupt and a gradual shift of a feature each open an incident; retraining on a
+ * recent window is validated on a holdout and promoted only if better (approved by the on-call
+ * lead); the sink ends exactly-once.
+ */
+import { expectExactlyOnce, expectHealed, playbookCase, useHealingLoop, type HealingCase, type LogKind } from './healing-loop';
+
+jest.setTimeout(20 * 60_000);
+
+/** PSI compares the last 10 profile batches with the 30 before: the drill waits for that history. */
+const CASES: HealingCase[] = [
+  playbookCase('distribution-shift', { name: 'distribution shift: abrupt' }),
+  playbookCase('distribution-shift', { name: 'distribution shift: gradual', spec: { fault: 'distribution-shift', shift: 2.5, mode: 'gradual', rampMs: 15_000 } }),
+];
+
+describe.each<LogKind>(['embedded', 'kafka'])('distribution shifts heal through the loop (%s log)', (log) => {
+  const run = useHealingLoop(log, CASES);
+  it.each(CASES)('$name', (c) => expectHealed(run, c));
+  it('the sink holds every event exactly once', () => expectExactlyOnce(run));
+});
