@@ -25,7 +25,10 @@ export interface ProbeOptions {
   maxLag?: number;
   /** A backlog over `maxLag` still passes when it shrinks fast enough to drain within this. Default 30 s. */
   drainWithinMs?: number;
-  /** Time between the two lag samples that measure the drain rate. Default 2 s. */
+  /**
+   * Time between the two lag samples that measure the drain rate. Default 4 s: committed offsets
+   * move a batch at a time, so a shorter gap can catch a busy stage between two commits.
+   */
   sampleGapMs?: number;
   /** Fraction of the source rate the stage must sustain. Default 0.7. */
   minThroughputRatio?: number;
@@ -93,7 +96,7 @@ export async function lagDrained(deps: ProbeDeps, target: string, o: ProbeOption
   const first = await sample();
   const describe = (lags: number[]): string => `${stages.map((c, i) => `${c} lag ${lags[i]}`).join(', ')} (limit ${limit})`;
   if (Math.max(0, ...first) <= limit) return result('lag-drained', true, describe(first));
-  const gapMs = o.sampleGapMs ?? 2_000;
+  const gapMs = o.sampleGapMs ?? 4_000;
   await new Promise((r) => setTimeout(r, gapMs));
   const second = await sample();
   if (Math.max(0, ...second) <= limit) return result('lag-drained', true, describe(second));

@@ -21,7 +21,7 @@ import { groupId, pipelinePaths } from '../config';
 import { BASE_SCHEMA, hashBytes, PROFILED_NUMERIC } from '../events';
 import { profileBatch } from '../profile';
 import { shedDecision, shedSettingSchema } from '../shedding';
-import { runMain, sleep, type Runtime } from './runtime';
+import { runMain, STAGE_BATCH_RECORDS, sleep, type Runtime } from './runtime';
 
 export const ENRICH_STREAM = 'enrich';
 const ALPHA = 0.1;
@@ -138,7 +138,7 @@ async function main(rt: Runtime): Promise<void> {
     topics: [input],
     fromBeginning: true,
     autoCommit: false,
-    maxBatchRecords: 500,
+    maxBatchRecords: STAGE_BATCH_RECORDS,
     memberId: rt.instance,
     pollMs: 50,
     hooks: { onAssign: restore },

@@ -45,6 +45,13 @@ export function sleep(ms: number): Promise<void> {
 
 const PACE_SLICE_MS = 200;
 
+/**
+ * Records a consuming stage takes per batch. A batch is committed whole, so at a slowed stage's
+ * per-record cost 100 records stay a second or two of work: its committed offsets — the lag the
+ * sentinel and the probes see — move steadily instead of jumping every few seconds.
+ */
+export const STAGE_BATCH_RECORDS = 100;
+
 export async function startRuntime(component: Component): Promise<Runtime> {
   const raw = process.env[CONFIG_ENV];
   if (!raw) throw new Error(`${CONFIG_ENV} is not set: pipeline processes are started by simulator/pipeline.ts`);

@@ -14,7 +14,7 @@ import { accuracy, FEATURE_NAMES, modelSchema, predictProba, trainLogistic, type
 import { mulberry32 } from '../random';
 import { shedDecision, shedSettingSchema } from '../shedding';
 import { features, parseEvent, type EnrichState } from './enrich';
-import { runMain, type Runtime } from './runtime';
+import { runMain, STAGE_BATCH_RECORDS, type Runtime } from './runtime';
 
 export const MODEL_NAME = 'score-model';
 const ACCURACY_WINDOW = 200;
@@ -130,7 +130,7 @@ async function main(rt: Runtime): Promise<void> {
     topics: [enriched, labels],
     fromBeginning: true,
     autoCommit: true,
-    maxBatchRecords: 500,
+    maxBatchRecords: STAGE_BATCH_RECORDS,
     memberId: rt.instance,
     pollMs: 50,
   };
