@@ -80,6 +80,19 @@ export class ComponentMonitor {
    * snapshotted: the ring it is read from is, so the next throughput record restores it.
    */
   throughputLevel: number | undefined;
+  /** Latest throughput per reporting instance, summed into the component's throughput (the lag is the group's). */
+  private readonly instanceThroughput = new Map<string, { value: number; ts: number }>();
+
+  /** The component's throughput at `ts`: the sum over instances that reported within the last 3 s. */
+  componentThroughput(instance: string, value: number, ts: number): number {
+    this.instanceThroughput.set(instance, { value, ts });
+    let total = 0;
+    for (const [k, v] of this.instanceThroughput) {
+      if (ts - v.ts > 3_000) this.instanceThroughput.delete(k);
+      else total += v.value;
+    }
+    return total;
+  }
   private readonly fingerprints = new Map<string, string>();
   private readonly references = new Map<string, number[]>();
   private samples: unknown[] = [];

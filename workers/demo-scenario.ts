@@ -9,13 +9,19 @@ import type { SinkIntegrity } from '../simulator/sink-store';
 
 export type SinkSummary = Pick<SinkIntegrity, 'expected' | 'stored' | 'lost' | 'duplicates'>;
 
+/**
+ * Poison before the null spike: a quarantine stays on after its repair (a guard against the next
+ * bad batch), so whichever data fault comes second meets a guard already in place. Poison first
+ * shows a stage stalling and the quarantine that frees it; the null spike, later, is still seen at
+ * the source and its incident verifies that the guard holds the data contract.
+ */
 export const DEMO_SCRIPT: ScriptedFault[][] = [
   [{ label: 'infrastructure: enrich crashes', spec: { fault: 'crash', target: 'enrich' }, watch: ['enrich'] }],
-  [{ label: 'data: null spike at the source', spec: { fault: 'null-spike', target: 'source' }, watch: ['enrich', 'source'] }],
+  [{ label: 'data: poison records at the source', spec: { fault: 'poison-records', target: 'source' }, watch: ['enrich', 'source'] }],
   [{ label: 'model: a bad model is promoted', spec: { fault: 'accuracy-drop', target: 'score' }, watch: ['score'] }],
   [
     { label: 'infrastructure: score crashes', spec: { fault: 'crash', target: 'score' }, watch: ['score'] },
-    { label: 'data: poison records at the source', spec: { fault: 'poison-records', target: 'source' }, watch: ['enrich', 'source'] },
+    { label: 'data: null spike at the source', spec: { fault: 'null-spike', target: 'source' }, watch: ['enrich', 'source'] },
   ],
 ];
 
