@@ -128,8 +128,18 @@ export async function throughputRestored(deps: ProbeDeps, target: string, o: Pro
     const young = await justStarted(deps, stages, YOUNG_MS);
     return young ? result('throughput-restored', undefined, `${detail}; ${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`) : result('throughput-restored', false, detail);
   }
-  const ok = rates.every(([, r]) => (r ?? 0) >= need);
-  const detail = `${rates.map(([c, r]) => `${c} ${(r ?? 0).toFixed(0)}/s`).join(', ')} (need ≥ ${need.toFixed(0)}/s)`;
+  let ok = rates.every(([, r]) => (r ?? 0) >= need);
+  let detail = `${rates.map(([c, r]) => `${c} ${(r ?? 0).toFixed(0)}/s`).join(', ')} (need ≥ ${need.toFixed(0)}/s)`;
+  if (!ok) {
+    // Below the source's rate but with nothing waiting: less arrives (upstream quarantines or sheds
+    // by design, or is itself being repaired) and the stage takes all of it. That is restored.
+    const limit = o.maxLag ?? Math.max(50, deps.pipeline.sourceRate());
+    const lags = await Promise.all(stages.map((c) => deps.pipeline.lag(c)));
+    if (lags.every((l) => l <= limit)) {
+      ok = true;
+      detail += `; below it, but keeping up with its input (lag ${lags.join(', ')} ≤ ${limit})`;
+    }
+  }
   if (!ok) {
     const young = await justStarted(deps, stages, YOUNG_MS);
     if (young) return result('throughput-restored', undefined, `${detail}, but ${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`);

@@ -1,9 +1,10 @@
 /**
  * The lag-drained probe on a scripted pipeline view (lags per call, in order): drained lag
  * passes at once; a backlog shrinking fast enough to be gone within the drain budget passes, one
- * shrinking too slowly is inconclusive, one not shrinking fails.
+ * shrinking too slowly is inconclusive, one not shrinking fails. And throughput-restored: a stage
+ * below the source's rate passes only when nothing waits at its input.
  */
-import { lagDrained } from '../../activities/probes';
+import { lagDrained, throughputRestored } from '../../activities/probes';
 import type { TemplateDeps } from '../../activities/templates/deps';
 
 type ProbeDeps = Pick<TemplateDeps, 'orchestrator' | 'pipeline' | 'models'>;
@@ -48,5 +49,27 @@ describe('lag-drained', () => {
     const r = await lagDrained(scripted([900, 950], 5_000), 'score', opts);
     expect(r.result).toBe('inconclusive');
     expect(r.detail).toMatch(/score started 5 s ago: too early to tell/);
+  });
+});
+
+/** The stage's throughput and lag as scripted; its one instance started `ageMs` ago. */
+function flowing(throughput: number, lag: number, ageMs = 600_000): ProbeDeps {
+  const deps = scripted([lag], ageMs);
+  (deps.pipeline as { throughput: TemplateDeps['pipeline']['throughput'] }).throughput = async () => throughput;
+  return deps;
+}
+
+describe('throughput-restored', () => {
+  it('passes at the source rate, and below it when the stage keeps up with what reaches it', async () => {
+    expect((await throughputRestored(flowing(95, 500), 'score')).result).toBe('pass');
+    // Upstream quarantines 60 % of events: 40/s arrive, all are taken, nothing waits.
+    const r = await throughputRestored(flowing(40, 10), 'score');
+    expect(r.result).toBe('pass');
+    expect(r.detail).toMatch(/keeping up with its input \(lag 10/);
+  });
+
+  it('fails when the stage is slow and its input waits; is inconclusive right after a restart', async () => {
+    expect((await throughputRestored(flowing(40, 900), 'score')).result).toBe('fail');
+    expect((await throughputRestored(flowing(40, 900, 5_000), 'score')).result).toBe('inconclusive');
   });
 });
