@@ -82,17 +82,6 @@ export class ComponentMonitor {
   throughputLevel: number | undefined;
   /** Latest throughput per reporting instance, summed into the component's throughput (the lag is the group's). */
   private readonly instanceThroughput = new Map<string, { value: number; ts: number }>();
-
-  /** The component's throughput at `ts`: the sum over instances that reported within the last 3 s. */
-  componentThroughput(instance: string, value: number, ts: number): number {
-    this.instanceThroughput.set(instance, { value, ts });
-    let total = 0;
-    for (const [k, v] of this.instanceThroughput) {
-      if (ts - v.ts > 3_000) this.instanceThroughput.delete(k);
-      else total += v.value;
-    }
-    return total;
-  }
   private readonly fingerprints = new Map<string, string>();
   private readonly references = new Map<string, number[]>();
   private samples: unknown[] = [];
@@ -368,15 +357,26 @@ export class ComponentMonitor {
    * field's contract; a detector on a signal that sat at exactly 0 has no variance to scale a
    * jump by. (Values live in `references` under `key@ring`, like the PSI histograms.)
    */
+  levelRise(key: string, value: number, referenceBatches: number, windowBatches: number): number {
+    const sums = this.trailingSums(key, [value], referenceBatches, windowBatches);
+    return sums ? sums.current[0]! / windowBatches - sums.reference[0]! / referenceBatches : 0;
+  }
+
   /** Appends `value` under `key` and returns the mean of the `referenceBatches` before the last `windowBatches` (undefined until both are full). */
   trailingLevel(key: string, value: number, referenceBatches: number, windowBatches: number): number | undefined {
     const sums = this.trailingSums(key, [value], referenceBatches, windowBatches);
     return sums ? sums.reference[0]! / referenceBatches : undefined;
   }
 
-  levelRise(key: string, value: number, referenceBatches: number, windowBatches: number): number {
-    const sums = this.trailingSums(key, [value], referenceBatches, windowBatches);
-    return sums ? sums.current[0]! / windowBatches - sums.reference[0]! / referenceBatches : 0;
+  /** The component's throughput at `ts`: the sum over instances that reported within the last 3 s. */
+  componentThroughput(instance: string, value: number, ts: number): number {
+    this.instanceThroughput.set(instance, { value, ts });
+    let total = 0;
+    for (const [k, v] of this.instanceThroughput) {
+      if (ts - v.ts > 3_000) this.instanceThroughput.delete(k);
+      else total += v.value;
+    }
+    return total;
   }
 
   /**

@@ -210,8 +210,7 @@ export class Engine {
         if (rec.signal === 'throughput') {
           const total = m.componentThroughput(rec.labels?.instance ?? '', rec.value, ts);
           m.throughputLevel = m.trailingLevel('throughput/level', total, this.config.psiReferenceBatches, this.config.nullRateWindowBatches) ?? m.throughputLevel;
-        }
-        else if (LAG_SIGNAL.test(rec.signal) && m.throughputLevel !== undefined) {
+        } else if (LAG_SIGNAL.test(rec.signal) && m.throughputLevel !== undefined) {
           const rise = m.levelRise(`${rec.signal}/growth`, rec.value, this.config.psiReferenceBatches, this.config.nullRateWindowBatches);
           m.observeScore(`${rec.signal}.growth`, this.config.metricLayer, rise / (this.config.lagAlarmSeconds * Math.max(m.throughputLevel, 1)), ts, rec, ctx);
         }
