@@ -89,8 +89,13 @@ async function justStarted(deps: ProbeDeps, stages: string[], withinMs: number):
 /** A stage restarted within this long is given the benefit of the doubt (inconclusive, re-probed). */
 const YOUNG_MS = 20_000;
 
+const tooEarly = (young: { stage: string; ageMs: number }): string => `${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`;
+
+/** Lag at or below which a stage counts as keeping up: `maxLag`, else one second of input (at least 50). */
+const lagLimit = (deps: ProbeDeps, o: ProbeOptions): number => o.maxLag ?? Math.max(50, deps.pipeline.sourceRate());
+
 export async function lagDrained(deps: ProbeDeps, target: string, o: ProbeOptions = {}): Promise<ProbeOutcome> {
-  const limit = o.maxLag ?? Math.max(50, deps.pipeline.sourceRate());
+  const limit = lagLimit(deps, o);
   const stages = consumersFor(deps, target);
   const sample = (): Promise<number[]> => Promise.all(stages.map((c) => deps.pipeline.lag(c)));
   const first = await sample();
@@ -109,7 +114,7 @@ export async function lagDrained(deps: ProbeDeps, target: string, o: ProbeOption
     if (perMs <= 0) {
       const young = await justStarted(deps, [stages[i]!], YOUNG_MS);
       const why = `${describe(second)}; ${stages[i]} backlog not shrinking (${first[i]} → ${second[i]} in ${gapMs} ms)`;
-      return young ? result('lag-drained', undefined, `${why}, but ${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`) : result('lag-drained', false, why);
+      return young ? result('lag-drained', undefined, `${why}, but ${tooEarly(young)}`) : result('lag-drained', false, why);
     }
     worstEta = Math.max(worstEta, (second[i] - limit) / perMs);
   }
@@ -126,14 +131,14 @@ export async function throughputRestored(deps: ProbeDeps, target: string, o: Pro
   if (rates.some(([, r]) => r === undefined)) {
     const detail = `${rates.filter(([, r]) => r === undefined).map(([c]) => c).join(', ')} not reporting`;
     const young = await justStarted(deps, stages, YOUNG_MS);
-    return young ? result('throughput-restored', undefined, `${detail}; ${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`) : result('throughput-restored', false, detail);
+    return young ? result('throughput-restored', undefined, `${detail}; ${tooEarly(young)}`) : result('throughput-restored', false, detail);
   }
   let ok = rates.every(([, r]) => (r ?? 0) >= need);
   let detail = `${rates.map(([c, r]) => `${c} ${(r ?? 0).toFixed(0)}/s`).join(', ')} (need ≥ ${need.toFixed(0)}/s)`;
   if (!ok) {
     // Below the source's rate but with nothing waiting: less arrives (upstream quarantines or sheds
     // by design, or is itself being repaired) and the stage takes all of it. That is restored.
-    const limit = o.maxLag ?? Math.max(50, deps.pipeline.sourceRate());
+    const limit = lagLimit(deps, o);
     const lags = await Promise.all(stages.map((c) => deps.pipeline.lag(c)));
     if (lags.every((l) => l <= limit)) {
       ok = true;
@@ -142,7 +147,7 @@ export async function throughputRestored(deps: ProbeDeps, target: string, o: Pro
   }
   if (!ok) {
     const young = await justStarted(deps, stages, YOUNG_MS);
-    if (young) return result('throughput-restored', undefined, `${detail}, but ${young.stage} started ${Math.round(young.ageMs / 1000)} s ago: too early to tell`);
+    if (young) return result('throughput-restored', undefined, `${detail}, but ${tooEarly(young)}`);
   }
   return result('throughput-restored', ok, detail);
 }

@@ -79,7 +79,7 @@ export class ComponentMonitor {
    * Trailing mean of the component's `throughput` metric, the unit of its lag's growth. Not
    * snapshotted: the ring it is read from is, so the next throughput record restores it.
    */
-  throughputLevel: number | undefined;
+  private throughputLevel: number | undefined;
   /** Latest throughput per reporting instance, summed into the component's throughput (the lag is the group's). */
   private readonly instanceThroughput = new Map<string, { value: number; ts: number }>();
   private readonly fingerprints = new Map<string, string>();
@@ -362,21 +362,29 @@ export class ComponentMonitor {
     return sums ? sums.current[0]! / windowBatches - sums.reference[0]! / referenceBatches : 0;
   }
 
-  /** Appends `value` under `key` and returns the mean of the `referenceBatches` before the last `windowBatches` (undefined until both are full). */
-  trailingLevel(key: string, value: number, referenceBatches: number, windowBatches: number): number | undefined {
-    const sums = this.trailingSums(key, [value], referenceBatches, windowBatches);
-    return sums ? sums.reference[0]! / referenceBatches : undefined;
-  }
-
-  /** The component's throughput at `ts`: the sum over instances that reported within the last 3 s. */
-  componentThroughput(instance: string, value: number, ts: number): number {
+  /**
+   * One instance's `throughput`: the component's throughput (the sum over instances that
+   * reported within the last 3 s — the lag is the whole group's) joins its trailing level.
+   */
+  observeThroughput(instance: string, value: number, ts: number, referenceBatches: number, windowBatches: number): void {
     this.instanceThroughput.set(instance, { value, ts });
     let total = 0;
     for (const [k, v] of this.instanceThroughput) {
       if (ts - v.ts > 3_000) this.instanceThroughput.delete(k);
       else total += v.value;
     }
-    return total;
+    const sums = this.trailingSums('throughput/level', [total], referenceBatches, windowBatches);
+    if (sums) this.throughputLevel = sums.reference[0]! / referenceBatches;
+  }
+
+  /**
+   * A consumer lag's rise over its trailing level in seconds of the component's trailing
+   * throughput, divided by `alarmSeconds` (1 = alarm); undefined until that throughput is known.
+   */
+  lagGrowth(signal: string, value: number, referenceBatches: number, windowBatches: number, alarmSeconds: number): number | undefined {
+    if (this.throughputLevel === undefined) return undefined;
+    const rise = this.levelRise(`${signal}/growth`, value, referenceBatches, windowBatches);
+    return rise / (alarmSeconds * Math.max(this.throughputLevel, 1));
   }
 
   /**

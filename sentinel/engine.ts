@@ -207,12 +207,11 @@ export class Engine {
       case 'metric': {
         const m = this.monitor(state, rec.pipeline, rec.component);
         m.observe(rec.signal, 'metric', rec.value, ts, rec, ctx);
-        if (rec.signal === 'throughput') {
-          const total = m.componentThroughput(rec.labels?.instance ?? '', rec.value, ts);
-          m.throughputLevel = m.trailingLevel('throughput/level', total, this.config.psiReferenceBatches, this.config.nullRateWindowBatches) ?? m.throughputLevel;
-        } else if (LAG_SIGNAL.test(rec.signal) && m.throughputLevel !== undefined) {
-          const rise = m.levelRise(`${rec.signal}/growth`, rec.value, this.config.psiReferenceBatches, this.config.nullRateWindowBatches);
-          m.observeScore(`${rec.signal}.growth`, this.config.metricLayer, rise / (this.config.lagAlarmSeconds * Math.max(m.throughputLevel, 1)), ts, rec, ctx);
+        const { psiReferenceBatches, nullRateWindowBatches } = this.config;
+        if (rec.signal === 'throughput') m.observeThroughput(rec.labels?.instance ?? '', rec.value, ts, psiReferenceBatches, nullRateWindowBatches);
+        else if (LAG_SIGNAL.test(rec.signal)) {
+          const growth = m.lagGrowth(rec.signal, rec.value, psiReferenceBatches, nullRateWindowBatches, this.config.lagAlarmSeconds);
+          if (growth !== undefined) m.observeScore(`${rec.signal}.growth`, this.config.metricLayer, growth, ts, rec, ctx);
         }
         return;
       }

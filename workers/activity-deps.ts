@@ -40,6 +40,9 @@ export interface WorkerDeps extends IncidentDeps<WorkerTemplateDeps> {
   close(): Promise<void>;
 }
 
+/** The probes that read `since`; the others need no knowledge-base read. */
+const SINCE_PROBES: ReadonlySet<string> = new Set(['data-checks-pass', 'model-accuracy-restored']);
+
 /**
  * When this incident's latest repair finished, as the probes' `since`: data and model checks
  * must judge what flowed after the repair, not a profile or labels from before it.
@@ -71,7 +74,8 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
       if (name === 'health-recovered' && healthUrlOption.healthUrl) return healthRecovered(healthUrlOption.healthUrl, req.component);
       return { result: 'inconclusive', detail: `${name}: no live pipeline attached to this worker` };
     }
-    return runProbe(name, req.component, pipelineDeps, { ...healthUrlOption, ...(await repairEndedAt(kb, req.incidentId)) });
+    const since = SINCE_PROBES.has(name) ? await repairEndedAt(kb, req.incidentId) : {};
+    return runProbe(name, req.component, pipelineDeps, { ...healthUrlOption, ...since });
   };
   return {
     policy: () => policy,

@@ -41,10 +41,16 @@ export interface LocalEnvOptions {
   rate?: number;
   /** The knowledge base file (default <dir>/knowledge.db); `dev` shares the CLI's default one. */
   kbPath?: string;
-  /** Shorter settle windows for a demo that should not make people wait. */
+  /**
+   * Shorter settle windows for a demo that should not make people wait. On Kafka at least
+   * `KAFKA_SETTLE_MS`: a consumer group rebalances after a restart or a scale-out (seconds, more
+   * while a member is busy with a slow batch) before the repaired stage flows again.
+   */
   settleMs?: number;
   print?: (line: string) => void;
 }
+
+export const KAFKA_SETTLE_MS = 12_000;
 
 export interface LocalEnv {
   stack: Stack;
@@ -62,6 +68,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
   const print = o.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   fs.mkdirSync(o.dir, { recursive: true });
   const kbPath = o.kbPath ?? path.join(o.dir, 'knowledge.db');
+  const settleMs = o.settleMs === undefined ? undefined : o.kafka ? Math.max(o.settleMs, KAFKA_SETTLE_MS) : o.settleMs;
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => print(`[homeostat] cleanup: ${String(err)}`));
@@ -95,7 +102,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     const deps = await buildWorkerDeps({
       kbPath,
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations }) } : {}),
-      ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+      ...(settleMs !== undefined ? { settleMs } : {}),
       healthUrlFor: () => (sentinelPort ? `http://127.0.0.1:${sentinelPort}` : undefined),
     });
     cleanups.push(() => deps.close());
@@ -128,12 +135,12 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
           config: DEMO_SENTINEL_CONFIG,
           httpPort: 0,
           statusEveryMs: 0,
-          ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+          ...(settleMs !== undefined ? { settleMs } : {}),
         },
         {
           // A few seconds of confirmation before diagnosis: blips close quietly, and the evidence
           // gathered meanwhile names the fault better than the first signal that crossed a threshold.
-          opener: new TemporalIncidentOpener(client, { timing: { confirmMs: LOCAL_CONFIRM_MS, ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}) } }),
+          opener: new TemporalIncidentOpener(client, { timing: { confirmMs: LOCAL_CONFIRM_MS, ...(settleMs !== undefined ? { settleMs } : {}) } }),
           print: (line) => log(`[homeostat] ${line}`),
         },
       );

@@ -31,10 +31,9 @@ const LIFTED_AFTER_INCIDENT: ReadonlySet<string> = new Set(['slow-down', 'null-s
 /**
  * How long the pipeline must have run before a fault of this kind can be seen: the sentinel
  * learns what normal is first — null rates, histograms and a stage's lag growth (in seconds of
- * its throughput) against the trailing ~40 s, a model's
- * error rate from its first 400 labelled predictions (≈ 5 s at 100 events/s; 20 s leaves room
- * for a slow start). Injected earlier, the fault would be
- * learned as normal. The drill waits this long after `startedAt` before injecting it.
+ * its throughput) against the trailing ~40 s, a model's error rate from its first 400 labelled
+ * predictions (≈ 5 s at 100 events/s; 20 s leaves room for a slow start). Injected earlier, the
+ * fault would be learned as normal. The drill waits this long after `startedAt` before injecting it.
  */
 export const HISTORY_NEEDED_MS: Readonly<Record<string, number>> = {
   'null-spike': 45_000,

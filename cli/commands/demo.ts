@@ -58,8 +58,7 @@ export function register(program: Command): void {
         pipeline: true,
         kafka: f.kafka,
         rate: f.rate,
-        // On Kafka a consumer group rebalances after a restart or a scale-out: verification waits longer.
-        settleMs: f.kafka ? 12_000 : 8_000,
+        settleMs: 8_000,
       });
       onShutdownSignal(env.stop);
       const ui = env.stack.temporal.uiUrl;

@@ -24,9 +24,6 @@ const DrillFlags = z.object({
   approveAs: z.string().min(1).default('oncall-lead'),
 });
 
-/** On Kafka a consumer group rebalances after a restart or a scale-out: verification waits longer. */
-const KAFKA_SETTLE_MS = 12_000;
-
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -45,7 +42,7 @@ export function register(program: Command): void {
       const dir = path.join(stateDir(), `drill-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       say(`Homeostat drill — ${f.faults.length} fault(s) on the ${f.kafka ? 'Kafka' : 'embedded'} log (files in ${dir})`);
       const startedAt = Date.now();
-      const env = await startLocalEnv({ dir, port: await freePort(), uiPort: await freePort(), pipeline: true, kafka: f.kafka, rate: f.rate, settleMs: f.kafka ? KAFKA_SETTLE_MS : 6_000 });
+      const env = await startLocalEnv({ dir, port: await freePort(), uiPort: await freePort(), pipeline: true, kafka: f.kafka, rate: f.rate, settleMs: 6_000 });
       onShutdownSignal(env.stop);
       try {
         say(`Web UI: ${env.stack.temporal.uiUrl ?? '(remote server)'}`);

@@ -16,9 +16,8 @@ import {
   timelineQuery,
   type IncidentState,
 } from '../../workflows/shared';
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, manualInput, uniqueName, waitForState } from './helpers';
-import { applications, closeIncident, eventTypes, expectCompleteExplanation, recordHistory, startIncident, withWorker } from './incident-harness';
+import { manualInput, uniqueName, waitForState } from './helpers';
+import { applications, closeIncident, eventTypes, expectCompleteExplanation, recordHistory, startIncident, withWorker, useIncidentEnv } from './incident-harness';
 import { createLab, type Lab } from './lab';
 
 jest.setTimeout(60_000);
@@ -31,22 +30,11 @@ const UPDATE_EVENTS = [
   EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
 ];
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-let lab: Lab | undefined;
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterEach(async () => {
-  await lab?.close();
-  lab = undefined;
-});
-afterAll(async () => {
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 async function newLab(prefix: string): Promise<{ l: Lab; pipeline: string }> {
   const pipeline = uniqueName(prefix);
-  lab = await createLab({ pipeline });
+  const lab = env.track(await createLab({ pipeline }));
   return { l: lab, pipeline };
 }
 
@@ -68,13 +56,13 @@ async function waitingForApproval(handle: WorkflowHandle): Promise<IncidentState
 
 test('an incident rejected by update closes as rejected and executes nothing', async () => {
   const { l, pipeline } = await newLab('reject');
-  const closed = await withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
+  const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
     await waitingForApproval(handle);
     const after = await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'oncall-lead', reason: 'traffic peak, not now' }] });
     expect(after.approvals).toEqual([]);
     const c = await closeIncident(handle, l);
-    await recordHistory(conn.client, handle, 'rejected-by-update');
+    await recordHistory(env.conn.client, handle, 'rejected-by-update');
     return c;
   });
 
@@ -92,8 +80,8 @@ test('an incident rejected by update closes as rejected and executes nothing', a
 
 test('unauthorised approvers are refused by the update validator before history; approval by signal then heals', async () => {
   const { l, pipeline } = await newLab('unauth');
-  const closed = await withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
+  const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
     const waiting = await waitingForApproval(handle);
 
     // A known identity without an approver role, and an identity the policy does not know.
@@ -121,7 +109,7 @@ test('unauthorised approvers are refused by the update validator before history;
     const after = await eventTypes(handle);
     expect(after.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toHaveLength(1);
     expect(after.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)).toHaveLength(0);
-    await recordHistory(conn.client, handle, 'approved-by-signal');
+    await recordHistory(env.conn.client, handle, 'approved-by-signal');
     return c;
   });
 
@@ -134,8 +122,8 @@ test('unauthorised approvers are refused by the update validator before history;
 
 test('invalid approval signals are recorded in the timeline and ignored; a valid reject signal closes the incident', async () => {
   const { l, pipeline } = await newLab('badsig');
-  const closed = await withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
+  const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
     const waiting = await waitingForApproval(handle);
 
     await handle.signal(approveSignal, { approver: 'mallory', reason: 'trust me' });
@@ -161,7 +149,7 @@ test('invalid approval signals are recorded in the timeline and ignored; a valid
     await handle.signal(rejectSignal, { approver: 'mallory' });
     await handle.signal(rejectSignal, { approver: 'oncall-lead', reason: 'not during the release' });
     const c = await closeIncident(handle, l);
-    await recordHistory(conn.client, handle, 'invalid-approval-signals');
+    await recordHistory(env.conn.client, handle, 'invalid-approval-signals');
     return c;
   });
 
@@ -175,12 +163,12 @@ test('invalid approval signals are recorded in the timeline and ignored; a valid
 
 test('an abort signal while awaiting approval closes the incident as aborted and executes nothing', async () => {
   const { l, pipeline } = await newLab('abort');
-  const closed = await withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
+  const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
     await waitingForApproval(handle);
     await handle.signal(abortSignal, { by: 'oncall-lead', reason: 'duplicate of another incident' });
     const c = await closeIncident(handle, l);
-    await recordHistory(conn.client, handle, 'aborted-while-awaiting-approval');
+    await recordHistory(env.conn.client, handle, 'aborted-while-awaiting-approval');
     return c;
   });
 

@@ -5,40 +5,28 @@
  */
 import { temporal } from '@temporalio/proto';
 import type { RepairAction } from '../../policies/taxonomy';
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, manualInput, uniqueName } from './helpers';
-import { applications, closeIncident, eventTypes, expectCompleteExplanation, recordHistory, stagesOf, startIncident, withWorker } from './incident-harness';
-import { createLab, type Lab } from './lab';
+import { manualInput, uniqueName } from './helpers';
+import { applications, closeIncident, eventTypes, expectCompleteExplanation, recordHistory, stagesOf, startIncident, withWorker, useIncidentEnv } from './incident-harness';
+import { createLab } from './lab';
 
 jest.setTimeout(60_000);
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-let lab: Lab | undefined;
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterEach(async () => {
-  await lab?.close();
-  lab = undefined;
-});
-afterAll(async () => {
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 test('a low-risk incident is planned, executed once without approval, verified and healed', async () => {
   const pipeline = uniqueName('auto');
-  lab = await createLab({ pipeline });
+  const lab = env.track(await createLab({ pipeline }));
   const l = lab;
 
-  const closed = await withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink'));
+  const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink'));
     const c = await closeIncident(handle, l);
     const types = await eventTypes(handle);
     // Nobody was asked: no update, no signal entered history.
     const { EventType } = temporal.api.enums.v1;
     expect(types).not.toContain(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
     expect(types).not.toContain(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
-    await recordHistory(conn.client, handle, 'auto-heal');
+    await recordHistory(env.conn.client, handle, 'auto-heal');
     return c;
   });
 

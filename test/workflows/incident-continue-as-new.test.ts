@@ -5,33 +5,24 @@
  * can still be approved and complete.
  */
 import { approveUpdate, evidenceSignal, stateQuery, type IncidentState } from '../../workflows/shared';
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, manualInput, uniqueName, waitForState } from './helpers';
-import { applications, closeIncident, expectCompleteExplanation, recordHistory, stagesOf, startIncident, withWorker } from './incident-harness';
-import { createLab, type Lab } from './lab';
+import { manualInput, uniqueName, waitForState } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, stagesOf, startIncident, withWorker, useIncidentEnv } from './incident-harness';
+import { createLab } from './lab';
 
 jest.setTimeout(60_000);
 
 const SIGNALS = 30;
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-let lab: Lab | undefined;
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterAll(async () => {
-  await lab?.close();
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 test('an incident awaiting approval continues as new under a stream of evidence, keeps its state, and can still be approved', async () => {
   const pipeline = uniqueName('can');
   const l = await createLab({ pipeline });
-  lab = l;
+  env.track(l);
 
-  const { closed, runIds, waiting, resumed } = await withWorker(conn.native, l, async (taskQueue) => {
+  const { closed, runIds, waiting, resumed } = await withWorker(env.conn.native, l, async (taskQueue) => {
     const handle = await startIncident(
-      conn.client,
+      env.conn.client,
       taskQueue,
       manualInput(pipeline, 'sink', { requireApproval: true, timing: { maxHistoryEvents: 40 } }),
     );
@@ -50,7 +41,7 @@ test('an incident awaiting approval continues as new under a stream of evidence,
     const resumed: IncidentState = await waitForState(handle, (s) => s.stage === 'approve' && s.awaitingApproval);
     expect(resumed.evidenceCount).toBe(1 + SIGNALS);
     expect(resumed.plan?.planId).toBe(waiting.plan?.planId);
-    expect(await conn.client.workflow.getHandle(handle.workflowId, latestRunId).query(stateQuery)).toMatchObject({ stage: 'approve' });
+    expect(await env.conn.client.workflow.getHandle(handle.workflowId, latestRunId).query(stateQuery)).toMatchObject({ stage: 'approve' });
 
     await handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: waiting.plan!.planId }] });
     const c = await closeIncident(handle, l);
@@ -60,10 +51,10 @@ test('an incident awaiting approval continues as new under a stream of evidence,
     let runId: string | undefined = (await handle.describe()).runId;
     while (runId) {
       runIds.unshift(runId);
-      const h = await conn.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+      const h = await env.conn.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
       runId = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
     }
-    await recordHistory(conn.client, handle, 'continue-as-new');
+    await recordHistory(env.conn.client, handle, 'continue-as-new');
     return { closed: c, runIds, waiting, resumed };
   });
 

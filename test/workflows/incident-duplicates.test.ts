@@ -5,30 +5,21 @@
  * approval meanwhile, so it is open for every call.
  */
 import { approveUpdate, evidenceSignal, incidentWorkflowId, type Evidence } from '../../workflows/shared';
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, incidentBundle, manualInput, uniqueName, waitForState } from './helpers';
-import { applications, closeIncident, expectCompleteExplanation, recordHistory } from './incident-harness';
+import { incidentBundle, manualInput, uniqueName, waitForState } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, useIncidentEnv } from './incident-harness';
 import { createIncidentWorker } from '../../workers/worker';
-import { createLab, type Lab } from './lab';
+import { createLab } from './lab';
 
 jest.setTimeout(60_000);
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-let lab: Lab | undefined;
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterAll(async () => {
-  await lab?.close();
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 test('five anomalies for one component open one incident whose evidence count grows', async () => {
   const pipeline = uniqueName('dupes');
   const l = await createLab({ pipeline });
-  lab = l;
+  env.track(l);
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: conn.native, taskQueue, activities: l.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: l.activities, workflowBundle: await incidentBundle() });
   const workflowId = incidentWorkflowId(pipeline, 'sink');
 
   const closed = await worker.runUntil(async () => {
@@ -39,7 +30,7 @@ test('five anomalies for one component open one incident whose evidence count gr
       health: 0.5 - i / 100,
     });
     const open = (i: number) =>
-      conn.client.workflow.signalWithStart('incidentWorkflow', {
+      env.conn.client.workflow.signalWithStart('incidentWorkflow', {
         taskQueue,
         workflowId,
         args: [{ ...manualInput(pipeline, 'sink', { requireApproval: true }), evidence: [anomaly(i)] }],
@@ -67,10 +58,10 @@ test('five anomalies for one component open one incident whose evidence count gr
     for (let i = 0; i < 50 && runs.length === 0; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 100));
       runs = [];
-      for await (const w of conn.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(w.runId);
+      for await (const w of env.conn.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(w.runId);
     }
     expect(runs).toEqual([first.signaledRunId]);
-    await recordHistory(conn.client, first, 'duplicate-anomalies');
+    await recordHistory(env.conn.client, first, 'duplicate-anomalies');
     return c;
   });
 

@@ -7,22 +7,13 @@
  */
 import { incidentWorkflowId, type IncidentInput, type IncidentState } from '../../workflows/shared';
 import { createIncidentWorker } from '../../workers/worker';
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, incidentBundle, uniqueName } from './helpers';
-import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident } from './incident-harness';
-import { createLab, type Lab } from './lab';
+import { incidentBundle, uniqueName } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, useIncidentEnv } from './incident-harness';
+import { createLab } from './lab';
 
 jest.setTimeout(90_000);
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-const labs: Lab[] = [];
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterAll(async () => {
-  for (const l of labs) await l.close();
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 function sentinelInput(pipeline: string, component: string, fault: 'null-spike' | 'crash'): IncidentInput {
   const at = new Date().toISOString();
@@ -39,19 +30,19 @@ function sentinelInput(pipeline: string, component: string, fault: 'null-spike' 
 test('a downstream symptom hands over to the incident of the anomalous upstream source, which repairs once', async () => {
   const pipeline = uniqueName('handover');
   const lab = await createLab({ pipeline, anomalous: ['source', 'enrich', 'sink'] });
-  labs.push(lab);
+  env.track(lab);
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
 
   await worker.runUntil(async () => {
-    const sink = await startIncident(conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'null-spike'));
+    const sink = await startIncident(env.conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'null-spike'));
     const closedSink = await closeIncident(sink, lab);
     expect(closedSink.result.outcome).toBe('handed-over');
     expect(closedSink.result.explanation.cause).toMatch(/root cause upstream at source/);
     expect(closedSink.result.explanation.action).toMatch(new RegExp(`handed over to incident/${pipeline}/source`));
     expectCompleteExplanation(closedSink);
 
-    const source = conn.client.workflow.getHandle(incidentWorkflowId(pipeline, 'source'));
+    const source = env.conn.client.workflow.getHandle(incidentWorkflowId(pipeline, 'source'));
     const closedSource = await closeIncident(source, lab);
     const s: IncidentState = closedSource.result;
     expect(s.outcome).toBe('healed');
@@ -59,18 +50,18 @@ test('a downstream symptom hands over to the incident of the anomalous upstream 
     expect(s.explanation.trigger).toMatch(/^hand-over: handed over from sink/);
     expect(s.explanation.action).toMatch(/ran quarantine on source/);
     expect(applications(lab)).toEqual({ quarantine: 1 });
-    await recordHistory(conn.client, sink, 'hand-over-upstream');
+    await recordHistory(env.conn.client, sink, 'hand-over-upstream');
   });
 });
 
 test('a crash seen downstream stays with its own component even when upstream is anomalous', async () => {
   const pipeline = uniqueName('own-fault');
   const lab = await createLab({ pipeline, anomalous: ['source', 'sink'] });
-  labs.push(lab);
+  env.track(lab);
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
   await worker.runUntil(async () => {
-    const sink = await startIncident(conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'crash'));
+    const sink = await startIncident(env.conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'crash'));
     const closed = await closeIncident(sink, lab);
     expect(closed.result.outcome).toBe('healed');
     expect(closed.result.explanation.action).toMatch(/ran microreboot on sink/);

@@ -22,7 +22,8 @@ import {
   type TimelineEntry,
 } from '../../workflows/shared';
 import { actuatorLines } from '../fixtures/templates/file-actuator';
-import { incidentBundle, uniqueName } from './helpers';
+import { testTemporalAddress } from '../support/services';
+import { connectDevServer, incidentBundle, uniqueName } from './helpers';
 import { TEST_ACTIONS, type Lab } from './lab';
 
 export const EXPLANATION_PARTS = ['trigger', 'evidence', 'cause', 'action', 'impact', 'verification'] as const;
@@ -142,4 +143,35 @@ export async function recordHistory(client: Client, handle: WorkflowHandle, name
     const file = runs.length === 1 ? `${name}.json` : `${name}.run${i + 1}.json`;
     fs.writeFileSync(path.join(HISTORIES_DIR, file), `${JSON.stringify(h, null, 1)}\n`);
   });
+}
+
+export type DevServerConnection = Awaited<ReturnType<typeof connectDevServer>>;
+
+/**
+ * The set-up every incident test file shares: one connection to the suite's dev server for the
+ * whole file (`env.conn`, set before the first test), and labs handed to `env.track` closed
+ * after the test that created them.
+ */
+export function useIncidentEnv(): { readonly conn: DevServerConnection; track(lab: Lab): Lab } {
+  let conn: DevServerConnection | undefined;
+  const labs: Lab[] = [];
+  beforeAll(async () => {
+    conn = await connectDevServer(testTemporalAddress());
+  });
+  afterEach(async () => {
+    for (const l of labs.splice(0)) await l.close();
+  });
+  afterAll(async () => {
+    await conn?.close();
+  });
+  return {
+    get conn(): DevServerConnection {
+      if (!conn) throw new Error('useIncidentEnv: the dev server connection is opened in beforeAll');
+      return conn;
+    },
+    track(lab: Lab): Lab {
+      labs.push(lab);
+      return lab;
+    },
+  };
 }

@@ -4,38 +4,26 @@
  * A failed verification climbs to the next rung; when no automated rung is left (or the
  * policy's attempt bound is reached) a human gets the incident through the webhook.
  */
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, manualInput, uniqueName } from './helpers';
-import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, withWorker, type ClosedIncident } from './incident-harness';
+import { manualInput, uniqueName } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, withWorker, type ClosedIncident, useIncidentEnv } from './incident-harness';
 import { createLab, labPolicy, type Lab } from './lab';
 
 jest.setTimeout(60_000);
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-let lab: Lab | undefined;
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterEach(async () => {
-  await lab?.close();
-  lab = undefined;
-});
-afterAll(async () => {
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 async function runLagIncident(l: Lab, pipeline: string, fixture: string): Promise<ClosedIncident> {
-  return withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink'));
+  return withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink'));
     const closed = await closeIncident(handle, l);
-    await recordHistory(conn.client, handle, fixture);
+    await recordHistory(env.conn.client, handle, fixture);
     return closed;
   });
 }
 
 test('verification fails after scale-out → load-shedding is planned, executed and verified → healed', async () => {
   const pipeline = uniqueName('ladder');
-  lab = await createLab({ pipeline });
+  const lab = env.track(await createLab({ pipeline }));
   lab.healthScript.set('sink', ['fail', 'pass']);
 
   const closed = await runLagIncident(lab, pipeline, 'ladder-next-rung');
@@ -72,7 +60,7 @@ test('verification fails after scale-out → load-shedding is planned, executed 
 
 test('every automated rung fails verification → the ladder ends in escalate and a human is paged', async () => {
   const pipeline = uniqueName('exhaust');
-  lab = await createLab({ pipeline });
+  const lab = env.track(await createLab({ pipeline }));
   lab.healthScript.set('sink', ['fail']);
 
   const closed = await runLagIncident(lab, pipeline, 'ladder-exhausted');
@@ -98,10 +86,10 @@ test('every automated rung fails verification → the ladder ends in escalate an
 
 test('the policy bounds the attempts: after verification.maxAttempts failed rungs the ladder is exhausted', async () => {
   const pipeline = uniqueName('bounded');
-  lab = await createLab({
+  const lab = env.track(await createLab({
     pipeline,
     policyYaml: labPolicy(pipeline).replace('verification: { settle: 1s, maxAttempts: 3 }', 'verification: { settle: 1s, maxAttempts: 2 }'),
-  });
+  }));
   lab.healthScript.set('sink', ['fail']);
 
   const closed = await runLagIncident(lab, pipeline, 'ladder-bounded');
@@ -117,7 +105,7 @@ test('the policy bounds the attempts: after verification.maxAttempts failed rung
 
 test('an inconclusive verification goes to a human instead of climbing the ladder', async () => {
   const pipeline = uniqueName('inconclusive');
-  lab = await createLab({ pipeline });
+  const lab = env.track(await createLab({ pipeline }));
   lab.healthScript.set('sink', ['inconclusive']);
 
   const closed = await runLagIncident(lab, pipeline, 'verify-inconclusive');

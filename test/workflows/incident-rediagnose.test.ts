@@ -7,22 +7,13 @@
  * before (incident-ladder.test.ts).
  */
 import { evidenceSignal, type IncidentInput, type IncidentState } from '../../workflows/shared';
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, uniqueName } from './helpers';
-import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, withWorker } from './incident-harness';
-import { createLab, type Lab } from './lab';
+import { uniqueName } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, withWorker, useIncidentEnv } from './incident-harness';
+import { createLab } from './lab';
 
 jest.setTimeout(60_000);
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-let lab: Lab | undefined;
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterAll(async () => {
-  await lab?.close();
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 function crashInput(pipeline: string): IncidentInput {
   const at = new Date().toISOString();
@@ -37,12 +28,12 @@ function crashInput(pipeline: string): IncidentInput {
 
 test('a failed microreboot followed by a corrupt-checkpoint crash is diagnosed again and restores the checkpoint', async () => {
   const pipeline = uniqueName('rediagnose');
-  lab = await createLab({ pipeline, slowMs: { microreboot: 1_500 } });
+  const lab = env.track(await createLab({ pipeline, slowMs: { microreboot: 1_500 } }));
   const l = lab;
   l.healthScript.set('enrich', ['fail', 'pass']);
 
-  const closed = await withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, crashInput(pipeline));
+  const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, crashInput(pipeline));
     // While the microreboot runs, the restarted process reports the corrupt checkpoint.
     for (let i = 0; i < 300; i++) {
       const actuations = await l.kb.listActuations({ incidentId: handle.workflowId });
@@ -59,7 +50,7 @@ test('a failed microreboot followed by a corrupt-checkpoint crash is diagnosed a
       health: 1,
     });
     const c = await closeIncident(handle, l);
-    await recordHistory(conn.client, handle, 'rediagnose-new-hard-fault');
+    await recordHistory(env.conn.client, handle, 'rediagnose-new-hard-fault');
     return c;
   });
 

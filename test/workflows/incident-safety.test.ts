@@ -7,40 +7,28 @@
  */
 import { resourceOf } from '../../policies/safety';
 import { approveUpdate } from '../../workflows/shared';
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, manualInput, uniqueName, waitForState } from './helpers';
-import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, withWorker, type ClosedIncident } from './incident-harness';
+import { manualInput, uniqueName, waitForState } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, withWorker, type ClosedIncident, useIncidentEnv } from './incident-harness';
 import { createLab, labPolicy, type Lab } from './lab';
 
 jest.setTimeout(60_000);
 
 const MINUTE = 60_000;
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-let lab: Lab | undefined;
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterEach(async () => {
-  await lab?.close();
-  lab = undefined;
-});
-afterAll(async () => {
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 async function runIncident(l: Lab, pipeline: string, component: string, fixture?: string): Promise<ClosedIncident> {
-  return withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, component));
+  return withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, component));
     const closed = await closeIncident(handle, l);
-    if (fixture) await recordHistory(conn.client, handle, fixture);
+    if (fixture) await recordHistory(env.conn.client, handle, fixture);
     return closed;
   });
 }
 
 test('cooldown: scale-out ran on the resource a minute ago → vetoed with the reason, load-shedding runs instead', async () => {
   const pipeline = uniqueName('cooldown');
-  lab = await createLab({ pipeline });
+  const lab = env.track(await createLab({ pipeline }));
   const resource = resourceOf(pipeline, 'sink');
   await lab.kb.recordAction({ at: Date.now() - MINUTE, pipeline, resource, action: 'scale-out', incidentId: 'incident/earlier' });
 
@@ -59,10 +47,10 @@ test('cooldown: scale-out ran on the resource a minute ago → vetoed with the r
 
 test('rate limit: after one repair in the pipeline within the hour, every automated rung is vetoed → escalated', async () => {
   const pipeline = uniqueName('ratelimit');
-  lab = await createLab({
+  const lab = env.track(await createLab({
     pipeline,
     policyYaml: labPolicy(pipeline).replace('rateLimit: { maxActions: 50, window: 1h }', 'rateLimit: { maxActions: 1, window: 1h }'),
-  });
+  }));
 
   // Back to back: the first incident (on another component) uses the pipeline's only repair…
   const first = await runIncident(lab, pipeline, 'enrich');
@@ -89,7 +77,7 @@ test('rate limit: after one repair in the pipeline within the hour, every automa
 
 test('loop detection: scale-out ran three times on the resource within the hour → vetoed as a loop, never applied', async () => {
   const pipeline = uniqueName('loop');
-  lab = await createLab({ pipeline });
+  const lab = env.track(await createLab({ pipeline }));
   const resource = resourceOf(pipeline, 'sink');
   // Outside the 10 min cooldown, inside the 1 h loop window (maxRepeats 3).
   for (const ago of [50, 40, 30]) {
@@ -113,18 +101,18 @@ test('loop detection: scale-out ran three times on the resource within the hour 
 test('re-validation: a cooldown that starts during the approval wait stops the approved action → escalated, nothing applied', async () => {
   const pipeline = uniqueName('revalidate');
   const l = await createLab({ pipeline });
-  lab = l;
+  env.track(l);
   const resource = resourceOf(pipeline, 'sink');
 
-  const closed = await withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
+  const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
     const waiting = await waitForState(handle, (s) => s.awaitingApproval);
     expect(waiting.plan?.action).toBe('scale-out');
     // Meanwhile someone else scaled the sink out.
     await l.kb.recordAction({ at: Date.now(), pipeline, resource, action: 'scale-out', incidentId: 'incident/someone-else' });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: waiting.plan!.planId }] });
     const c = await closeIncident(handle, l);
-    await recordHistory(conn.client, handle, 'safety-revalidation-denied');
+    await recordHistory(env.conn.client, handle, 'safety-revalidation-denied');
     return c;
   });
 

@@ -6,25 +6,13 @@
  */
 import { resourceOf } from '../../policies/safety';
 import type { IncidentInput } from '../../workflows/shared';
-import { testTemporalAddress } from '../support/services';
-import { connectDevServer, manualInput, uniqueName } from './helpers';
-import { applications, closeIncident, expectCompleteExplanation, recordHistory, stagesOf, startIncident, withWorker } from './incident-harness';
-import { createLab, labPolicy, type Lab } from './lab';
+import { manualInput, uniqueName } from './helpers';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, stagesOf, startIncident, withWorker, useIncidentEnv } from './incident-harness';
+import { createLab, labPolicy } from './lab';
 
 jest.setTimeout(60_000);
 
-let conn: Awaited<ReturnType<typeof connectDevServer>>;
-let lab: Lab | undefined;
-beforeAll(async () => {
-  conn = await connectDevServer(testTemporalAddress());
-});
-afterEach(async () => {
-  await lab?.close();
-  lab = undefined;
-});
-afterAll(async () => {
-  await conn?.close();
-});
+const env = useIncidentEnv();
 
 const cases: { name: string; fixture: string; policyMode: 'active' | 'shadow'; input: Partial<IncidentInput> }[] = [
   { name: 'asked for by the incident', fixture: 'shadow-by-input', policyMode: 'active', input: { mode: 'shadow' } },
@@ -34,12 +22,12 @@ const cases: { name: string; fixture: string; policyMode: 'active' | 'shadow'; i
 test.each(cases)('shadow mode $name executes nothing and records the would-do action', async ({ fixture, policyMode, input }) => {
   const pipeline = uniqueName('shadow');
   const l = await createLab({ pipeline, policyYaml: labPolicy(pipeline).replace('    mode: active', `    mode: ${policyMode}`) });
-  lab = l;
+  env.track(l);
 
-  const closed = await withWorker(conn.native, l, async (taskQueue) => {
-    const handle = await startIncident(conn.client, taskQueue, manualInput(pipeline, 'sink', input));
+  const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', input));
     const c = await closeIncident(handle, l);
-    await recordHistory(conn.client, handle, fixture);
+    await recordHistory(env.conn.client, handle, fixture);
     return c;
   });
 
