@@ -30,7 +30,10 @@ function distortions(rt: Runtime, drift: SchemaDrift | undefined): Distortions {
     } else if (f.kind === 'distribution-shift') {
       const full = typeof p.shift === 'number' ? p.shift : 3;
       const ramp = typeof p.rampMs === 'number' && p.rampMs > 0 ? Math.min(1, (now - f.createdAt) / p.rampMs) : 1;
-      d.shift = full * ramp;
+      // Shifts add up: a second shift moves the data further from where the first left it. (Taking
+      // only the newest would snap a ramped shift back to 0 first: a sudden change back, then a
+      // return to the level the sentinel had already learnt.)
+      d.shift = (d.shift ?? 0) + full * ramp;
     } else if (f.kind === 'poison-records') d.poisonRate = typeof p.rate === 'number' ? p.rate : 0.05;
     else if (f.kind === 'concept-drift') d.conceptShift = typeof p.severity === 'number' ? p.severity : 1;
   }
