@@ -3,13 +3,17 @@ import { z } from 'zod';
 import { HomeostatError } from '../../common/errors';
 import { formatZodIssues } from '../../common/zod-errors';
 import { NAB_DETECTORS, type NabDetectorName, nabDetector } from '../../detection/nab/detectors';
+import { PROFILE_NAMES } from '../../detection/nab/corpus';
+import { PUBLISHED_DEFAULT, scorePublished } from '../../detection/nab/published';
 import { runNab } from '../../detection/nab/run';
 
 const flagsSchema = z.object({
-  data: z.string().min(1),
+  data: z.string().min(1).optional(),
   out: z.string().min(1).optional(),
   json: z.boolean(),
   detector: z.enum(NAB_DETECTORS),
+  published: z.string().min(1).optional(),
+  publishedDetectors: z.string().min(1).optional(),
 });
 
 /**
@@ -21,7 +25,9 @@ export function register(program: Command): void {
   program
     .command('nab')
     .description('score a detector configuration on the Numenta Anomaly Benchmark (NAB)')
-    .requiredOption('--data <dir>', 'NAB corpus directory (with data/, labels/, config/)')
+    .option('--data <dir>', 'NAB corpus directory (with data/, labels/, config/); required unless --published')
+    .option('--published <checkout>', "score NAB's own published results (<checkout>/results) with Homeostat's scorer instead of running a detector")
+    .option('--published-detectors <list>', `with --published: comma-separated NAB detectors (default ${PUBLISHED_DEFAULT.join(',')})`)
     .option('--out <dir>', "write per-row scores in NAB's results layout")
     .option('--json', 'print {"standard":…,"reward_low_FP_rate":…,"reward_low_FN_rate":…}', false)
     .option('--detector <name>', `detector configuration (${NAB_DETECTORS.join(' | ')})`, 'homeostat')
@@ -29,6 +35,11 @@ export function register(program: Command): void {
       const parsed = flagsSchema.safeParse(raw);
       if (!parsed.success) throw new HomeostatError('HS_INVALID_INPUT', `nab: ${formatZodIssues(parsed.error).join('; ')}`);
       const flags = parsed.data;
+      if (flags.published) {
+        printPublished(flags.published, flags.publishedDetectors?.split(',') ?? PUBLISHED_DEFAULT, flags.json);
+        return;
+      }
+      if (!flags.data) throw new HomeostatError('HS_INVALID_INPUT', 'nab: --data <dir> is required (or --published <NAB checkout>)');
       const started = Date.now();
       const tty = process.stderr.isTTY === true;
       const result = runNab({
@@ -64,4 +75,26 @@ export function register(program: Command): void {
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** NAB's published results scored two ways, beside NAB's `final_results.json`. */
+function printPublished(checkout: string, detectors: readonly string[], json: boolean): void {
+  const rows = scorePublished(checkout, detectors);
+  if (json) {
+    const out = rows.map((r) => ({
+      detector: r.detector,
+      nab: r.nab,
+      atNabThreshold: r.atNabThreshold,
+      sweep: Object.fromEntries(PROFILE_NAMES.map((p) => [p, { score: r.sweep[p].score, threshold: r.sweep[p].threshold }])),
+    }));
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
+  const lines = [`NAB's published results scored by Homeostat (${checkout}); per profile: NAB final_results.json | at NAB's thresholds | exact sweep`];
+  lines.push(`${'detector'.padEnd(18)}${PROFILE_NAMES.map((p) => p.padEnd(34)).join('')}`);
+  for (const r of rows) {
+    const cells = PROFILE_NAMES.map((p) => `${r.nab[p].toFixed(3)} | ${r.atNabThreshold[p].toFixed(3)} | ${r.sweep[p].score.toFixed(3)}`.padEnd(34));
+    lines.push(`${r.detector.padEnd(18)}${cells.join('')}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

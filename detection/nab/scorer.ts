@@ -213,3 +213,26 @@ export function sweepAll(files: readonly ScoredFile[], profiles: Record<ProfileN
   for (const p of PROFILE_NAMES) out[p] = sweepProfile(files, profiles[p]);
   return out;
 }
+
+/**
+ * The corpus score at a given threshold, normalised like the sweep: what NAB's runner reports in
+ * `final_results.json`, which scores every file at the threshold stored in `config/thresholds.json`.
+ */
+export function scoreAtThreshold(files: readonly ScoredFile[], profile: CostProfile, threshold: number): ProfileResult {
+  let raw = 0;
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let windowCount = 0;
+  for (const f of files) {
+    const parts = scoreFile(f.file, f.scores, threshold, profile);
+    raw += parts.score;
+    tp += parts.tp;
+    fp += parts.fp;
+    fn += parts.fn;
+    windowCount += f.file.windows.length;
+  }
+  const nullRaw = -profile.fnWeight * windowCount;
+  const perfectRaw = profile.tpWeight * windowCount;
+  return { score: (100 * (raw - nullRaw)) / (perfectRaw - nullRaw), raw, threshold, nullRaw, perfectRaw, tp, fp, fn };
+}
