@@ -241,5 +241,9 @@ export class MultiScaleNabStream implements NabStreamDetector {
 
 export function multiScaleNabDetector(params: MultiScaleNabParams = DEFAULT_MULTISCALE_PARAMS, name = 'homeostat-multiscale'): NabDetectorFactory {
   validateMultiScaleParams(params);
-  return { name, create: ({ probation }) => new MultiScaleNabStream(params, probation) };
+  return {
+    name,
+    create: ({ probation }) => new MultiScaleNabStream(params, probation),
+    aligned: (alignment) => multiScaleNabDetector({ ...params, alignment }, `${name}@${alignment}`),
+  };
 }

@@ -12,7 +12,8 @@
  *   its threshold had been set on NAB (labelled so wherever it is reported).
  */
 import { HeldDetector } from '../../sentinel/detectors';
-import { detectorsFor, fusionFor, sentinelConfigSchema } from '../../sentinel/config';
+import { type SentinelConfig, detectorsFor, fusionFor, sentinelConfigSchema } from '../../sentinel/config';
+import { type DetectorName } from '../detector';
 import { registryFactory } from '../../sentinel/registry-factory';
 import { ComponentHealth } from '../fusion';
 import { type NabDetectorFactory, type NabStreamDetector } from './detector';
@@ -20,7 +21,7 @@ import { type NabDetectorFactory, type NabStreamDetector } from './detector';
 const KEY = { pipeline: 'nab', component: 'file', signal: 'value' };
 
 /** One component with one metric signal, configured exactly as the sentinel configures it by default. */
-function sentinelComponent(config = sentinelConfigSchema.parse({})): ComponentHealth {
+function sentinelComponent(config: SentinelConfig): ComponentHealth {
   const { layer, detectors } = detectorsFor(config, 'metric', KEY);
   const fusion = fusionFor(config, KEY.pipeline, KEY.component);
   const total = detectors.reduce((s, d) => s + d.weight, 0) || 1;
@@ -41,11 +42,18 @@ function sentinelComponent(config = sentinelConfigSchema.parse({})): ComponentHe
   });
 }
 
-export function sentinelNabDetector(mode: 'deployed' | 'health'): NabDetectorFactory {
+/**
+ * `metric` replaces the metric class's detectors (every other setting stays the sentinel's
+ * default): how another detector of the registry would do in the sentinel's place.
+ */
+export function sentinelNabDetector(mode: 'deployed' | 'health', metric?: { detector: DetectorName; params?: Record<string, unknown> }[]): NabDetectorFactory {
+  const config = sentinelConfigSchema.parse(metric ? { detectors: { metric } } : {});
+  const suffix = metric ? `(${metric.map((m) => m.detector).join('+')})` : '';
   return {
-    name: mode === 'deployed' ? 'sentinel' : 'sentinel-health',
+    name: (mode === 'deployed' ? 'sentinel' : 'sentinel-health') + suffix,
+    ...(mode === 'deployed' ? { decisionThreshold: 1 } : {}),
     create: (): NabStreamDetector => {
-      const health = sentinelComponent();
+      const health = sentinelComponent(config);
       const handle = health.signalHandle(KEY.signal);
       return {
         next: (x: number, t: number) => {
