@@ -82,6 +82,19 @@ export class PythonRandom {
     this.index = 0;
   }
 
+  /** The generator's full state (as `random.getstate()` holds it): 624 words and the position. */
+  getState(): { mt: number[]; index: number } {
+    return { mt: Array.from(this.mt), index: this.index };
+  }
+
+  setState(state: { mt: readonly number[]; index: number }): void {
+    if (state.mt.length !== N || !state.mt.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff_ffff) || !(Number.isInteger(state.index) && state.index >= 0 && state.index <= N)) {
+      throw new HomeostatError('HS_SNAPSHOT_MISMATCH', `python random: a state needs ${N} 32-bit words and a position in [0, ${N}]`);
+    }
+    this.mt.set(state.mt);
+    this.index = state.index;
+  }
+
   /** One tempered 32-bit output (genrand_uint32). */
   uint32(): number {
     if (this.index >= N) this.twist();
