@@ -20,10 +20,10 @@
  * - Memory ("bytes"): one instance receives 10^6 updates of a stationary stream (the worst case
  *   for ADWIN, whose window then spans all of them; KSWIN, whose state is its 100-value window,
  *   20,000 on River's side); 2,000 exact copies of it are restored from its snapshot, and the heap
- *   growth (V8 heap used + array buffers, after forced GC) is divided by 2,000. River's: 200 deep
- *   copies of an instance trained the same way, and the growth of the Python process's resident
- *   set per copy (RSS, because River's ADWIN keeps its window in Rust, outside Python's
- *   allocator). The size of the JSON snapshot is printed beside them.
+ *   growth (V8 heap used + array buffers, after forced GC) is divided by 2,000. River's: 1,000
+ *   deep copies of an instance trained the same way; per copy, the larger of what tracemalloc
+ *   sees and the growth of the Python process's resident set (River's ADWIN keeps its window in
+ *   Rust, where tracemalloc does not look). The size of the JSON snapshot is printed beside them.
  * - Fused path: one component with Page-Hinkley, ADWIN, CUSUM and EWMA on the same scalar signal,
  *   fused by detection/fusion.ts (`ComponentHealth.observeHandle`): records per second.
  *
@@ -274,7 +274,7 @@ export async function run({ json }: BenchOptions): Promise<void> {
     return;
   }
   const rows = [
-    ['detector', 'homeostat ns/update', `river ${river.river} ns/update`, 'speedup', 'bytes (heap)', 'river bytes (RSS)', 'snapshot bytes', 'drifts (ours/river)'],
+    ['detector', 'homeostat ns/update', `river ${river.river} ns/update`, 'speedup', 'bytes (heap)', 'river bytes', 'snapshot bytes', 'drifts (ours/river)'],
     ['(empty-loop floor)', floor.toFixed(2), river.floorNsPerUpdate.toFixed(1), '', '', '', '', ''],
     ...detectors.map((d) => [
       d.name,
