@@ -82,7 +82,8 @@ export function formatSuite(result: SuiteResult, source: string, target: number)
     const key = `${r.kind} · ${r.group}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const keys = [...groups.keys()].sort((a, b) => (a.endsWith(' · all') ? 1 : 0) - (b.endsWith(' · all') ? 1 : 0) || a.localeCompare(b));
+  const isAll = (k: string): number => (k.includes(' · all') ? 1 : 0);
+  const keys = [...groups.keys()].sort((a, b) => isAll(a) - isAll(b) || a.localeCompare(b));
   for (const key of keys) {
     const rows = groups.get(key) ?? [];
     lines.push('', `[${key}]`, header);

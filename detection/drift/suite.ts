@@ -171,7 +171,7 @@ export function figures(c: DriftCounts): DriftFigures {
 export interface SuiteRow extends DriftFigures {
   detector: string;
   kind: StreamKind;
-  /** Generator (stream group), or "all". */
+  /** Generator (stream group), "all", or "all abrupt" / "all gradual" (a stream's `variant`). */
   group: string;
 }
 
@@ -189,8 +189,8 @@ export const FUSION = 'fusion';
 export function runSuite(streams: readonly DriftStream[], frozen: readonly FrozenDetector[], onStream?: (name: string, i: number) => void): SuiteResult {
   const cells = new Map<string, { kind: StreamKind; group: string; detector: string; counts: DriftCounts }>();
   const overall = new Map<string, DriftCounts>();
-  const add = (kind: StreamKind, group: string, detector: string, c: DriftCounts): void => {
-    for (const g of [group, 'all']) {
+  const add = (kind: StreamKind, group: string, variant: string | undefined, detector: string, c: DriftCounts): void => {
+    for (const g of [group, 'all', ...(variant ? [`all ${variant}`] : [])]) {
       const key = `${kind}|${g}|${detector}`;
       const cell = cells.get(key) ?? { kind, group: g, detector, counts: emptyCounts() };
       cell.counts = addCounts(cell.counts, c);
@@ -203,8 +203,8 @@ export function runSuite(streams: readonly DriftStream[], frozen: readonly Froze
     onStream?.(s.name, i);
     samples += s.values.length;
     const members = frozen.filter((f) => f.kind === s.kind);
-    for (const m of members) add(s.kind, s.group, m.name, scoreDetections(detectionsOf(m, s.values), s.changePoints, s.values.length, s.tolerance));
-    if (members.length > 0) add(s.kind, s.group, FUSION, scoreDetections(fusionDetections(members, s.values), s.changePoints, s.values.length, s.tolerance));
+    for (const m of members) add(s.kind, s.group, s.variant, m.name, scoreDetections(detectionsOf(m, s.values), s.changePoints, s.values.length, s.tolerance));
+    if (members.length > 0) add(s.kind, s.group, s.variant, FUSION, scoreDetections(fusionDetections(members, s.values), s.changePoints, s.values.length, s.tolerance));
   });
   const rows = [...cells.values()].map((c) => ({ detector: c.detector, kind: c.kind, group: c.group, ...figures(c.counts) }));
   const detectors = [...overall.entries()].filter(([name]) => name !== FUSION).map(([name, c]) => ({ name, ...figures(c) }));
