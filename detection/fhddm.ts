@@ -14,6 +14,18 @@
  * but its arithmetic is MOA's. To watch a 0/1 error stream for more errors, feed 1 − error (the
  * drift suite does).
  *
+ * Example (River's parity stream "bern-multi": 1500 draws each of Bernoulli(0.1, 0.4, 0.1, 0.5),
+ * numpy seed 31; the mean falls at 3000, and River 0.26.1's `FHDDM()` fires at the same index):
+ * ```ts
+ * import { RandomState } from './random';
+ * import { Fhddm } from './fhddm';
+ * const rng = new RandomState(31);
+ * const stream = [0.1, 0.4, 0.1, 0.5].flatMap((p) => Array.from({ length: 1500 }, () => rng.binomial(1, p)));
+ * const fhddm = new Fhddm();
+ * stream.forEach((x, i) => { if (fhddm.update(x).driftDetected) console.log(i); });
+ * // 3062
+ * ```
+ *
  * Score: (u_max − u) / ε of the long window (the larger of both windows' ratios with a short
  * window), clipped to [0, 1), 1 on a drift.
  *

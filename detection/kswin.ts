@@ -15,6 +15,19 @@
  *    is exact: D = h/n with h the largest gap between the two empirical counts, and
  *    P(D ≥ h/n) by scipy's `_compute_prob_outside_square`, the same products in the same order.
  *
+ * Example (River's parity stream "gauss-shift": 1000 × N(0, 1) then 1000 × N(1, 1), numpy seed 7;
+ * River 0.26.1's `KSWIN(seed=1)` reports the same two indices):
+ * ```ts
+ * import { RandomState } from './random';
+ * import { Kswin } from './kswin';
+ * const rng = new RandomState(7);
+ * const stream = [0, 1].flatMap((mu) => Array.from({ length: 1000 }, () => rng.normal(mu, 1)));
+ * const kswin = new Kswin({ seed: 1 });
+ * stream.forEach((x, i) => { if (kswin.update(x).driftDetected) console.log(i); });
+ * // 592
+ * // 1031
+ * ```
+ *
  * Score: log p / log alpha (0 at p = 1, reaching alpha's level at 1), kept below 1 without a drift;
  * 1 on a drift.
  *
