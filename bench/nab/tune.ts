@@ -38,7 +38,7 @@ function blockOf(params: MultiScaleNabParams, scale: MultiScaleNabParams['scales
   return scale.blockRows ?? (scale.probationDiv === 0 ? 1 : Math.max(1, Math.round(sizing / scale.probationDiv)));
 }
 
-function cacheFile(params: MultiScaleNabParams, file: NabFile): ScaleCache[] {
+export function cacheFile(params: MultiScaleNabParams, file: NabFile): ScaleCache[] {
   return params.scales.map((scale) => {
     const block = blockOf(params, scale, file.probation);
     const stream = new HomeostatNabStream(params.stream ?? DEFAULT_NAB_PARAMS);
@@ -65,7 +65,7 @@ function cacheFile(params: MultiScaleNabParams, file: NabFile): ScaleCache[] {
 }
 
 /** The multi-scale detector's scores of one file from its cached surprises (same arithmetic as `multiscale.ts`). */
-function scoresFromCache(params: MultiScaleNabParams, file: NabFile, cache: ScaleCache[]): Float64Array {
+export function scoresFromCache(params: MultiScaleNabParams, file: NabFile, cache: ScaleCache[]): Float64Array {
   const n = file.values.length;
   const fused = new Float64Array(n);
   let total = 0;
@@ -102,7 +102,7 @@ function scoresFromCache(params: MultiScaleNabParams, file: NabFile, cache: Scal
 
 type Evaluator = (params: MultiScaleNabParams, files: readonly NabFile[]) => number;
 
-function evaluator(corpus: NabCorpus, structure: MultiScaleNabParams): Evaluator {
+export function evaluator(corpus: NabCorpus, structure: MultiScaleNabParams): Evaluator {
   const caches = new Map(corpus.files.map((f) => [f.key, cacheFile(structure, f)]));
   return (params, files) => sweepAll(files.map((file) => ({ file, scores: scoresFromCache(params, file, caches.get(file.key) as ScaleCache[]) })), corpus.profiles).standard.score;
 }

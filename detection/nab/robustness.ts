@@ -31,13 +31,17 @@ export function bootstrapFiles(
 ): Record<ProfileName, Interval> {
   if (!(Number.isInteger(replicates) && replicates >= 10)) throw new HomeostatError('HS_INVALID_INPUT', `nab bootstrap: replicates must be an integer ≥ 10, got ${replicates}`);
   const prep = prepareSweep(scored);
+  if (!scored.some((f) => f.file.windows.length > 0)) throw new HomeostatError('HS_INVALID_INPUT', 'nab bootstrap: the corpus has no anomaly window');
   const rng = new RandomState(seed);
   const n = scored.length;
   const draws = new Float64Array(n);
   const samples = Object.fromEntries(PROFILE_NAMES.map((p) => [p, new Float64Array(replicates)])) as Record<ProfileName, Float64Array>;
   for (let r = 0; r < replicates; r++) {
-    draws.fill(0);
-    for (let i = 0; i < n; i++) draws[rng.randint(n)]++;
+    // A replicate without any window has no normalised score (0 / 0): draw it again.
+    do {
+      draws.fill(0);
+      for (let i = 0; i < n; i++) draws[rng.randint(n)]++;
+    } while (!scored.some((f, i) => draws[i] > 0 && f.file.windows.length > 0));
     for (const p of PROFILE_NAMES) samples[p][r] = sweepPrepared(prep, profiles[p], draws, fixedThreshold).score;
   }
   const out = {} as Record<ProfileName, Interval>;
