@@ -8,13 +8,10 @@
  * the tests. (numpy's legacy generator, which River's golden streams use, is `random.ts`.)
  */
 import { HomeostatError } from '../common/errors';
-
-const N = 624;
-const M = 397;
+import { Mt19937 } from './mt19937';
 
 export class PythonRandom {
-  private readonly mt = new Uint32Array(N);
-  private index = N + 1;
+  private readonly core = new Mt19937();
 
   constructor(seed: number) {
     this.seed(seed);
@@ -31,86 +28,26 @@ export class PythonRandom {
       key.push(rest % 0x1_0000_0000);
       rest = Math.floor(rest / 0x1_0000_0000);
     } while (rest > 0);
-    this.initByArray(key);
-  }
-
-  private initGenrand(s: number): void {
-    const mt = this.mt;
-    mt[0] = s >>> 0;
-    for (let i = 1; i < N; i++) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      // 1812433253 · prev + i, modulo 2^32, without losing bits to doubles.
-      mt[i] = (Math.imul(prev, 1812433253) + i) >>> 0;
-    }
-    this.index = N;
-  }
-
-  private initByArray(key: readonly number[]): void {
-    const mt = this.mt;
-    this.initGenrand(19650218);
-    let i = 1;
-    let j = 0;
-    for (let k = Math.max(N, key.length); k > 0; k--) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = ((mt[i] ^ Math.imul(prev, 1664525)) + key[j] + j) >>> 0;
-      i++;
-      j++;
-      if (i >= N) {
-        mt[0] = mt[N - 1];
-        i = 1;
-      }
-      if (j >= key.length) j = 0;
-    }
-    for (let k = N - 1; k > 0; k--) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = ((mt[i] ^ Math.imul(prev, 1566083941)) - i) >>> 0;
-      i++;
-      if (i >= N) {
-        mt[0] = mt[N - 1];
-        i = 1;
-      }
-    }
-    mt[0] = 0x8000_0000;
-  }
-
-  private twist(): void {
-    const mt = this.mt;
-    for (let k = 0; k < N; k++) {
-      const y = (mt[k] & 0x8000_0000) | (mt[(k + 1) % N] & 0x7fff_ffff);
-      mt[k] = mt[(k + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908_b0df : 0);
-    }
-    this.index = 0;
+    this.core.initByArray(key);
   }
 
   /** The generator's full state (as `random.getstate()` holds it): 624 words and the position. */
   getState(): { mt: number[]; index: number } {
-    return { mt: Array.from(this.mt), index: this.index };
+    return this.core.getState();
   }
 
   setState(state: { mt: readonly number[]; index: number }): void {
-    if (state.mt.length !== N || !state.mt.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff_ffff) || !(Number.isInteger(state.index) && state.index >= 0 && state.index <= N)) {
-      throw new HomeostatError('HS_SNAPSHOT_MISMATCH', `python random: a state needs ${N} 32-bit words and a position in [0, ${N}]`);
-    }
-    this.mt.set(state.mt);
-    this.index = state.index;
+    this.core.setState(state);
   }
 
   /** One tempered 32-bit output (genrand_uint32). */
   uint32(): number {
-    if (this.index >= N) this.twist();
-    let y = this.mt[this.index++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c_5680;
-    y ^= (y << 15) & 0xefc6_0000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.core.nextUint32();
   }
 
   /** `random.random()`: 53 bits from two outputs, in [0, 1). */
   random(): number {
-    const a = this.uint32() >>> 5;
-    const b = this.uint32() >>> 6;
-    return (a * 67108864 + b) / 9007199254740992;
+    return this.core.res53();
   }
 
   /** `random.getrandbits(k)` for 1 ≤ k ≤ 32. */
