@@ -84,7 +84,8 @@ export function register(program: Command): void {
         ([name, r]) =>
           `${name.padEnd(20)} ${r.score.toFixed(2).padStart(7)}   threshold ${r.threshold.toFixed(4)}  TP ${r.tp}  FP ${r.fp}  FN ${r.fn}  raw ${r.raw.toFixed(2)}`,
       );
-      const how = result.atDecision ? ' at its own decisions (as deployed)' : '';
+      const detector = nabDetector(flags.detector as NabDetectorName);
+      const how = result.atDecision ? ' at its own decisions (as deployed)' : detector.tunedOnNab ? ' — TUNED ON NAB: in-sample figures; held-out ones in docs/nab.md' : '';
       const lines = [`NAB normalised scores for detector "${result.detector}"${how} (0 = null, 100 = perfect)`, ...rows];
       if (result.atDecision) lines.push(`with the threshold chosen by NAB's sweep instead: ${PROFILE_NAMES.map((p) => `${p} ${result.scores[p].score.toFixed(2)}`).join(', ')}`);
       if (robust) {

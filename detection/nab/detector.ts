@@ -48,6 +48,8 @@ export interface NabDetectorFactory {
    * threshold, the decision it made, besides NAB's sweep.
    */
   readonly decisionThreshold?: number;
+  /** Set for configurations whose settings were chosen on the NAB corpus: their figures are in-sample. */
+  readonly tunedOnNab?: boolean;
   /** The same configuration with its block scales shifted by `alignment` ∈ [0, 1) of a block. */
   aligned?(alignment: number): NabDetectorFactory;
 }

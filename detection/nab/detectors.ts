@@ -55,14 +55,14 @@ export function nabDetector(name: NabDetectorName): NabDetectorFactory {
     case 'sentinel-health':
       return sentinelNabDetector('health');
     case 'homeostat-tuned':
-      return multiScaleNabDetector(PEAK_GATE_MULTISCALE_PARAMS, 'homeostat-tuned');
+      return { ...multiScaleNabDetector(PEAK_GATE_MULTISCALE_PARAMS, 'homeostat-tuned'), tunedOnNab: true };
     case 'homeostat-multiscale':
-      return multiScaleNabDetector();
+      return { ...multiScaleNabDetector(), tunedOnNab: true };
     case 'homeostat-fixedscale':
       // 604 rows: the probation length of the corpus's most common file (4,032 rows).
-      return multiScaleNabDetector({ ...DEFAULT_MULTISCALE_PARAMS, sizingRows: 604 }, 'homeostat-fixedscale');
+      return { ...multiScaleNabDetector({ ...DEFAULT_MULTISCALE_PARAMS, sizingRows: 604 }, 'homeostat-fixedscale'), tunedOnNab: true };
     case 'homeostat-fused':
-      return { ...homeostatNabDetector(), name: 'homeostat-fused' };
+      return { ...homeostatNabDetector(), name: 'homeostat-fused', tunedOnNab: true };
     case 'likelihood':
       return likelihoodNabDetector({}, 'likelihood');
     case 'null':

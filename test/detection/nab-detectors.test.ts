@@ -44,6 +44,8 @@ describe('NAB detector configurations', () => {
       expect(run(7)).toEqual(run(f.probation));
       expect(run(750)).toEqual(run(f.probation));
     }
+    // Configurations whose settings were chosen on NAB say so; the default was not.
+    expect(NAB_DETECTORS.filter((d) => nabDetector(d).tunedOnNab === true)).toEqual(['homeostat-tuned', 'homeostat-multiscale', 'homeostat-fixedscale', 'homeostat-fused']);
     // The tuned configuration, by contrast, sizes its time scales from it.
     const tuned = nabDetector('homeostat-tuned');
     const f = corpus.files[0];
