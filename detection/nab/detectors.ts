@@ -64,7 +64,7 @@ export function nabDetector(name: NabDetectorName): NabDetectorFactory {
     case 'homeostat-fused':
       return { ...homeostatNabDetector(), name: 'homeostat-fused', tunedOnNab: true };
     case 'likelihood':
-      return likelihoodNabDetector({}, 'likelihood');
+      return { ...likelihoodNabDetector({}, 'likelihood'), tunedOnNab: true };
     case 'null':
       return nullNabDetector;
     default:

@@ -45,7 +45,7 @@ describe('NAB detector configurations', () => {
       expect(run(750)).toEqual(run(f.probation));
     }
     // Configurations whose settings were chosen on NAB say so; the default was not.
-    expect(NAB_DETECTORS.filter((d) => nabDetector(d).tunedOnNab === true)).toEqual(['homeostat-tuned', 'homeostat-multiscale', 'homeostat-fixedscale', 'homeostat-fused']);
+    expect(NAB_DETECTORS.filter((d) => nabDetector(d).tunedOnNab === true)).toEqual(['homeostat-tuned', 'homeostat-multiscale', 'homeostat-fixedscale', 'homeostat-fused', 'likelihood']);
     // The tuned configuration, by contrast, sizes its time scales from it.
     const tuned = nabDetector('homeostat-tuned');
     const f = corpus.files[0];
