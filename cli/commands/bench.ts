@@ -13,7 +13,7 @@ const BENCHES = {
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 interface BenchModule {
-  run(opts: { json: boolean }): Promise<void>;
+  run(opts: { json: boolean; streams?: string; calibrate?: boolean }): Promise<void>;
 }
 type BenchName = keyof typeof BENCHES;
 
@@ -23,7 +23,9 @@ export function register(program: Command): void {
     .description(`run a benchmark and print its figures (${Object.keys(BENCHES).join(' | ')} | all)`)
     .argument('<name>', 'which benchmark')
     .option('--json', 'print one JSON object per benchmark', false)
-    .action(async (name: string, opts: { json: boolean }) => {
+    .option('--streams <file>', 'drift-suite: score these streams (JSONL, one {"name","kind","values","changePoints","tolerance"?} per line) with the frozen settings')
+    .option('--calibrate', 'drift-suite: choose the frozen settings again from the no-drift calibration streams', false)
+    .action(async (name: string, opts: { json: boolean; streams?: string; calibrate: boolean }) => {
       const names: BenchName[] = name === 'all' ? (Object.keys(BENCHES) as BenchName[]) : [name as BenchName];
       for (const n of names) {
         const load = BENCHES[n];
@@ -31,7 +33,8 @@ export function register(program: Command): void {
           throw new HomeostatError('HS_INVALID_INPUT', `unknown benchmark "${name}"; valid: ${Object.keys(BENCHES).join(', ')}, all`);
         }
         const mod = load();
-        await mod.run({ json: opts.json });
+        if ((opts.streams || opts.calibrate) && n !== 'drift-suite') throw new HomeostatError('HS_INVALID_INPUT', '--streams and --calibrate belong to the drift-suite benchmark');
+        await mod.run({ json: opts.json, ...(opts.streams ? { streams: opts.streams } : {}), calibrate: opts.calibrate });
       }
     });
 }
