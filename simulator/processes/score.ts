@@ -36,7 +36,8 @@ export async function ensureBootstrapModel(registry: ModelRegistry, seed: number
   const cut = Math.floor(X.length * 0.75);
   const model = trainLogistic(X.slice(0, cut), y.slice(0, cut));
   const holdout = accuracy(model, X.slice(cut), y.slice(cut));
-  const v = await registry.registerModel(MODEL_NAME, model, { holdoutAccuracy: holdout, trainedOn: cut });
+  const v = await registry.registerModel(MODEL_NAME, model, { holdoutAccuracy: holdout, trainedOn: cut }, { runName: 'bootstrap', params: { examples: X.length, holdoutFraction: 0.25, seed } });
+  await registry.recordValidation(MODEL_NAME, v.version, { passed: true, metrics: { holdoutAccuracy: holdout }, reason: `bootstrap: holdout of ${X.length - cut} events of the original concept` });
   await registry.pinModel(MODEL_NAME, v.version, { reason: 'bootstrap model', idempotencyKey: `bootstrap/${MODEL_NAME}` });
 }
 
