@@ -12,6 +12,8 @@ export interface ScrapeJob {
   targets?: string[];
   labels?: Record<string, string>;
   metricsPath?: string;
+  /** Keep the scraped series' own labels where they clash with target labels (exporters that speak for others). */
+  honorLabels?: boolean;
 }
 
 export interface PrometheusConfigInput {
@@ -33,6 +35,7 @@ export function prometheusConfig(c: PrometheusConfigInput): string {
     scrape_configs: c.jobs.map((j) => ({
       job_name: j.job,
       ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
+      ...(j.honorLabels ? { honor_labels: true } : {}),
       ...(j.files?.length ? { file_sd_configs: [{ files: j.files, refresh_interval: '5s' }] } : {}),
       ...(j.targets?.length ? { static_configs: [{ targets: j.targets, ...(j.labels ? { labels: j.labels } : {}) }] } : {}),
     })),
