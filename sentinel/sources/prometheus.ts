@@ -71,7 +71,7 @@ export class PrometheusSource {
   start(): void {
     this.timer = setInterval(() => {
       // Rounds never overlap: a slow round delays the next instead of piling up.
-      this.running = this.running.then(() => this.round()).catch((err: unknown) => this.onError(`prometheus source: ${(err as Error).message}`));
+      this.running = this.running.then(async () => void (await this.round())).catch((err: unknown) => this.onError(`prometheus source: ${(err as Error).message}`));
     }, this.config.intervalMs);
     this.timer.unref();
   }
