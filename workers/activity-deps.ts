@@ -17,6 +17,7 @@ import type { KnowledgeBase } from '../knowledge/types';
 import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
+import { AlertmanagerClient } from '../bindings/alertmanager';
 
 export const DEFAULT_POLICY_FILE = path.join(REPO_ROOT, 'policies', 'examples', 'demo.yaml');
 
@@ -34,6 +35,8 @@ export interface WorkerDepsOptions {
   healthUrlFor?: () => string | undefined;
   settleMs?: number;
   escalationWebhookUrl?: string;
+  /** Alertmanager for silences and alert evidence (else HOMEOSTAT_ALERTMANAGER_URL, else none). */
+  alertmanagerFor?: () => AlertmanagerClient | undefined;
 }
 
 export interface WorkerDeps extends IncidentDeps<WorkerTemplateDeps> {
@@ -88,8 +91,15 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
       return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`) : [];
     },
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+    alertmanager: o.alertmanagerFor ?? alertmanagerFromEnv(),
     async close() {
       await kb.close();
     },
   };
+}
+
+function alertmanagerFromEnv(): () => AlertmanagerClient | undefined {
+  const url = process.env.HOMEOSTAT_ALERTMANAGER_URL;
+  const client = url ? new AlertmanagerClient(url.replace(/\/+$/, '')) : undefined;
+  return () => client;
 }
