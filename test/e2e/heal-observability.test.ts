@@ -1,0 +1,112 @@
+/**
+ * The whole loop on real observability and a real model registry: the live pipeline reports its
+ * metrics only to Prometheus (processes serve /metrics; nothing of them reaches the telemetry
+ * topic except through the sentinel's PromQL source), Alertmanager routes the shipped alert rules
+ * to the sentinel's webhook, and the score stage serves `models:/score-model@champion` from MLflow.
+ *  - a bad model promoted in MLflow is rolled back by moving MLflow's alias;
+ *  - a crash seen only through a Prometheus alert heals, under an Alertmanager silence that the
+ *    incident creates and expires;
+ *  - a throughput drop seen only through PromQL heals;
+ *  - concept drift retrains, validates and promotes a new MLflow version.
+ * Assertions read MLflow's and Alertmanager's own records, not only Homeostat's.
+ */
+import type { Client } from '@temporalio/client';
+import { fromTags, MlflowClient } from '../../bindings/mlflow-client';
+import { VALIDATION_TAG } from '../../bindings/mlflow-registry';
+import type { TelemetryRecord } from '../../sentinel/telemetry';
+import { MODEL_NAME } from '../../simulator/processes/score';
+import type { PipelineHandle } from '../../simulator/pipeline';
+import { explanationQuery, type IncidentInput } from '../../workflows/shared';
+import { expectExactlyOnce, expectHealed, playbookCase, useHealingLoop, type HealingCase } from './healing-loop';
+
+jest.setTimeout(20 * 60_000);
+
+const CASES: HealingCase[] = [
+  playbookCase('accuracy-drop', { name: 'a bad model promoted in MLflow' }),
+  playbookCase('crash', { name: 'a crash seen only through a Prometheus alert' }),
+  playbookCase('slow-down', { name: 'a throughput drop seen only through PromQL' }),
+  playbookCase('concept-drift', { name: 'concept drift' }),
+];
+
+async function startInput(client: Client, incidentId: string, runId?: string): Promise<IncidentInput> {
+  const history = await client.workflow.getHandle(incidentId, runId).fetchHistory();
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  return JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString()) as IncidentInput;
+}
+
+/** Every telemetry record on the log (the Prometheus source publishes arrays of records). */
+async function telemetryOnLog(p: PipelineHandle): Promise<TelemetryRecord[]> {
+  const topic = p.topic('telemetry');
+  const out: TelemetryRecord[] = [];
+  for (const { partition, offset: end } of await p.log.latestOffsets(topic)) {
+    for (let from = 0; from < end; ) {
+      const batch = await p.log.read(topic, partition, from, 5_000);
+      if (batch.length === 0) break;
+      for (const r of batch) {
+        const v = JSON.parse(r.value.toString('utf8')) as TelemetryRecord | TelemetryRecord[];
+        out.push(...(Array.isArray(v) ? v : [v]));
+      }
+      from = batch[batch.length - 1]!.offset + 1;
+    }
+  }
+  return out;
+}
+
+describe('healing on Prometheus + Alertmanager + MLflow', () => {
+  const run = useHealingLoop('embedded', CASES, { env: { observability: 'prometheus', models: 'mlflow' } });
+  const outcome = (name: string) => run.result?.faults.find((f) => f.label === name);
+  const mlflow = (): MlflowClient => new MlflowClient(run.env!.mlflow!.url);
+
+  it.each(CASES)('$name heals', (c) => expectHealed(run, c));
+
+  it('the rollback moved MLflow\'s alias to the last validated version and tagged both versions', async () => {
+    const o = outcome(CASES[0]!.name)!;
+    const versions = await mlflow().modelVersions(MODEL_NAME);
+    const bad = versions.find((v) => fromTags(v.tags)['homeostat.rolled_back_by'] === o.incidentId);
+    expect(bad).toBeDefined();
+    expect(fromTags(bad!.tags)[VALIDATION_TAG]).toBeUndefined(); // deployed without validation
+    const restored = versions.find((v) => fromTags(v.tags)['homeostat.restored_by'] === o.incidentId);
+    expect(fromTags(restored!.tags)[VALIDATION_TAG]).toBe('passed');
+    expect(Number(restored!.version)).toBeLessThan(Number(bad!.version));
+    // The explanation tells the same story as MLflow's records.
+    const explanation = await run.env!.client.workflow.getHandle(o.incidentId!).query(explanationQuery);
+    expect(explanation.action).toContain(`MLflow alias of ${MODEL_NAME} to ${restored!.version} (was ${bad!.version})`);
+  });
+
+  it('the crash was seen through Alertmanager alone, under a silence the incident created and expired', async () => {
+    const o = outcome(CASES[1]!.name)!;
+    const input = await startInput(run.env!.client, o.incidentId!);
+    expect(input.trigger.kind).toBe('alert');
+    expect(input.trigger.detail).toContain('PipelineComponentDown');
+    const silences = await run.env!.observability!.alertmanager.silences([{ name: 'component', value: o.target }]);
+    const ours = silences.filter((s) => s.createdBy === 'homeostat' && s.comment.includes(`[${o.incidentId}]`));
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.every((s) => s.status.state === 'expired')).toBe(true);
+    const explanation = await run.env!.client.workflow.getHandle(o.incidentId!).query(explanationQuery);
+    expect(explanation.action).toMatch(new RegExp(`Alertmanager silence ${ours[0]!.id} holds the alerts of demo/${o.target}`));
+    expect(explanation.verification).toContain('alerts-resolved');
+  });
+
+  it('no metric reached the telemetry topic except through the PromQL source (and no supervisor event)', async () => {
+    const records = await telemetryOnLog(run.env!.pipeline!);
+    const metrics = records.filter((r) => r.kind === 'metric');
+    expect(metrics.length).toBeGreaterThan(100);
+    expect(metrics.filter((r) => r.labels?.source !== 'prometheus')).toEqual([]);
+    expect(records.filter((r) => r.kind === 'event' && r.event === 'CRASHED')).toEqual([]);
+    const o = outcome(CASES[2]!.name)!;
+    expect((await startInput(run.env!.client, o.incidentId!)).trigger.kind).toBe('health');
+  });
+
+  it('concept drift registered, validated and promoted a new MLflow version through a logged run', async () => {
+    const o = outcome(CASES[3]!.name)!;
+    const champion = await mlflow().versionByAlias(MODEL_NAME, 'champion');
+    const tags = fromTags(champion!.tags);
+    expect(tags[VALIDATION_TAG]).toBe('passed');
+    expect(tags['homeostat.incident_id']).toBe(o.incidentId);
+    const trainingRun = await mlflow().getRun(champion!.run_id);
+    expect(fromTags(trainingRun.data.params)).toMatchObject({ incidentId: o.incidentId });
+    expect(trainingRun.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['holdoutAccuracy', 'servingAccuracyOnHoldout']));
+  });
+
+  it('the sink holds every event exactly once', () => expectExactlyOnce(run));
+});
