@@ -4,11 +4,45 @@
  * and its moves are idempotent per key; validation outcomes are version tags; the rollback target
  * is the newest validated version other than the alias's; stopping the server stops its group.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TEMPLATES } from '../../activities/templates';
+import type { PipelineBinding, TemplateDeps } from '../../activities/templates/deps';
 import { fromTags } from '../../bindings/mlflow-client';
 import { MlflowModelRegistry, VALIDATION_TAG } from '../../bindings/mlflow-registry';
 import { startMlflow, type MlflowHandle } from '../../infra/mlflow';
+import { FEATURE_NAMES, trainLogistic } from '../../simulator/model';
+import { mulberry32 } from '../../simulator/random';
+import { SqliteActuatorLog } from '../../simulator/template-deps';
+import { repairContext } from '../simulator/support';
 
-jest.setTimeout(300_000);
+// A cold run installs MLflow into the cache first (minutes of pip).
+jest.setTimeout(20 * 60_000);
+
+/** Labelled examples of a fixed linear concept (what the score stage's state would hold). */
+function examples(n: number, seed: number): { id: string; features: number[]; label: number; labelledAt: number }[] {
+  const rnd = mulberry32(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const features = FEATURE_NAMES.map(() => rnd() * 2 - 1);
+    return { id: `e${i}`, features, label: features[0]! + 0.5 * features[1]! > 0 ? 1 : 0, labelledAt: 1_000 + i };
+  });
+}
+
+/**
+ * The model templates read only the registry, the labelled examples and the actuator log; the
+ * rest of a pipeline binding is not reached (a call would throw).
+ */
+function modelTemplateDeps(models: MlflowModelRegistry, model: string, dir: string): TemplateDeps {
+  const data = examples(800, 3);
+  const pipeline = new Proxy({ modelName: model, recentExamples: (n: number) => data.slice(-n) } as Partial<PipelineBinding>, {
+    get: (target, key) => {
+      if (key in target) return target[key as keyof PipelineBinding];
+      throw new Error(`pipeline.${String(key)} is not available to model templates in this test`);
+    },
+  }) as PipelineBinding;
+  return { models, pipeline, actuations: new SqliteActuatorLog(path.join(dir, 'actuations.db')) } as Pick<TemplateDeps, 'models' | 'pipeline' | 'actuations'> as TemplateDeps;
+}
 
 describe('MLflow model registry binding', () => {
   let server: MlflowHandle | undefined;
@@ -74,6 +108,53 @@ describe('MLflow model registry binding', () => {
     expect(versions.map((v) => v.version)).toEqual(['1', '2']);
     expect(versions[0]?.tags?.[VALIDATION_TAG]).toBe('passed');
     expect(await reg.modelVersions('never-registered')).toEqual([]);
+  });
+
+  it('model rollback moves the alias to the last validated version, tags both versions, and is idempotent', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-mlflow-tpl-'));
+    const deps = modelTemplateDeps(reg, 'tm', dir);
+    const good = await reg.registerModel('tm', trainLogistic(examples(400, 1).map((e) => e.features), examples(400, 1).map((e) => e.label)), { holdoutAccuracy: 0.95 });
+    await reg.recordValidation('tm', good.version, { passed: true, metrics: { holdoutAccuracy: 0.95 }, reason: 'holdout' });
+    await reg.pinModel('tm', good.version, { reason: 'first' });
+    const bad = await reg.registerModel('tm', { kind: 'logistic-regression', features: [...FEATURE_NAMES], weights: FEATURE_NAMES.map(() => -1), bias: 0 }, {});
+    await reg.pinModel('tm', bad.version, { reason: 'a deploy that skipped validation' });
+    const ctx = repairContext('score', 'inc-mlflow:execute:model-rollback:1', {}, 'accuracy-drop');
+    const t = TEMPLATES['model-rollback']!;
+    expect((await t.preconditions(ctx, deps)).every((p) => p.holds)).toBe(true);
+    const r = await t.execute(ctx, deps);
+    expect(r.impact).toEqual({ from: bad.version, to: good.version });
+    expect(r.summary).toContain(`moved the MLflow alias of tm to ${good.version} (was ${bad.version})`);
+    expect((await reg.client.versionByAlias('tm', 'champion'))?.version).toBe(good.version);
+    expect(fromTags((await reg.client.modelVersion('tm', bad.version))!.tags)['homeostat.rolled_back_by']).toBe(ctx.incidentId);
+    expect(fromTags((await reg.client.modelVersion('tm', good.version))!.tags)['homeostat.restored_by']).toBe(ctx.incidentId);
+    const pins = (await reg.modelPinHistory('tm')).length;
+    expect((await t.execute(ctx, deps)).alreadyApplied).toBe(true);
+    // A retried activity whose template record was lost still moves nothing twice: the pin key is on MLflow.
+    expect(await reg.pinModel('tm', good.version, { reason: 'retry', idempotencyKey: `${ctx.idempotencyKey}#pin` })).toEqual({ applied: false });
+    expect((await reg.modelPinHistory('tm')).length).toBe(pins);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('retrain–validate–promote logs a run, and a candidate that fails validation stays registered, tagged rejected', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-mlflow-tpl-'));
+    const deps = modelTemplateDeps(reg, 'tm', dir);
+    const serving = (await reg.pinnedModel('tm'))!.version;
+    const before = (await reg.modelVersions('tm')).length;
+    // The serving model already fits the concept: demanding a 20-point gain, the candidate cannot pass.
+    const ctx = repairContext('score', 'inc-mlflow:execute:retrain-validate-promote:1', { minGain: 0.2, window: 800 }, 'concept-drift');
+    const r = await TEMPLATES['retrain-validate-promote']!.execute(ctx, deps);
+    expect(r.impact.promoted).toBe(false);
+    const versions = await reg.modelVersions('tm');
+    expect(versions).toHaveLength(before + 1);
+    const candidate = versions.at(-1)!;
+    expect(candidate.tags).toMatchObject({ [VALIDATION_TAG]: 'rejected', 'homeostat.incident_id': ctx.incidentId });
+    expect((await reg.client.versionByAlias('tm', 'champion'))?.version).toBe(serving);
+    const trainingRun = await reg.client.getRun(candidate.runId!);
+    expect(fromTags(trainingRun.data.params)).toMatchObject({ minGain: '0.2', window: '800', servingVersion: serving });
+    expect(trainingRun.data.metrics.map((m) => m.key).sort()).toEqual(['holdoutAccuracy', 'servingAccuracyOnHoldout', 'trainedOn']);
+    // A rejected candidate is no rollback target either.
+    expect((await reg.rollbackTarget('tm'))?.version).not.toBe(candidate.version);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('stops the server and every process of its group', async () => {
