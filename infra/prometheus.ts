@@ -95,20 +95,14 @@ async function ready(url: string): Promise<boolean> {
   return res.ok;
 }
 
-async function launch(o: {
-  name: string;
-  what: string;
-  binary: string;
-  dir: string | undefined;
-  port: number | undefined;
-  config: string;
-  args: (p: { dir: string; port: number; configFile: string }) => string[];
-  readyTimeoutMs: number | undefined;
-}): Promise<ServiceHandle> {
-  const ownsDir = o.dir === undefined;
-  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `homeostat-${o.name}-`));
+async function launch(
+  o: { name: string; what: string; binary: string; config: string; args: (p: { dir: string; port: number; configFile: string }) => string[] },
+  where: { dir?: string; port?: number; readyTimeoutMs?: number },
+): Promise<ServiceHandle> {
+  const ownsDir = where.dir === undefined;
+  const dir = where.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `homeostat-${o.name}-`));
   fs.mkdirSync(dir, { recursive: true });
-  const port = o.port ?? (await freePort());
+  const port = where.port ?? (await freePort());
   const configFile = path.join(dir, `${o.name}.yml`);
   fs.writeFileSync(configFile, o.config);
   const url = `http://127.0.0.1:${port}`;
@@ -119,7 +113,7 @@ async function launch(o: {
     if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await step(`${o.what}: start on ${url}`, () => waitUntilReady(proc, () => ready(url), { timeoutMs: o.readyTimeoutMs ?? 60_000, intervalMs: 100, what: `${o.what} on ${url}` }));
+    await step(`${o.what}: start on ${url}`, () => waitUntilReady(proc, () => ready(url), { timeoutMs: where.readyTimeoutMs ?? 60_000, intervalMs: 100, what: `${o.what} on ${url}` }));
   } catch (err) {
     await stop();
     throw err;
@@ -155,10 +149,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     name: 'prometheus',
     what: `Prometheus ${bin.versions.prometheus}`,
     binary: bin.prometheus,
-    dir: options.dir,
-    port: options.port,
     config,
-    readyTimeoutMs: options.readyTimeoutMs,
     args: ({ dir, port, configFile }) => [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
@@ -169,7 +160,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       `--rules.alert.resend-delay=${Math.max(1, Math.round((options.resendDelayMs ?? 60_000) / 1000))}s`,
       '--log.level=warn',
     ],
-  });
+  }, options);
 }
 
 /**
@@ -191,10 +182,7 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
     name: 'alertmanager',
     what: `Alertmanager ${bin.versions.alertmanager}`,
     binary: bin.alertmanager,
-    dir: options.dir,
-    port: options.port,
     config,
-    readyTimeoutMs: options.readyTimeoutMs,
     args: ({ dir, port, configFile }) => [
       `--config.file=${configFile}`,
       `--storage.path=${path.join(dir, 'data')}`,
@@ -202,5 +190,5 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
-  });
+  }, options);
 }

@@ -13,6 +13,7 @@ import { Gauge, Registry } from 'prom-client';
 import { AlertmanagerClient } from '../../bindings/alertmanager';
 import { alertmanagerConfig } from '../../infra/prometheus-config';
 import { ensurePrometheus, startAlertmanager, startPrometheus, type ServiceHandle } from '../../infra/prometheus';
+import { waitUntil } from '../simulator/support';
 
 jest.setTimeout(180_000);
 
@@ -25,15 +26,6 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('Prometheus and Alertmanager (Debian packages)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-prom-test-'));
@@ -93,7 +85,7 @@ describe('Prometheus and Alertmanager (Debian packages)', () => {
   });
 
   it('scrapes the target and answers PromQL over the HTTP API', async () => {
-    const value = await until('the scraped gauge', async () => {
+    const value = await waitUntil('the scraped gauge', async () => {
       const res = await fetch(`${prometheus!.url}/api/v1/query?query=${encodeURIComponent('demo_component_healthy{component="score"}')}`);
       const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
       return body.data.result[0]?.value[1];
@@ -103,11 +95,11 @@ describe('Prometheus and Alertmanager (Debian packages)', () => {
 
   it('routes a firing alert through Alertmanager to the webhook with the bearer token, then its resolution', async () => {
     up.set({ pipeline: 'demo', component: 'score' }, 0);
-    const firing = await until('a firing notification', async () => received.find((r) => r.body.status === 'firing'));
+    const firing = await waitUntil('a firing notification', async () => received.find((r) => r.body.status === 'firing'));
     expect(firing.auth).toBe('Bearer s3cret-token');
     expect(firing.body.alerts[0]?.labels).toMatchObject({ alertname: 'ComponentUnhealthy', component: 'score', pipeline: 'demo', fault: 'crash' });
     up.set({ pipeline: 'demo', component: 'score' }, 1);
-    const resolved = await until('a resolved notification', async () => received.find((r) => r.body.status === 'resolved'));
+    const resolved = await waitUntil('a resolved notification', async () => received.find((r) => r.body.status === 'resolved'));
     expect(resolved.body.alerts[0]?.status).toBe('resolved');
   });
 

@@ -19,18 +19,10 @@ import { Sentinel } from '../../sentinel/sentinel';
 import { PrometheusSource } from '../../sentinel/sources/prometheus';
 import { parsePrometheusSourceConfig } from '../../sentinel/sources/prometheus-config';
 import { telemetryRecord, type TelemetryRecord } from '../../sentinel/telemetry';
+import { waitUntil } from '../simulator/support';
 
 jest.setTimeout(120_000);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Records what would be opened: the sentinel here only has to consume and validate. */
 const opened: string[] = [];
@@ -84,7 +76,7 @@ describe('Prometheus telemetry source', () => {
       ],
     });
     source = new PrometheusSource({ ...config, url: prometheus.url }, log, topic);
-    await until('both targets scraped', async () => ((await source.round()).filter((r) => r.signal === 'throughput').length === 2 ? true : undefined));
+    await waitUntil('both targets scraped', async () => ((await source.round()).filter((r) => r.signal === 'throughput').length === 2 ? true : undefined));
   });
 
   afterAll(async () => {
@@ -113,7 +105,7 @@ describe('Prometheus telemetry source', () => {
     await sentinel.start();
     try {
       const published = source.stats.records;
-      await until('the sentinel consumed what was published', async () => (sentinel.engine.counters.records >= published ? true : undefined));
+      await waitUntil('the sentinel consumed what was published', async () => (sentinel.engine.counters.records >= published ? true : undefined));
       expect(sentinel.engine.counters.invalid).toBe(0);
       expect(sentinel.engine.monitors().map((m) => m.component).sort()).toEqual(['alpha', 'beta']);
     } finally {
@@ -125,7 +117,7 @@ describe('Prometheus telemetry source', () => {
     await new Promise((r) => b.server.close(r));
     b.server.closeAllConnections();
     const events: TelemetryRecord[] = [];
-    await until('the absence event', async () => {
+    await waitUntil('the absence event', async () => {
       events.push(...(await source.round()).filter((r) => r.kind === 'event'));
       return events.length > 0 ? true : undefined;
     });
