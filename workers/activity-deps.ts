@@ -18,6 +18,8 @@ import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
 import { AlertmanagerClient } from '../bindings/alertmanager';
+import { modelRegistryFor } from '../bindings/model-registry';
+import type { PolicyConfig } from '../policies/schema';
 
 export const DEFAULT_POLICY_FILE = path.join(REPO_ROOT, 'policies', 'examples', 'demo.yaml');
 
@@ -64,7 +66,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
 
-  const pipelineDeps = o.pipeline?.(actuations);
+  const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy);
   const templates: Partial<Record<RepairAction, RepairTemplate<WorkerTemplateDeps>>> = {
     'log-and-wait': logAndWait,
     escalate: escalateTemplate,
@@ -102,4 +104,11 @@ function alertmanagerFromEnv(): () => AlertmanagerClient | undefined {
   const url = process.env.HOMEOSTAT_ALERTMANAGER_URL;
   const client = url ? new AlertmanagerClient(url.replace(/\/+$/, '')) : undefined;
   return () => client;
+}
+
+/** The registries the policy names for the pipeline replace the pipeline's own (`bindings.modelRegistry`). */
+function withPolicyBindings(deps: TemplateDeps | undefined, policy: PolicyConfig): TemplateDeps | undefined {
+  const binding = deps ? policy.pipelines.find((p) => p.name === deps.pipeline.name)?.bindings?.modelRegistry : undefined;
+  if (!deps || !binding || binding.kind === 'embedded') return deps;
+  return { ...deps, models: modelRegistryFor(binding, deps.models, 'homeostat-worker') };
 }

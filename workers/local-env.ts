@@ -17,9 +17,7 @@ import { TemporalIncidentOpener } from '../sentinel/incidents';
 import { pipelinePaths } from '../simulator/config';
 import { startPipeline, type PipelineHandle } from '../simulator/pipeline';
 import { templateDepsForPipeline } from '../simulator/template-deps';
-import { modelRegistryFor } from '../bindings/model-registry';
 import { freePort } from '../infra/ports';
-import { loadPolicyFile } from '../policies/load';
 import { buildWorkerDeps, DEFAULT_POLICY_FILE, type WorkerDeps } from './activity-deps';
 import {
   connectOrStartMlflow,
@@ -136,13 +134,13 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       observability = await startObservability({ dir: path.join(o.dir, 'observability'), pipelineDir: pipeline.dir, webhookUrl: `http://127.0.0.1:${sentinelPort}/alertmanager` });
       cleanups.push(() => observability!.stop());
     }
-    const policyModels = policyFile ? loadPolicyFile(policyFile).pipelines.find((p) => p.name === 'demo')?.bindings?.modelRegistry : undefined;
 
     // The sentinel reports health for the worker's probes: start it before the worker's deps.
     const deps = await buildWorkerDeps({
       kbPath,
       ...(policyFile ? { policyFile } : {}),
-      ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: modelRegistryFor(policyModels, pipeline!.registries, 'homeostat-worker') }) } : {}),
+      // With a policy naming MLflow, the worker's model registry binding comes from the policy.
+      ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),
       ...(settleMs !== undefined ? { settleMs } : {}),
       healthUrlFor: () => (sentinelPort ? `http://127.0.0.1:${sentinelPort}` : undefined),
       ...(observability ? { alertmanagerFor: () => observability!.alertmanager } : {}),
