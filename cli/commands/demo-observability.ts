@@ -22,3 +22,11 @@ export function addObservabilityOptions(cmd: Command): Command {
 export function observabilityLabel(f: { observability: string; models: string }): string {
   return [f.observability === 'prometheus' ? 'Prometheus, Alertmanager, ' : '', f.models === 'mlflow' ? 'MLflow, ' : ''].join('');
 }
+
+/** Where a person looks at the real services while the demo runs. */
+export function observabilityLinks(env: { observability?: { prometheusUrl: string; alertmanagerUrl: string }; mlflow?: { url: string } }): string[] {
+  return [
+    ...(env.observability ? [`Prometheus: ${env.observability.prometheusUrl}/alerts`, `Alertmanager: ${env.observability.alertmanagerUrl}/#/silences`] : []),
+    ...(env.mlflow ? [`MLflow: ${env.mlflow.url}/#/models/score-model`] : []),
+  ];
+}

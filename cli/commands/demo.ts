@@ -11,7 +11,7 @@ import { runLoopDrill } from '../../workers/loop-drill';
 import { startLocalEnv } from '../../workers/local-env';
 import { onShutdownSignal } from '../../workers/stack';
 import { parseFlags } from '../flags';
-import { addObservabilityOptions, observabilityFlags, observabilityLabel } from './demo-observability';
+import { addObservabilityOptions, observabilityFlags, observabilityLabel, observabilityLinks } from './demo-observability';
 import { webUiLink } from '../incident-view';
 
 const DemoFlags = z.object({
@@ -66,7 +66,7 @@ export function register(program: Command): void {
       onShutdownSignal(env.stop);
       const ui = env.stack.temporal.uiUrl;
       const ns = env.stack.temporal.namespace;
-      say(`Web UI: ${ui ?? '(remote server)'}\n`);
+      say(`Web UI: ${ui ?? '(remote server)'}\n${observabilityLinks(env).map((l) => `${l}\n`).join('')}`);
 
       say('1. An operator opens an incident that needs approval, and approves it.');
       const walk = await runApprovalWalkthrough(env.client, { pipeline: 'demo', component: 'sink', approver: 'oncall-lead', say });

@@ -27,5 +27,6 @@ export async function injectAccuracyDrop(ctx: FaultContext, spec: Spec<'accuracy
   const { version } = await ctx.models.registerModel(MODEL_NAME, bad, { holdoutAccuracy: accuracy(bad, X, examples.map((e) => e.label)) }, { runName: 'deploy (trained on flipped labels)' });
   await ctx.models.pinModel(MODEL_NAME, version, { reason: 'model deploy (injected: trained on flipped labels)' });
   const row = ctx.state.addFault('accuracy-drop', 'score', { version });
-  return done(row.id, spec, `pinned ${MODEL_NAME}@${version}, trained on flipped labels`);
+  const where = ctx.models.kind === 'mlflow' ? `moved the MLflow alias of ${MODEL_NAME} to version ${version}` : `pinned ${MODEL_NAME}@${version}`;
+  return done(row.id, spec, `${where}, trained on flipped labels`);
 }
