@@ -19,7 +19,7 @@ import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/inciden
 import { SentinelMetrics } from '../sentinel/metrics';
 import { registryFactory } from '../sentinel/registry-factory';
 import { DEFAULT_GROUP_ID, DEFAULT_TELEMETRY_TOPIC, Sentinel } from '../sentinel/sentinel';
-import { PrometheusSource } from '../sentinel/sources/prometheus';
+import { PrometheusSource, registerSourceMetrics } from '../sentinel/sources/prometheus';
 import { loadPrometheusSourceConfig } from '../sentinel/sources/prometheus-config';
 import { TASK_QUEUE } from '../workflows/shared';
 
@@ -67,6 +67,8 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const print = deps.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (o.log === 'kafka' && o.brokers.length === 0) throw new HomeostatError('HS_INVALID_INPUT', '--log kafka needs --brokers host:port[,host:port]');
   const config = loadSentinelConfig(o.config);
+  // Checked before anything starts: a bad source config must not leave a consumer running.
+  const promSource = o.prometheus ? prometheusSourceOf(o.prometheus, o.prometheusUrl) : undefined;
 
   const log: Log = openLog(o.log === 'kafka' ? { kind: 'kafka', brokers: o.brokers, clientId: 'homeostat-sentinel' } : { kind: 'embedded', file: o.logFile });
   let connection: Connection | null = null;
@@ -102,12 +104,11 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
       ? null
       : await startHealthServer({ views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, ...(kb ? { lineage: kb } : {}) }, o.httpPort);
   let prometheus: PrometheusSource | undefined;
-  if (o.prometheus) {
-    const promConfig = loadPrometheusSourceConfig(o.prometheus);
-    const url = o.prometheusUrl ?? promConfig.url ?? process.env.PROMETHEUS_URL;
-    if (!url) throw new HomeostatError('HS_INVALID_INPUT', `prometheus source ${o.prometheus}: no url (set it in the file, pass --prometheus-url, or set PROMETHEUS_URL)`);
-    prometheus = new PrometheusSource({ ...promConfig, url: url.replace(/\/+$/, '') }, log, o.topic, (line) => print(`sentinel: ${line}`));
+  if (promSource) {
+    const { config: promConfig, url } = promSource;
+    prometheus = new PrometheusSource({ ...promConfig, url }, log, o.topic, (line) => print(`sentinel: ${line}`));
     prometheus.start();
+    registerSourceMetrics(metrics.registry, prometheus);
     print(`sentinel: reading ${promConfig.pipelines.reduce((n, p) => n + p.queries.length, 0)} PromQL expressions from ${url} every ${promConfig.intervalMs} ms`);
   }
   print(
@@ -133,6 +134,13 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     return stopping;
   };
   return { sentinel, http, metrics, ...(prometheus ? { prometheus } : {}), stop };
+}
+
+function prometheusSourceOf(file: string, urlOption: string | undefined): { config: ReturnType<typeof loadPrometheusSourceConfig>; url: string } {
+  const config = loadPrometheusSourceConfig(file);
+  const url = urlOption ?? config.url ?? process.env.PROMETHEUS_URL;
+  if (!url) throw new HomeostatError('HS_INVALID_INPUT', `prometheus source ${file}: no url (set it in the file, pass --prometheus-url, or set PROMETHEUS_URL)`);
+  return { config, url: url.replace(/\/+$/, '') };
 }
 
 export function statusLine(s: Sentinel, m: SentinelMetrics): string {
