@@ -120,6 +120,9 @@ describe('healing on Prometheus + Alertmanager + MLflow', () => {
     expect(metrics.length).toBeGreaterThan(100);
     expect(metrics.filter((r) => r.labels?.source !== 'prometheus')).toEqual([]);
     expect(records.filter((r) => r.kind === 'event' && r.event === 'CRASHED')).toEqual([]);
+    // The source reports on itself beside the sentinel's other metrics.
+    const text = await (await fetch(`${run.env!.healthUrl}/metrics`)).text();
+    expect(Number(/^homeostat_sentinel_prometheus_records_total (\d+)/m.exec(text)?.[1])).toBeGreaterThan(100);
     const o = outcome(CASES[2]!.name)!;
     expect((await incidentRecord(run.env!.client, o)).input.trigger.kind).toBe('health');
   });
