@@ -27,7 +27,10 @@ const DRIFT = playbookCase('concept-drift', { name: 'concept drift' });
 const SLOW = playbookCase('slow-down', { name: 'a throughput drop seen only through PromQL' });
 // The throughput drop last: its repair (a scale-out, then the backlog draining) keeps score busy
 // for a while, and a model fault injected during that aftermath would be mistaken for part of it.
+// Steps are 15 s apart: a freshly promoted model's first accuracy figures wobble, and an incident
+// opened on that wobble would be taken for the next fault's.
 const CASES: HealingCase[] = [BAD_MODEL, CRASH, DRIFT, SLOW];
+const STEP_GAP_MS = 15_000;
 
 async function startInput(client: Client, incidentId: string, runId?: string): Promise<IncidentInput> {
   const history = await client.workflow.getHandle(incidentId, runId).fetchHistory();
@@ -74,7 +77,7 @@ async function telemetryOnLog(p: PipelineHandle): Promise<TelemetryRecord[]> {
 }
 
 describe('healing on Prometheus + Alertmanager + MLflow', () => {
-  const run = useHealingLoop('embedded', CASES, { env: { observability: 'prometheus', models: 'mlflow' } });
+  const run = useHealingLoop('embedded', CASES, { env: { observability: 'prometheus', models: 'mlflow' }, stepGapMs: STEP_GAP_MS });
   const outcome = (name: string) => run.result?.faults.find((f) => f.label === name);
   const mlflow = (): MlflowClient => new MlflowClient(run.env!.mlflow!.url);
 
