@@ -11,8 +11,9 @@
  * component that a query used to report and that has had no series for `absent.afterMs` of
  * answered rounds gets one event record: it stopped reporting.
  */
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Log } from '../../bindings/log/types';
+import { mirroredCounter } from '../metrics';
 import type { TelemetryRecord } from '../telemetry';
 import type { PrometheusSourceConfig, PromQuery } from './prometheus-config';
 
@@ -182,21 +183,9 @@ export class PrometheusSource {
 
 /** The source's own counters on the sentinel's /metrics (read at scrape time). */
 export function registerSourceMetrics(registry: Registry, source: PrometheusSource): void {
-  const mirror = (name: string, help: string, read: () => number): void => {
-    let last = 0;
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const v = read();
-        if (v > last) this.inc(v - last);
-        last = Math.max(last, v);
-      },
-    });
-  };
-  mirror('homeostat_sentinel_prometheus_rounds_total', 'Evaluation rounds of the Prometheus source', () => source.stats.rounds);
-  mirror('homeostat_sentinel_prometheus_query_failures_total', 'PromQL evaluations that failed (each one a gap)', () => source.stats.failures);
-  mirror('homeostat_sentinel_prometheus_records_total', 'Telemetry records published from PromQL results', () => source.stats.records);
-  mirror('homeostat_sentinel_prometheus_absences_total', 'Components that stopped reporting (absence events sent)', () => source.stats.absences);
+  const st = source.stats;
+  mirroredCounter(registry, 'homeostat_sentinel_prometheus_rounds_total', 'Evaluation rounds of the Prometheus source', () => st.rounds);
+  mirroredCounter(registry, 'homeostat_sentinel_prometheus_query_failures_total', 'PromQL evaluations that failed (each one a gap)', () => st.failures);
+  mirroredCounter(registry, 'homeostat_sentinel_prometheus_records_total', 'Telemetry records published from PromQL results', () => st.records);
+  mirroredCounter(registry, 'homeostat_sentinel_prometheus_absences_total', 'Components that stopped reporting (absence events sent)', () => st.absences);
 }
