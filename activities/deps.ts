@@ -3,6 +3,7 @@
  * base, the repair templates with their bindings, and the verification probes. Tests and the
  * demo build the same object with their own bindings.
  */
+import type { AlertmanagerClient } from '../bindings/alertmanager';
 import type { KnowledgeBase } from '../knowledge/types';
 import type { PolicyConfig } from '../policies/schema';
 import type { RepairAction } from '../policies/taxonomy';
@@ -45,6 +46,8 @@ export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> 
   settleMs?: number;
   /** Identity recorded in the audit log for the worker's own actions. */
   actor?: string;
+  /** Alertmanager, when one routes this pipeline's alerts: silences during repairs, alerts as verification evidence. */
+  alertmanager?: () => AlertmanagerClient | undefined;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 15 * 60 * 1000;

@@ -2,6 +2,7 @@
  * Builds the incident activities from injected dependencies (policy, knowledge base, templates,
  * probes), so the worker chooses real bindings at start-up and tests choose theirs.
  */
+import { expireSilences, silenceDuringRepair, withAlertEvidence, withSilenceNote } from './alert-silences';
 import type { IncidentActivities } from './contracts';
 import type { IncidentDeps } from './deps';
 import { diagnose } from './diagnose';
@@ -19,10 +20,17 @@ export function createActivities(deps: IncidentDeps): IncidentActivities {
     diagnose: (input) => diagnose(deps, input),
     plan: (input) => plan(deps, input),
     revalidate: (input) => revalidate(deps, input),
-    execute: (input) => execute(deps, input),
+    // An Alertmanager silence covers the component while its repair runs (see alert-silences.ts).
+    execute: async (input) => {
+      const note = await silenceDuringRepair(deps, input);
+      return withSilenceNote(await execute(deps, input), note);
+    },
     releaseLease: (input) => releaseLease(deps, input),
-    verify: (input) => verify(deps, input),
-    learn: (input) => learn(deps, input),
+    verify: async (input) => withAlertEvidence(deps, input, await verify(deps, input)),
+    learn: async (input) => {
+      await learn(deps, input);
+      await expireSilences(deps, { ...input, targets: input.plan?.target ? [input.plan.target] : [] });
+    },
     handOver: (input) => handOver(input),
 
     async escalate(input) {

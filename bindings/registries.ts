@@ -34,6 +34,28 @@ export interface ModelVersion {
   artifact: Record<string, unknown>;
   metrics: Record<string, number>;
   registeredAt: number;
+  /** The version's tags (MLflow's model version tags; validation outcomes in the embedded registry). */
+  tags?: Record<string, string>;
+  /** The training run that produced it, when the registry tracks runs (MLflow). */
+  runId?: string;
+}
+
+/** What a registration may carry beyond the artefact and its metrics (a registry that tracks runs logs them). */
+export interface RegisterOptions {
+  /** Training parameters, logged on the run. */
+  params?: Record<string, string | number>;
+  /** Tags of the new version. */
+  tags?: Record<string, string>;
+  /** Name of the training run. */
+  runName?: string;
+}
+
+/** Outcome of validating a version on a holdout, recorded on the version itself. */
+export interface ValidationRecord {
+  passed: boolean;
+  metrics: Record<string, number>;
+  reason: string;
+  incidentId?: string;
 }
 
 export interface PinEntry {
@@ -54,13 +76,21 @@ export interface SchemaRegistry {
 }
 
 export interface ModelRegistry {
-  registerModel(model: string, artifact: Record<string, unknown>, metrics: Record<string, number>): Promise<ModelVersion>;
+  /** `embedded`: the knowledge base's versions and pins; `mlflow`: MLflow's registry, the pin being an alias. */
+  readonly kind?: 'embedded' | 'mlflow';
+  registerModel(model: string, artifact: Record<string, unknown>, metrics: Record<string, number>, options?: RegisterOptions): Promise<ModelVersion>;
   modelVersions(model: string): Promise<ModelVersion[]>;
   getModel(model: string, version: string): Promise<ModelVersion | undefined>;
   pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }>;
   pinnedModel(model: string): Promise<ModelVersion | undefined>;
   /** Newest first. */
   modelPinHistory(model: string): Promise<PinEntry[]>;
+  /** Records a validation outcome on a version (a candidate that failed stays registered, marked rejected). */
+  recordValidation(model: string, version: string, record: ValidationRecord): Promise<void>;
+  /** Adds tags to a version (the incident that moved the pin, and why). */
+  tagVersion(model: string, version: string, tags: Record<string, string>): Promise<void>;
+  /** The version a rollback returns to, and why that one; undefined when there is none. */
+  rollbackTarget(model: string): Promise<{ version: string; reason: string } | undefined>;
 }
 
 export function fingerprintOf(definition: unknown): string {
@@ -89,6 +119,8 @@ export function artifactFromUri(uri: string): Record<string, unknown> {
 }
 
 export class KnowledgeRegistries implements SchemaRegistry, ModelRegistry {
+  readonly kind = 'embedded' as const;
+
   constructor(
     readonly kb: KnowledgeBase,
     private readonly actor = 'registry',
@@ -152,6 +184,21 @@ export class KnowledgeRegistries implements SchemaRegistry, ModelRegistry {
 
   async modelPinHistory(model: string): Promise<PinEntry[]> {
     return this.history(`model:${model}`);
+  }
+
+  async recordValidation(model: string, version: string, record: ValidationRecord): Promise<void> {
+    await this.kb.appendAudit({ actor: this.actor, action: 'validation', subject: `model:${model}`, detail: { version: Number(version), ...record } });
+  }
+
+  async tagVersion(model: string, version: string, tags: Record<string, string>): Promise<void> {
+    await this.kb.appendAudit({ actor: this.actor, action: 'tag', subject: `model:${model}`, detail: { version: Number(version), tags } });
+  }
+
+  /** The embedded registry goes back to the version pinned before the current one. */
+  async rollbackTarget(model: string): Promise<{ version: string; reason: string } | undefined> {
+    const history = await this.modelPinHistory(model);
+    const prev = previousPin(history);
+    return prev ? { version: prev.version, reason: `${model}@${prev.version} served before ${history[0]?.version}` } : undefined;
   }
 
   private async seen(subject: string, key: string | undefined): Promise<boolean> {

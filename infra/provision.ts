@@ -5,6 +5,8 @@
 import { HomeostatError, isHomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
 import { ensureKafka } from './kafka';
+import { ensureMlflow } from './mlflow';
+import { ensurePrometheus } from './prometheus';
 import { formatDuration, log } from './step';
 import { ensureTemporalCli } from './temporal-cli';
 import { ensureTestServer } from './test-server';
@@ -13,12 +15,18 @@ export interface ProvisionSelection {
   temporal: boolean;
   testServer: boolean;
   kafka: boolean;
+  /** Prometheus and Alertmanager (Debian packages). */
+  prometheus?: boolean;
+  /** MLflow in its cached virtual environment. */
+  mlflow?: boolean;
 }
 
 export interface ProvisionResult {
   temporalCli?: string;
   testServer?: string;
   kafkaClasspathEntries?: number;
+  prometheus?: string;
+  mlflow?: string;
   /** Why a part was skipped (an existing service named in the environment). */
   skipped: string[];
 }
@@ -41,6 +49,14 @@ export async function provision(selection: ProvisionSelection): Promise<Provisio
     } else {
       result.kafkaClasspathEntries = (await ensureKafka()).classpath.length;
     }
+  }
+  if (selection.prometheus) {
+    const bin = await ensurePrometheus();
+    result.prometheus = `Prometheus ${bin.versions.prometheus} (${bin.prometheus}), Alertmanager ${bin.versions.alertmanager} (${bin.alertmanager})`;
+  }
+  if (selection.mlflow) {
+    if (process.env.MLFLOW_TRACKING_URI) result.skipped.push(`MLflow: MLFLOW_TRACKING_URI=${process.env.MLFLOW_TRACKING_URI} names a running server`);
+    else result.mlflow = (await ensureMlflow()).mlflow;
   }
   for (const reason of result.skipped) log(`[homeostat] skipped ${reason}`);
   log(`[homeostat] provisioning finished in ${formatDuration(performance.now() - started)}`);

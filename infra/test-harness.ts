@@ -80,11 +80,14 @@ export async function stopSuiteServices(services: SuiteServices): Promise<void> 
   if (killed.length > 0) log(`[homeostat] killed processes left behind by the test run: ${killed.join(', ')}`);
 }
 
-/** Server processes we may start: the dev server, and JVMs (Kafka, the time-skipping server). */
-const SERVER_COMMANDS = new Set(['java', 'temporal']);
+/**
+ * Server processes we may start: the dev server, JVMs (Kafka, the time-skipping server),
+ * Prometheus and Alertmanager (`comm` is cut to 15 characters), and MLflow with its Python workers.
+ */
+const SERVER_COMMANDS = new Set(['java', 'temporal', 'prometheus', 'prometheus-aler', 'mlflow', 'python3', 'python']);
 
 /**
- * Kills every `java` or `temporal` process whose environment carries this run's id: only
+ * Kills every server process (see SERVER_COMMANDS) whose environment carries this run's id: only
  * processes this run started (directly or through the SDK), never another engineer's servers.
  * Returns the pids it killed.
  */

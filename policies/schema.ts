@@ -168,6 +168,23 @@ const EngineSchema = z
   })
   .prefault({});
 
+/**
+ * Which model registry the pipeline's models live in: the embedded one (the knowledge base) or
+ * MLflow, whose alias serving stages load (`models:/<name>@<alias>`). Repair templates act on it.
+ */
+export const ModelRegistryBindingSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('embedded') }),
+  z.strictObject({
+    kind: z.literal('mlflow'),
+    trackingUri: z.url().optional().describe('the MLflow tracking server; MLFLOW_TRACKING_URI when omitted'),
+    alias: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be an MLflow alias (letters, digits, _ and -)').default('champion'),
+  }),
+]);
+
+const BindingsSchema = z.strictObject({
+  modelRegistry: ModelRegistryBindingSchema.default({ kind: 'embedded' }),
+});
+
 const PipelineSchema = z.strictObject({
   name,
   description: z.string().optional(),
@@ -191,6 +208,7 @@ const PipelineSchema = z.strictObject({
   loopDetection: LoopDetectionSchema,
   promotion: PromotionSchema,
   verification: VerificationSchema,
+  bindings: BindingsSchema.optional().describe('which systems the repair templates act through (model registry)'),
 });
 
 const ApproverSchema = z.strictObject({

@@ -12,7 +12,7 @@ export interface HttpCounters {
 }
 
 /** Counter whose value is a monotone figure owned elsewhere: at scrape, add what changed since the last scrape. */
-function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
+export function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
   let last = 0;
   new Counter({
     name,

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { modelRegistryBinding } from '../bindings/model-registry';
 
 export const COMPONENTS = ['source', 'enrich', 'score', 'sink'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -45,6 +46,14 @@ export const pipelineConfigSchema = z.object({
   seed: z.number().int().default(7),
   /** V8 heap limit of each process, so memory growth ends in an OOM within seconds. */
   maxOldSpaceMb: z.number().int().positive().default(96),
+  /**
+   * Where metrics and what the supervisor observes go. `log`: JSON telemetry records on the
+   * telemetry topic (and `/metrics` besides). `prometheus`: only `/metrics` — the sentinel reads
+   * them from Prometheus; data profiles, schemas and model records still go to the log.
+   */
+  metrics: z.enum(['log', 'prometheus']).default('log'),
+  /** Where the score stage's model lives: the embedded registry, or MLflow (by alias). */
+  models: modelRegistryBinding.default({ kind: 'embedded' }),
 });
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 

@@ -14,7 +14,8 @@ import { openLog } from '../bindings/log';
 import type { Log } from '../bindings/log/types';
 import { LocalSupervisor } from '../bindings/orchestration/local';
 import type { ComponentStatus } from '../bindings/orchestration/types';
-import { openRegistries, type KnowledgeRegistries } from '../bindings/registries';
+import { modelRegistryFor } from '../bindings/model-registry';
+import { openRegistries, type KnowledgeRegistries, type ModelRegistry } from '../bindings/registries';
 import {
   COMPONENTS,
   CONFIG_ENV,
@@ -29,6 +30,7 @@ import {
   type PipelineConfig,
 } from './config';
 import { INSTANCE_ENV } from './processes/runtime';
+import { ObserverMetrics, writeTargets } from './prometheus-targets';
 import { checkSinkIntegrity, SinkStore, type SinkIntegrity } from './sink-store';
 import { PipelineState } from './state';
 import { TelemetryEmitter } from './telemetry';
@@ -45,6 +47,10 @@ export interface StartPipelineOptions {
   seed?: number;
   /** Wait until every process heartbeats and the sink has stored something. Default true. */
   waitReady?: boolean;
+  /** `prometheus`: metrics and what the host observes go to /metrics only (see PipelineConfig.metrics). */
+  metrics?: PipelineConfig['metrics'];
+  /** Where the score stage's model lives (default: the embedded registry). */
+  models?: PipelineConfig['models'];
 }
 
 export interface ComponentHealth extends ComponentStatus {
@@ -61,6 +67,8 @@ export interface PipelineHandle {
   readonly state: PipelineState;
   readonly supervisor: LocalSupervisor;
   readonly registries: KnowledgeRegistries;
+  /** The model registry the pipeline serves from (the embedded registries, or MLflow). */
+  readonly models: ModelRegistry;
   readonly checkpoints: FileCheckpointStore;
   topic(name: keyof typeof TOPICS): string;
   status(): Promise<Record<Component, ComponentHealth>>;
@@ -91,6 +99,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
     labelDelayMs: options.labelDelayMs,
     checkpointEveryMs: options.checkpointEveryMs,
     seed: options.seed,
+    metrics: options.metrics,
+    models: options.models,
   });
   if (config.log === 'kafka' && config.brokers.length === 0) throw new Error('startPipeline: log "kafka" needs brokers');
   const paths = pipelinePaths(config.dir);
@@ -103,6 +113,9 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   // The sink's table exists before anyone checks integrity (the sink process creates it too).
   new SinkStore(paths.sink).close();
   const registries = openRegistries(paths.knowledge);
+  const models = modelRegistryFor(config.models, registries, 'pipeline-host');
+  const observerMetrics = new ObserverMetrics(config.pipeline);
+  await observerMetrics.start(config.dir);
   const checkpoints = new FileCheckpointStore(paths.checkpoints);
   const emitters = new Map<string, TelemetryEmitter>();
   const emitterFor = (component: string, instance: string): TelemetryEmitter => {
@@ -114,7 +127,13 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
     }
     return e;
   };
-  const hostEmitter = (component: string): TelemetryEmitter => emitterFor(component, 'observer');
+  /**
+   * What the host observes (lag, supervisor events, missed heartbeats) as an outside observer
+   * would. With metrics on Prometheus it publishes nothing to the log: lag is on the host's
+   * /metrics, and a dead or hung process shows as a target that stopped answering.
+   */
+  const hostEmitter = (component: string): Pick<TelemetryEmitter, 'emit'> =>
+    config.metrics === 'prometheus' ? { emit: () => undefined } : emitterFor(component, 'observer');
 
   const env = { ...process.env, [CONFIG_ENV]: JSON.stringify(config) };
   const supervisor = new LocalSupervisor({
@@ -141,8 +160,12 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
     for (const c of ['enrich', 'score', 'sink'] as const) {
       // One group's failed read (Kafka: NOT_COORDINATOR while a coordinator moves) must not hide the others.
       const value = await lag(c).catch(() => undefined);
-      if (value !== undefined) hostEmitter(c).emit({ kind: 'metric', name: 'lag', value, unit: 'records' });
+      if (value !== undefined) {
+        hostEmitter(c).emit({ kind: 'metric', name: 'lag', value, unit: 'records' });
+        observerMetrics.setLag(c, value);
+      }
     }
+    writeTargets(config.dir, config.pipeline, await Promise.all(COMPONENTS.map((c) => supervisor.status(c))));
     const now = Date.now();
     for (const c of COMPONENTS) {
       const st = await supervisor.status(c);
@@ -210,6 +233,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
     state,
     supervisor,
     registries,
+    models,
     checkpoints,
     topic: (name) => topicName(config, TOPICS[name]),
     status,
@@ -233,6 +257,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
       clearInterval(requestTimer);
       await supervisor.close(5_000);
       for (const e of emitters.values()) await e.close();
+      await observerMetrics.close();
       await log.close().catch(() => undefined);
       await registries.close();
       state.close();

@@ -8,7 +8,8 @@ import { FileCheckpointStore } from '../bindings/checkpoints';
 import { openLog } from '../bindings/log';
 import type { Log } from '../bindings/log/types';
 import type { Orchestrator } from '../bindings/orchestration/types';
-import { openRegistries } from '../bindings/registries';
+import { modelRegistryFor } from '../bindings/model-registry';
+import { openRegistries, type ModelRegistry } from '../bindings/registries';
 import type { ActuationRecord, ActuatorLog, DataProfileView, PipelineBinding, TemplateDeps } from '../activities/templates/deps';
 import { COMPONENTS, groupId, INPUT_TOPIC, pipelineConfigSchema, pipelinePaths, topicName, type PipelineConfig } from './config';
 import { EVENT_SUBJECT } from './events';
@@ -118,13 +119,13 @@ export function pipelineBinding(config: PipelineConfig, state: PipelineState, lo
 }
 
 /** Deps for templates acting on a pipeline started in this process. */
-export function templateDepsForPipeline(handle: PipelineHandle, options: { actuations?: ActuatorLog } = {}): TemplateDeps {
+export function templateDepsForPipeline(handle: PipelineHandle, options: { actuations?: ActuatorLog; models?: ModelRegistry } = {}): TemplateDeps {
   return {
     orchestrator: handle.supervisor,
     log: handle.log,
     checkpoints: handle.checkpoints,
     schemas: handle.registries,
-    models: handle.registries,
+    models: options.models ?? handle.models,
     actuations: options.actuations ?? new SqliteActuatorLog(pipelinePaths(handle.dir).knowledge),
     pipeline: pipelineBinding(handle.config, handle.state, handle.log, handle.supervisor),
   };
@@ -144,7 +145,7 @@ export function templateDepsForPipelineDir(dir: string, options: { actuations?: 
     log,
     checkpoints: new FileCheckpointStore(paths.checkpoints),
     schemas: registries,
-    models: registries,
+    models: modelRegistryFor(config.models, registries, 'homeostat-templates'),
     actuations,
     pipeline: pipelineBinding(config, state, log, orchestrator),
     async close() {

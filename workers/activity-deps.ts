@@ -17,6 +17,9 @@ import type { KnowledgeBase } from '../knowledge/types';
 import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
+import { AlertmanagerClient } from '../bindings/alertmanager';
+import { modelRegistryFor } from '../bindings/model-registry';
+import type { PolicyConfig } from '../policies/schema';
 
 export const DEFAULT_POLICY_FILE = path.join(REPO_ROOT, 'policies', 'examples', 'demo.yaml');
 
@@ -34,6 +37,8 @@ export interface WorkerDepsOptions {
   healthUrlFor?: () => string | undefined;
   settleMs?: number;
   escalationWebhookUrl?: string;
+  /** Alertmanager for silences and alert evidence (else HOMEOSTAT_ALERTMANAGER_URL, else none). */
+  alertmanagerFor?: () => AlertmanagerClient | undefined;
 }
 
 export interface WorkerDeps extends IncidentDeps<WorkerTemplateDeps> {
@@ -61,7 +66,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
 
-  const pipelineDeps = o.pipeline?.(actuations);
+  const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy);
   const templates: Partial<Record<RepairAction, RepairTemplate<WorkerTemplateDeps>>> = {
     'log-and-wait': logAndWait,
     escalate: escalateTemplate,
@@ -88,8 +93,22 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
       return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`) : [];
     },
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+    alertmanager: o.alertmanagerFor ?? alertmanagerFromEnv(),
     async close() {
       await kb.close();
     },
   };
+}
+
+function alertmanagerFromEnv(): () => AlertmanagerClient | undefined {
+  const url = process.env.HOMEOSTAT_ALERTMANAGER_URL;
+  const client = url ? new AlertmanagerClient(url.replace(/\/+$/, '')) : undefined;
+  return () => client;
+}
+
+/** The registries the policy names for the pipeline replace the pipeline's own (`bindings.modelRegistry`). */
+function withPolicyBindings(deps: TemplateDeps | undefined, policy: PolicyConfig): TemplateDeps | undefined {
+  const binding = deps ? policy.pipelines.find((p) => p.name === deps.pipeline.name)?.bindings?.modelRegistry : undefined;
+  if (!deps || !binding || binding.kind === 'embedded') return deps;
+  return { ...deps, models: modelRegistryFor(binding, deps.models, 'homeostat-worker') };
 }

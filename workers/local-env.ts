@@ -17,7 +17,18 @@ import { TemporalIncidentOpener } from '../sentinel/incidents';
 import { pipelinePaths } from '../simulator/config';
 import { startPipeline, type PipelineHandle } from '../simulator/pipeline';
 import { templateDepsForPipeline } from '../simulator/template-deps';
-import { buildWorkerDeps, type WorkerDeps } from './activity-deps';
+import { freePort } from '../infra/ports';
+import { buildWorkerDeps, DEFAULT_POLICY_FILE, type WorkerDeps } from './activity-deps';
+import {
+  connectOrStartMlflow,
+  DEMO_PROMETHEUS_SOURCE,
+  policyWithModelRegistry,
+  startObservability,
+  type MlflowTarget,
+  type ModelsKind,
+  type ObservabilityKind,
+  type ObservabilityTarget,
+} from './observability-env';
 import { runSentinel, type RunningSentinel } from './sentinel';
 import { startStack, type Stack } from './stack';
 
@@ -48,6 +59,10 @@ export interface LocalEnvOptions {
    */
   settleMs?: number;
   print?: (line: string) => void;
+  /** `prometheus`: the pipeline's metrics reach the sentinel through Prometheus and Alertmanager only. */
+  observability?: ObservabilityKind;
+  /** `mlflow`: the model registry is an MLflow server (the policy names it; the score stage loads by alias). */
+  models?: ModelsKind;
 }
 
 export const KAFKA_SETTLE_MS = 12_000;
@@ -61,6 +76,10 @@ export interface LocalEnv {
   kafka?: KafkaTarget;
   /** Sentinel health API base, when a sentinel runs. */
   healthUrl?: string;
+  /** Prometheus and Alertmanager, with `observability: 'prometheus'`. */
+  observability?: ObservabilityTarget;
+  /** The MLflow server, with `models: 'mlflow'`. */
+  mlflow?: MlflowTarget;
   stop(): Promise<void>;
 }
 
@@ -83,6 +102,15 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       cleanups.push(() => kafka!.stop());
     }
 
+    let mlflow: MlflowTarget | undefined;
+    if (o.models === 'mlflow') {
+      mlflow = await connectOrStartMlflow(path.join(o.dir, 'mlflow'));
+      cleanups.push(() => mlflow!.stop());
+    }
+    // The policy names the model registry; with MLflow a copy of the demo policy says so.
+    const policyFile = mlflow ? policyWithModelRegistry(DEFAULT_POLICY_FILE, 'demo', mlflow.binding, path.join(o.dir, 'policy.yaml')) : undefined;
+    const prometheusMode = o.observability === 'prometheus';
+
     let pipeline: PipelineHandle | undefined;
     if (o.pipeline) {
       log('[homeostat] pipeline: starting source → enrich → score → sink');
@@ -92,18 +120,30 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
         log: o.kafka ? 'kafka' : 'embedded',
         ...(kafka ? { brokers: kafka.brokers, topicPrefix: `demo-${Date.now().toString(36)}` } : {}),
         ...(o.rate ? { rate: o.rate } : {}),
+        ...(prometheusMode ? { metrics: 'prometheus' as const } : {}),
+        ...(mlflow ? { models: mlflow.binding } : {}),
       });
       cleanups.push(() => pipeline!.stop());
       log(`[homeostat] pipeline: running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
 
+    // Alertmanager's webhook is the sentinel, which starts later: its port is chosen now.
+    let sentinelPort: number | undefined = prometheusMode && pipeline ? await freePort() : undefined;
+    let observability: ObservabilityTarget | undefined;
+    if (prometheusMode && pipeline) {
+      observability = await startObservability({ dir: path.join(o.dir, 'observability'), pipelineDir: pipeline.dir, webhookUrl: `http://127.0.0.1:${sentinelPort}/alertmanager` });
+      cleanups.push(() => observability!.stop());
+    }
+
     // The sentinel reports health for the worker's probes: start it before the worker's deps.
-    let sentinelPort: number | undefined;
     const deps = await buildWorkerDeps({
       kbPath,
-      ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations }) } : {}),
+      ...(policyFile ? { policyFile } : {}),
+      // With a policy naming MLflow, the worker's model registry binding comes from the policy.
+      ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),
       ...(settleMs !== undefined ? { settleMs } : {}),
       healthUrlFor: () => (sentinelPort ? `http://127.0.0.1:${sentinelPort}` : undefined),
+      ...(observability ? { alertmanagerFor: () => observability!.alertmanager } : {}),
     });
     cleanups.push(() => deps.close());
 
@@ -133,8 +173,9 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
           groupId: `${pipeline.config.topicPrefix}homeostat-sentinel`,
           kb: kbPath,
           config: DEMO_SENTINEL_CONFIG,
-          httpPort: 0,
+          httpPort: sentinelPort ?? 0,
           statusEveryMs: 0,
+          ...(observability ? { prometheus: DEMO_PROMETHEUS_SOURCE, prometheusUrl: observability.prometheusUrl } : {}),
           ...(settleMs !== undefined ? { settleMs } : {}),
         },
         {
@@ -155,6 +196,8 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       ...(sentinel ? { sentinel } : {}),
       ...(kafka ? { kafka } : {}),
       ...(sentinelPort ? { healthUrl: `http://127.0.0.1:${sentinelPort}` } : {}),
+      ...(observability ? { observability } : {}),
+      ...(mlflow ? { mlflow } : {}),
       stop: stopAll,
     };
   } catch (err) {

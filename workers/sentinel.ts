@@ -19,6 +19,8 @@ import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/inciden
 import { SentinelMetrics } from '../sentinel/metrics';
 import { registryFactory } from '../sentinel/registry-factory';
 import { DEFAULT_GROUP_ID, DEFAULT_TELEMETRY_TOPIC, Sentinel } from '../sentinel/sentinel';
+import { PrometheusSource, registerSourceMetrics } from '../sentinel/sources/prometheus';
+import { loadPrometheusSourceConfig } from '../sentinel/sources/prometheus-config';
 import { TASK_QUEUE } from '../workflows/shared';
 
 export const sentinelProcessOptions = z.strictObject({
@@ -42,11 +44,17 @@ export const sentinelProcessOptions = z.strictObject({
   statusEveryMs: z.number().int().nonnegative().default(10_000),
   /** Incident timing overrides passed to started incidents (demos and tests). */
   settleMs: z.number().int().nonnegative().optional(),
+  /** Prometheus source config (YAML/JSON, `prometheus:` section): PromQL results become telemetry on the topic. */
+  prometheus: z.string().min(1).optional(),
+  /** Prometheus base URL; else the config's `url`, else PROMETHEUS_URL. */
+  prometheusUrl: z.url().optional(),
 });
 export type SentinelProcessOptions = z.input<typeof sentinelProcessOptions>;
 
 export interface RunningSentinel {
   sentinel: Sentinel;
+  /** The Prometheus source, when configured. */
+  prometheus?: PrometheusSource;
   http: HealthServer | null;
   metrics: SentinelMetrics;
   stop(): Promise<void>;
@@ -59,6 +67,8 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const print = deps.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (o.log === 'kafka' && o.brokers.length === 0) throw new HomeostatError('HS_INVALID_INPUT', '--log kafka needs --brokers host:port[,host:port]');
   const config = loadSentinelConfig(o.config);
+  // Checked before anything starts: a bad source config must not leave a consumer running.
+  const promSource = o.prometheus ? prometheusSourceOf(o.prometheus, o.prometheusUrl) : undefined;
 
   const log: Log = openLog(o.log === 'kafka' ? { kind: 'kafka', brokers: o.brokers, clientId: 'homeostat-sentinel' } : { kind: 'embedded', file: o.logFile });
   let connection: Connection | null = null;
@@ -93,6 +103,14 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     o.httpPort === null
       ? null
       : await startHealthServer({ views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, ...(kb ? { lineage: kb } : {}) }, o.httpPort);
+  let prometheus: PrometheusSource | undefined;
+  if (promSource) {
+    const { config: promConfig, url } = promSource;
+    prometheus = new PrometheusSource({ ...promConfig, url }, log, o.topic, (line) => print(`sentinel: ${line}`));
+    prometheus.start();
+    registerSourceMetrics(metrics.registry, prometheus);
+    print(`sentinel: reading ${promConfig.pipelines.reduce((n, p) => n + p.queries.length, 0)} PromQL expressions from ${url} every ${promConfig.intervalMs} ms`);
+  }
   print(
     `sentinel ready: ${o.log} log${o.log === 'kafka' ? ` ${o.brokers.join(',')}` : ` ${o.logFile}`}, topic ${o.topic}, group ${o.groupId}, ` +
       `state ${o.db}, snapshot every ${sentinel.snapshotIntervalMs} ms${http ? `, http http://127.0.0.1:${http.port}` : ''}`,
@@ -104,6 +122,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       if (status) clearInterval(status);
+      await prometheus?.stop();
       await http?.close();
       await sentinel.stop();
       metrics.close();
@@ -114,7 +133,14 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     })();
     return stopping;
   };
-  return { sentinel, http, metrics, stop };
+  return { sentinel, http, metrics, ...(prometheus ? { prometheus } : {}), stop };
+}
+
+function prometheusSourceOf(file: string, urlOption: string | undefined): { config: ReturnType<typeof loadPrometheusSourceConfig>; url: string } {
+  const config = loadPrometheusSourceConfig(file);
+  const url = urlOption ?? config.url ?? process.env.PROMETHEUS_URL;
+  if (!url) throw new HomeostatError('HS_INVALID_INPUT', `prometheus source ${file}: no url (set it in the file, pass --prometheus-url, or set PROMETHEUS_URL)`);
+  return { config, url: url.replace(/\/+$/, '') };
 }
 
 export function statusLine(s: Sentinel, m: SentinelMetrics): string {

@@ -1,35 +1,47 @@
 /**
- * Model rollback: pin the model version that served before the current one. Serving stages
- * follow the pin within a second. For an accuracy drop after a model deploy.
+ * Model rollback: point serving back at a known-good version — in the embedded registry the
+ * version pinned before the current one; in MLflow the newest version whose recorded validation
+ * passed (the registry binding decides, `rollbackTarget`). Serving stages follow the pin (or
+ * alias) within a second. Both versions are tagged with the incident and the reason, so the
+ * registry's own history says who moved it and why. For an accuracy drop after a model deploy.
  */
-import { previousPin } from '../../bindings/registries';
 import type { TemplateDeps } from './deps';
 import { holds, once } from './steps';
 import type { RepairTemplate } from './template';
 
 export const modelRollback: RepairTemplate<TemplateDeps> = {
   action: 'model-rollback',
-  description: 'pin the previously served model version',
+  description: 'pin the last known-good model version',
   probes: ['model-accuracy-restored'],
 
   async preconditions(_ctx, deps) {
     const model = deps.pipeline.modelName;
-    const history = await deps.models.modelPinHistory(model);
-    const prev = previousPin(history);
-    return [holds('previous-version-exists', prev !== undefined, prev ? `${model}@${prev.version} served before ${history[0]?.version}` : `${model} has no earlier version`)];
+    const target = await deps.models.rollbackTarget(model);
+    return [holds('previous-version-exists', target !== undefined, target ? target.reason : `${model} has no earlier known-good version`)];
   },
 
   async execute(ctx, deps) {
     const model = deps.pipeline.modelName;
     return once(ctx, deps, 'model-rollback', async (steps) => {
       const plan = await steps.step('plan', async () => {
-        const history = await deps.models.modelPinHistory(model);
-        const prev = previousPin(history);
-        if (!prev || !history[0]) throw new Error(`${model}: no previous version to roll back to`);
-        return { from: history[0].version, to: prev.version };
+        const target = await deps.models.rollbackTarget(model);
+        const current = await deps.models.pinnedModel(model);
+        if (!target || !current) throw new Error(`${model}: no known-good version to roll back to`);
+        return { from: current.version, to: target.version, why: target.reason };
       });
-      await steps.step('pin', async () => deps.models.pinModel(model, String(plan.to), { reason: `model-rollback (${ctx.incidentId})`, idempotencyKey: `${ctx.idempotencyKey}#pin` }));
-      return { summary: `pinned ${model}@${plan.to} (was ${plan.from})`, impact: { from: String(plan.from), to: String(plan.to) } };
+      const reason = `model-rollback by ${ctx.incidentId} (${ctx.faultClass}): ${model}@${plan.from} → ${plan.to}`;
+      await steps.step('pin', async () => deps.models.pinModel(model, String(plan.to), { reason, idempotencyKey: `${ctx.idempotencyKey}#pin` }));
+      // Tags are set values, so a retried step writes the same thing again.
+      await steps.step('tag', async () => {
+        await deps.models.tagVersion(model, String(plan.from), { 'homeostat.rolled_back_by': ctx.incidentId, 'homeostat.rollback_reason': `${ctx.faultClass}: replaced by ${plan.to}` });
+        await deps.models.tagVersion(model, String(plan.to), { 'homeostat.restored_by': ctx.incidentId, 'homeostat.restore_reason': `${ctx.faultClass} on ${plan.from}: ${String(plan.why)}` });
+        return {};
+      });
+      const where = deps.models.kind === 'mlflow' ? 'MLflow alias' : 'pin';
+      return {
+        summary: `moved the ${where} of ${model} to ${plan.to} (was ${plan.from}): ${String(plan.why)}`,
+        impact: { from: String(plan.from), to: String(plan.to) },
+      };
     });
   },
 

@@ -1,7 +1,9 @@
 /**
- * Retrain, validate, promote: train a candidate on the most recent labelled window, evaluate it
- * and the serving model on a chronological holdout (the newest examples, never trained on), and
- * pin the candidate only if it beats the serving model by `minGain`. Otherwise nothing changes and
+ * Retrain, validate, promote: train a candidate on the most recent labelled window, register it
+ * (a registry that tracks runs logs the training run with its parameters and metrics), evaluate
+ * it and the serving model on a chronological holdout (the newest examples, never trained on),
+ * record the validation on the candidate, and pin it only if it beats the serving model by
+ * `minGain`. A rejected candidate stays registered, marked rejected; serving does not change and
  * the result says so (verification then fails and the ladder moves on). For concept drift.
  */
 import { z } from 'zod';
@@ -48,9 +50,25 @@ export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
         const candidateAcc = accuracy(candidate, hx, hy);
         const servingAcc = servingModel?.success ? accuracy(servingModel.data, hx, hy) : 0;
         const better = candidateAcc >= servingAcc + p.minGain;
-        // Registered inside this recorded step: a retry after it completed reuses the version.
-        const version = better ? (await deps.models.registerModel(model, candidate, { holdoutAccuracy: candidateAcc, trainedOn: train.length, servingAccuracyOnHoldout: servingAcc })).version : '';
-        return { version, candidateAcc, servingAcc, serving: serving?.version ?? 'none', trained: train.length, holdout: holdout.length, better };
+        // Registered inside this recorded step, passed or not: a retry after it completed reuses
+        // the version, and a rejected candidate stays on the record (tagged as such) beside the
+        // run that trained it.
+        const registered = await deps.models.registerModel(
+          model,
+          candidate,
+          { holdoutAccuracy: candidateAcc, trainedOn: train.length, servingAccuracyOnHoldout: servingAcc },
+          {
+            runName: `retrain ${model} (${ctx.incidentId})`,
+            params: { window: p.window, holdoutFraction: p.holdoutFraction, minGain: p.minGain, since: p.since ?? 'none', examples: examples.length, holdout: holdout.length, servingVersion: serving?.version ?? 'none', incidentId: ctx.incidentId },
+            tags: { 'homeostat.incident_id': ctx.incidentId, 'homeostat.trigger': ctx.faultClass },
+          },
+        );
+        const why = better
+          ? `holdout accuracy ${(candidateAcc * 100).toFixed(1)} % ≥ serving ${(servingAcc * 100).toFixed(1)} % + ${(p.minGain * 100).toFixed(1)} %`
+          : `holdout accuracy ${(candidateAcc * 100).toFixed(1)} % < serving ${(servingAcc * 100).toFixed(1)} % + ${(p.minGain * 100).toFixed(1)} %`;
+        await deps.models.recordValidation(model, registered.version, { passed: better, metrics: { holdoutAccuracy: candidateAcc, servingAccuracyOnHoldout: servingAcc, holdoutSize: holdout.length }, reason: why, incidentId: ctx.incidentId });
+        const version = registered.version;
+        return { version, runId: registered.runId ?? '', candidateAcc, servingAcc, serving: serving?.version ?? 'none', trained: train.length, holdout: holdout.length, better };
       });
       if (evaluation.better) {
         await steps.step('promote', async () => deps.models.pinModel(model, String(evaluation.version), { reason: `retrain-validate-promote (${ctx.incidentId})`, idempotencyKey: `${ctx.idempotencyKey}#pin` }));
@@ -58,11 +76,12 @@ export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
       const pct = (x: unknown): string => `${(Number(x) * 100).toFixed(1)} %`;
       return {
         summary: evaluation.better
-          ? `promoted ${model}@${evaluation.version}: holdout accuracy ${pct(evaluation.candidateAcc)} vs ${pct(evaluation.servingAcc)} for ${evaluation.serving} (trained on ${evaluation.trained}, validated on ${evaluation.holdout})`
-          : `kept ${evaluation.serving}: candidate ${pct(evaluation.candidateAcc)} did not beat ${pct(evaluation.servingAcc)} by ${pct(p.minGain)}`,
+          ? `promoted ${model}@${evaluation.version}${evaluation.runId ? ` (training run ${String(evaluation.runId)})` : ''}: holdout accuracy ${pct(evaluation.candidateAcc)} vs ${pct(evaluation.servingAcc)} for ${evaluation.serving} (trained on ${evaluation.trained}, validated on ${evaluation.holdout})`
+          : `kept ${evaluation.serving}: candidate ${model}@${evaluation.version} (registered, validation rejected) scored ${pct(evaluation.candidateAcc)}, not ${pct(p.minGain)} above ${pct(evaluation.servingAcc)}`,
         impact: {
           promoted: Boolean(evaluation.better),
           version: evaluation.better ? String(evaluation.version) : String(evaluation.serving),
+          candidate: String(evaluation.version),
           candidateAccuracy: Number(evaluation.candidateAcc),
           servingAccuracy: Number(evaluation.servingAcc),
           trainedOn: Number(evaluation.trained),

@@ -11,6 +11,7 @@ import { runLoopDrill } from '../../workers/loop-drill';
 import { startLocalEnv } from '../../workers/local-env';
 import { onShutdownSignal } from '../../workers/stack';
 import { parseFlags } from '../flags';
+import { addObservabilityOptions, observabilityFlags, observabilityLabel, observabilityLinks } from './demo-observability';
 import { webUiLink } from '../incident-view';
 
 const DemoFlags = z.object({
@@ -20,6 +21,7 @@ const DemoFlags = z.object({
   port: z.coerce.number().int().min(1).max(65535).optional(),
   uiPort: z.coerce.number().int().min(1).max(65535).optional(),
   rate: z.coerce.number().int().min(1).max(2000).default(100),
+  ...observabilityFlags,
 });
 
 const say = (line: string): void => {
@@ -37,8 +39,7 @@ async function pickPort(preferred: number): Promise<number> {
 }
 
 export function register(program: Command): void {
-  program
-    .command('demo')
+  addObservabilityOptions(program.command('demo'))
     .description('start the stack and a live pipeline, inject one fault per layer and two at once, heal them, print a summary')
     .option('--duration <seconds>', 'exit this many seconds after the scripted faults (default: keep running until Ctrl-C)')
     .option('--summary-json <file>', 'write the per-fault summary and the sink integrity as JSON')
@@ -49,7 +50,7 @@ export function register(program: Command): void {
     .action(async (raw: unknown) => {
       const f = parseFlags(DemoFlags, raw);
       const dir = path.join(stateDir(), `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-      say(`Homeostat demo — starting Temporal, ${f.kafka ? 'Kafka, ' : ''}the live pipeline, a sentinel and a worker (files in ${dir})`);
+      say(`Homeostat demo — starting Temporal, ${f.kafka ? 'Kafka, ' : ''}${observabilityLabel(f)}the live pipeline, a sentinel and a worker (files in ${dir})`);
       const startedAt = Date.now();
       const env = await startLocalEnv({
         dir,
@@ -59,11 +60,13 @@ export function register(program: Command): void {
         kafka: f.kafka,
         rate: f.rate,
         settleMs: 8_000,
+        observability: f.observability,
+        models: f.models,
       });
       onShutdownSignal(env.stop);
       const ui = env.stack.temporal.uiUrl;
       const ns = env.stack.temporal.namespace;
-      say(`Web UI: ${ui ?? '(remote server)'}\n`);
+      say(`Web UI: ${ui ?? '(remote server)'}\n${observabilityLinks(env).map((l) => `${l}\n`).join('')}`);
 
       say('1. An operator opens an incident that needs approval, and approves it.');
       const walk = await runApprovalWalkthrough(env.client, { pipeline: 'demo', component: 'sink', approver: 'oncall-lead', say });

@@ -9,10 +9,15 @@ const ProvisionFlags = z
     temporal: z.boolean().optional(),
     testServer: z.boolean().optional(),
     kafka: z.boolean().optional(),
+    prometheus: z.boolean().optional(),
+    mlflow: z.boolean().optional(),
   })
   .strict();
 
-/** `homeostat provision [--temporal] [--test-server] [--kafka]`: all three when none is named. */
+/**
+ * `homeostat provision [--temporal] [--test-server] [--kafka] [--prometheus] [--mlflow]`: the
+ * first three when none is named (Prometheus and MLflow only on request: MLflow is a large pip install).
+ */
 export function register(program: Command): void {
   program
     .command('provision')
@@ -20,22 +25,28 @@ export function register(program: Command): void {
     .option('--temporal', 'the Temporal CLI (dev server), built with go install')
     .option('--test-server', 'the Temporal time-skipping test server, from Maven Central')
     .option('--kafka', 'the Kafka broker, from Maven Central')
+    .option('--prometheus', 'Prometheus and Alertmanager, from Debian\'s packages')
+    .option('--mlflow', 'MLflow, from PyPI into a cached virtual environment')
     .action(async (raw: unknown) => {
       const parsed = ProvisionFlags.safeParse(raw);
       if (!parsed.success) {
         throw new HomeostatError('HS_INVALID_INPUT', `provision: ${formatZodIssues(parsed.error).join('; ')}`);
       }
       const flags = parsed.data;
-      const none = !flags.temporal && !flags.testServer && !flags.kafka;
+      const none = !flags.temporal && !flags.testServer && !flags.kafka && !flags.prometheus && !flags.mlflow;
       const result = await provisionOrExplain({
         temporal: none || flags.temporal === true,
         testServer: none || flags.testServer === true,
         kafka: none || flags.kafka === true,
+        prometheus: flags.prometheus === true,
+        mlflow: flags.mlflow === true,
       });
       if (result.temporalCli) process.stdout.write(`temporal CLI:         ${result.temporalCli}\n`);
       if (result.testServer) process.stdout.write(`time-skipping server: ${result.testServer}\n`);
       if (result.kafkaClasspathEntries !== undefined) {
         process.stdout.write(`kafka:                ${result.kafkaClasspathEntries} jars on the classpath\n`);
       }
+      if (result.prometheus) process.stdout.write(`prometheus:           ${result.prometheus}\n`);
+      if (result.mlflow) process.stdout.write(`mlflow:               ${result.mlflow}\n`);
     });
 }

@@ -16,6 +16,8 @@ const ENV = {
   taskQueue: 'HOMEOSTAT_TASK_QUEUE',
   memberId: 'HOMEOSTAT_SENTINEL_MEMBER_ID',
   kb: 'HOMEOSTAT_KB',
+  prometheus: 'HOMEOSTAT_PROMETHEUS_SOURCE',
+  prometheusUrl: 'PROMETHEUS_URL',
 } as const;
 
 interface Flags {
@@ -34,6 +36,8 @@ interface Flags {
   kb?: string | false;
   status?: string;
   settleMs?: string;
+  prometheus?: string;
+  prometheusUrl?: string;
 }
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -63,6 +67,8 @@ export function optionsFromFlags(f: Flags, env: NodeJS.ProcessEnv = process.env)
     ...(kb !== undefined ? { kb } : {}),
     statusEveryMs: int('--status', f.status),
     settleMs: int('--settle-ms', f.settleMs),
+    prometheus: pick(f.prometheus, 'prometheus'),
+    prometheusUrl: pick(f.prometheusUrl, 'prometheusUrl'),
   };
 }
 
@@ -86,6 +92,8 @@ export function register(program: Command): void {
     .option('--no-kb', 'run without a knowledge base (lineage is not recorded)')
     .option('--status <ms>', 'progress line interval in ms, 0 = none (default 10000)')
     .option('--settle-ms <ms>', 'settle window passed to incidents the sentinel starts (demos, tests)')
+    .option('--prometheus <file>', `Prometheus source: PromQL expressions per pipeline, published as telemetry (env ${ENV.prometheus}; e.g. policies/examples/demo-prometheus.yaml)`)
+    .option('--prometheus-url <url>', `Prometheus base URL for --prometheus (env ${ENV.prometheusUrl})`)
     .action(async (flags: Flags) => {
       await runUntilSignalled(optionsFromFlags(flags));
     });

@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import { HomeostatError } from '../../common/errors';
 import { FileCheckpointStore } from '../../bindings/checkpoints';
 import type { Orchestrator } from '../../bindings/orchestration/types';
-import { openRegistries, type KnowledgeRegistries } from '../../bindings/registries';
-import { pipelinePaths } from '../config';
+import { modelRegistryFor } from '../../bindings/model-registry';
+import { openRegistries, type KnowledgeRegistries, type ModelRegistry } from '../../bindings/registries';
+import { pipelineConfigSchema, pipelinePaths } from '../config';
+import path from 'node:path';
 import type { PipelineHandle } from '../pipeline';
 import { RemotePipelineOrchestrator } from '../remote-orchestrator';
 import { PipelineState } from '../state';
@@ -17,13 +19,15 @@ export interface FaultContext {
   dir: string;
   state: PipelineState;
   registries: KnowledgeRegistries;
+  /** The model registry the pipeline serves from (model faults deploy there). */
+  models: ModelRegistry;
   checkpoints: FileCheckpointStore;
   orchestrator: Orchestrator;
   close(): Promise<void>;
 }
 
 export function faultContextOf(handle: PipelineHandle): FaultContext {
-  return { dir: handle.dir, state: handle.state, registries: handle.registries, checkpoints: handle.checkpoints, orchestrator: handle.supervisor, close: async () => undefined };
+  return { dir: handle.dir, state: handle.state, registries: handle.registries, models: handle.models, checkpoints: handle.checkpoints, orchestrator: handle.supervisor, close: async () => undefined };
 }
 
 export function openFaultContext(dir: string): FaultContext {
@@ -31,10 +35,13 @@ export function openFaultContext(dir: string): FaultContext {
   if (!fs.existsSync(paths.state)) throw new HomeostatError('HS_NOT_FOUND', `no live pipeline in ${dir} (start one with the demo, or pass --dir)`);
   const state = new PipelineState(paths.state);
   const registries = openRegistries(paths.knowledge);
+  const configFile = path.join(dir, 'pipeline.json');
+  const config = fs.existsSync(configFile) ? pipelineConfigSchema.safeParse(JSON.parse(fs.readFileSync(configFile, 'utf8'))) : undefined;
   return {
     dir,
     state,
     registries,
+    models: modelRegistryFor(config?.success ? config.data.models : undefined, registries, 'homeostat-inject'),
     checkpoints: new FileCheckpointStore(paths.checkpoints),
     orchestrator: new RemotePipelineOrchestrator(state),
     close: async () => {

@@ -24,8 +24,9 @@ export async function injectAccuracyDrop(ctx: FaultContext, spec: Spec<'accuracy
   const X = examples.map((e) => e.features);
   const flipped = examples.map((e) => 1 - e.label);
   const bad = trainLogistic(X, flipped);
-  const { version } = await ctx.registries.registerModel(MODEL_NAME, bad, { holdoutAccuracy: accuracy(bad, X, examples.map((e) => e.label)) });
-  await ctx.registries.pinModel(MODEL_NAME, version, { reason: 'model deploy (injected: trained on flipped labels)' });
+  const { version } = await ctx.models.registerModel(MODEL_NAME, bad, { holdoutAccuracy: accuracy(bad, X, examples.map((e) => e.label)) }, { runName: 'deploy (trained on flipped labels)' });
+  await ctx.models.pinModel(MODEL_NAME, version, { reason: 'model deploy (injected: trained on flipped labels)' });
   const row = ctx.state.addFault('accuracy-drop', 'score', { version });
-  return done(row.id, spec, `pinned ${MODEL_NAME}@${version}, trained on flipped labels`);
+  const where = ctx.models.kind === 'mlflow' ? `moved the MLflow alias of ${MODEL_NAME} to version ${version}` : `pinned ${MODEL_NAME}@${version}`;
+  return done(row.id, spec, `${where}, trained on flipped labels`);
 }

@@ -187,6 +187,7 @@ async function main(rt: Runtime): Promise<void> {
       profileRows.push({ ...row, amount_z: f.amount_z });
       if (typeof row.ts === 'number') {
         latencySum += Date.now() - row.ts;
+        rt.recordLatency(Date.now() - row.ts);
         latencyN++;
       }
       next = record.offset + 1;

@@ -6,10 +6,13 @@
  */
 import { openLog } from '../../bindings/log';
 import type { Log } from '../../bindings/log/types';
-import { openRegistries, type KnowledgeRegistries } from '../../bindings/registries';
+import { modelRegistryFor } from '../../bindings/model-registry';
+import { openRegistries, type KnowledgeRegistries, type ModelRegistry } from '../../bindings/registries';
 import { CONFIG_ENV, pipelineConfigSchema, pipelinePaths, TOPICS, topicName, type Component, type PipelineConfig } from '../config';
 import { PipelineState, type FaultRow } from '../state';
+import { PipelineMetrics, readTargetFile, serveMetrics, writeTargetFile, metricsDir } from '../prometheus-exporter';
 import { TelemetryEmitter, type SimSignal } from '../telemetry';
+import path from 'node:path';
 
 export const INSTANCE_ENV = 'HOMEOSTAT_SIM_INSTANCE';
 
@@ -20,6 +23,12 @@ export interface Runtime {
   log: Log;
   state: PipelineState;
   registries: KnowledgeRegistries;
+  /** The model registry the pipeline is configured with (the embedded one, or MLflow). */
+  models: ModelRegistry;
+  /** This process's Prometheus metrics (served on /metrics). */
+  metrics: PipelineMetrics;
+  /** Per-record latency, ms: observed into the latency histogram. */
+  recordLatency(ms: number): void;
   topic(name: keyof typeof TOPICS | string): string;
   emit(signal: SimSignal): void;
   /** Faults in force for this component (refreshed by the control poll). */
@@ -63,8 +72,19 @@ export async function startRuntime(component: Component): Promise<Runtime> {
     : openLog({ kind: 'embedded', file: paths.log });
   const state = new PipelineState(paths.state);
   const registries = openRegistries(paths.knowledge);
+  const models = modelRegistryFor(config.models, registries, instance);
   const topic = (name: string): string => topicName(config, name in TOPICS ? TOPICS[name as keyof typeof TOPICS] : name);
   const telemetry = new TelemetryEmitter(log, topic('telemetry'), config.pipeline, { component, instance }, config.telemetryEveryMs);
+  const metrics = new PipelineMetrics({ pipeline: config.pipeline, component, instance });
+  // The port this slot had before a restart, so Prometheus keeps scraping one target.
+  const previous = readTargetFile(path.join(metricsDir(config.dir), `${instance}.json`));
+  const metricsServer = await serveMetrics(metrics.registry, previous?.port);
+  writeTargetFile(config.dir, { port: metricsServer.port, pid: process.pid, component, instance });
+  /** With metrics on Prometheus, metric samples go to /metrics only; everything else also goes to the log. */
+  const emit = (s: SimSignal): void => {
+    metrics.observe(s);
+    if (!(config.metrics === 'prometheus' && (s.kind === 'metric' || s.kind === 'model-metric'))) telemetry.emit(s);
+  };
   const startedAt = Date.now();
   let faults: FaultRow[] = [];
   let settings: Record<string, unknown> = {};
@@ -101,13 +121,13 @@ export async function startRuntime(component: Component): Promise<Runtime> {
   const beat = (): void => {
     const mem = process.memoryUsage();
     state.heartbeat({ component, instance, pid: process.pid, startedAt, heartbeatAt: Date.now(), info });
-    telemetry.emit({ kind: 'metric', name: 'heartbeat', value: 1 });
-    telemetry.emit({ kind: 'metric', name: 'rss_mb', value: Math.round(mem.rss / 1048576), unit: 'MB' });
-    telemetry.emit({ kind: 'metric', name: 'heap_used_mb', value: Math.round(mem.heapUsed / 1048576), unit: 'MB' });
+    emit({ kind: 'metric', name: 'heartbeat', value: 1 });
+    emit({ kind: 'metric', name: 'rss_mb', value: Math.round(mem.rss / 1048576), unit: 'MB' });
+    emit({ kind: 'metric', name: 'heap_used_mb', value: Math.round(mem.heapUsed / 1048576), unit: 'MB' });
   };
   beat();
   const beatTimer = setInterval(beat, 500);
-  telemetry.emit({ kind: 'process', event: 'started', pid: process.pid });
+  emit({ kind: 'process', event: 'started', pid: process.pid });
 
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -116,8 +136,11 @@ export async function startRuntime(component: Component): Promise<Runtime> {
     clearInterval(beatTimer);
     if (leakTimer) clearInterval(leakTimer);
     for (const hook of stopHooks.reverse()) await hook().catch((e: unknown) => process.stderr.write(`${instance}: stop hook failed: ${String(e)}\n`));
-    telemetry.emit({ kind: 'process', event: 'stopped', pid: process.pid, reason: signal });
+    emit({ kind: 'process', event: 'stopped', pid: process.pid, reason: signal });
     await telemetry.close();
+    // The target file stays: a restart of this slot binds the same port again, and the host
+    // stops listing slots that were stopped on purpose.
+    await metricsServer.close();
     state.removeStatus(component, instance);
     await log.close().catch(() => undefined);
     state.close();
@@ -140,8 +163,11 @@ export async function startRuntime(component: Component): Promise<Runtime> {
     log,
     state,
     registries,
+    models,
+    metrics,
+    recordLatency: (ms) => metrics.recordLatency(ms),
     topic,
-    emit: (s) => telemetry.emit(s),
+    emit,
     faults: () => faults,
     settings: () => settings,
     delayMs,

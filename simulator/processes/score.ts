@@ -36,7 +36,8 @@ export async function ensureBootstrapModel(registry: ModelRegistry, seed: number
   const cut = Math.floor(X.length * 0.75);
   const model = trainLogistic(X.slice(0, cut), y.slice(0, cut));
   const holdout = accuracy(model, X.slice(cut), y.slice(cut));
-  const v = await registry.registerModel(MODEL_NAME, model, { holdoutAccuracy: holdout, trainedOn: cut });
+  const v = await registry.registerModel(MODEL_NAME, model, { holdoutAccuracy: holdout, trainedOn: cut }, { runName: 'bootstrap', params: { examples: X.length, holdoutFraction: 0.25, seed } });
+  await registry.recordValidation(MODEL_NAME, v.version, { passed: true, metrics: { holdoutAccuracy: holdout }, reason: `bootstrap: holdout of ${X.length - cut} events of the original concept` });
   await registry.pinModel(MODEL_NAME, v.version, { reason: 'bootstrap model', idempotencyKey: `bootstrap/${MODEL_NAME}` });
 }
 
@@ -44,13 +45,17 @@ async function main(rt: Runtime): Promise<void> {
   const enriched = rt.topic('enriched');
   const labels = rt.topic('labels');
   const scored = rt.topic('scored');
-  await ensureBootstrapModel(rt.registries, rt.config.seed);
+  await ensureBootstrapModel(rt.models, rt.config.seed);
   let current: { version: string; model: LogisticModel } | null = null;
+  // With MLflow the model is `models:/<name>@<alias>`: a moved alias is noticed at the next poll.
+  const source = rt.config.models.kind === 'mlflow' ? `models:/${MODEL_NAME}@${rt.config.models.alias}` : `${MODEL_NAME} (pinned)`;
   const reload = async (): Promise<void> => {
-    const pinned = await rt.registries.pinnedModel(MODEL_NAME);
+    const pinned = await rt.models.pinnedModel(MODEL_NAME);
     if (!pinned || pinned.version === current?.version) return;
+    const before = current?.version;
     current = { version: pinned.version, model: modelSchema.parse(pinned.artifact) };
-    process.stderr.write(`score: serving ${MODEL_NAME}@${pinned.version}\n`);
+    rt.metrics.serving(MODEL_NAME, pinned.version, source);
+    process.stderr.write(`score: serving ${MODEL_NAME}@${pinned.version} from ${source}${before ? ` (moved from ${before})` : ''}\n`);
   };
   await reload();
   const modelTimer = setInterval(() => void reload().catch(() => undefined), 1_000);
@@ -114,6 +119,7 @@ async function main(rt: Runtime): Promise<void> {
       if (typeof e.ts === 'number') {
         latencySum += Date.now() - e.ts;
         latencyN++;
+        rt.recordLatency(Date.now() - e.ts);
       }
     }
     // Shed records cost nothing: that is the point of shedding.

@@ -43,6 +43,7 @@ async function main(rt: Runtime): Promise<void> {
     const now = Date.now();
     for (const row of rows) {
       latencySum += now - row.ts;
+      rt.recordLatency(now - row.ts);
       latencyN++;
     }
   });

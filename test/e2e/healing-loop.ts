@@ -10,7 +10,7 @@ import type { FaultInput, FaultKind } from '../../simulator/faults';
 import { PLAYBOOK } from '../../simulator/playbook';
 import { formatSummary } from '../../workers/demo-scenario';
 import { runLoopDrill, type DrillResult, type ScriptedFault } from '../../workers/loop-drill';
-import { startLocalEnv, type LocalEnv } from '../../workers/local-env';
+import { startLocalEnv, type LocalEnv, type LocalEnvOptions } from '../../workers/local-env';
 import { testKafkaBrokers } from '../support/services';
 import { tempPipelineDir } from '../simulator/support';
 
@@ -35,13 +35,19 @@ export function playbookCase(kind: FaultKind, overrides: Partial<HealingCase> = 
 export interface HealingRun {
   result?: DrillResult;
   lines: string[];
+  /** The environment, while it runs (tests that assert on its services read it). */
+  env?: LocalEnv;
 }
 
 /**
  * Runs `cases` one per step through the loop on `log` in `beforeAll`; the returned object is filled
  * when the drill ends. Whatever happens, every process started is stopped in `afterAll`.
  */
-export function useHealingLoop(log: LogKind, cases: HealingCase[], options: { stepGapMs?: number } = {}): HealingRun {
+export function useHealingLoop(
+  log: LogKind,
+  cases: HealingCase[],
+  options: { stepGapMs?: number; env?: Pick<LocalEnvOptions, 'observability' | 'models'>; steps?: ScriptedFault[][] } = {},
+): HealingRun {
   const run: HealingRun = { lines: [] };
   let env: LocalEnv | undefined;
   let dir: string | undefined;
@@ -59,8 +65,10 @@ export function useHealingLoop(log: LogKind, cases: HealingCase[], options: { st
       // On Kafka the local environment lengthens it to KAFKA_SETTLE_MS (group rebalances).
       settleMs: 6_000,
       print: (line) => run.lines.push(line),
+      ...(options.env ?? {}),
     });
-    const steps: ScriptedFault[][] = cases.map((c) => [{ label: c.name, spec: c.spec, watch: c.watch ?? [PLAYBOOK[c.spec.fault].component] }]);
+    run.env = env;
+    const steps: ScriptedFault[][] = options.steps ?? cases.map((c) => [{ label: c.name, spec: c.spec, watch: c.watch ?? [PLAYBOOK[c.spec.fault].component] }]);
     run.result = await runLoopDrill({
       startedAt,
       client: env.client,
@@ -75,7 +83,7 @@ export function useHealingLoop(log: LogKind, cases: HealingCase[], options: { st
   });
   afterAll(async () => {
     // The scorecard of this run (time to detect and to heal per fault) for the log of the suite.
-    if (run.result) process.stdout.write(`\nhealing loop on the ${log} log:\n${formatSummary(run.result.faults, run.result.sink)}\n`);
+    if (run.result) process.stdout.write(`\nhealing loop on the ${log} log${options.env ? ` (${JSON.stringify(options.env)})` : ''}:\n${formatSummary(run.result.faults, run.result.sink)}\n`);
     await env?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
