@@ -227,7 +227,7 @@ export class Sentinel {
       if (i % SNAPSHOT_SLICE === SNAPSHOT_SLICE - 1) await new Promise((r) => setImmediate(r));
     }
     // Pending actions last: the dispatcher may have sent some while we yielded.
-    const json = `{"v":1,"components":[${parts.join(',')}],"pending":${JSON.stringify(state.pending)}}`;
+    const json = `{"v":2,"components":[${parts.join(',')}],"pending":${JSON.stringify(state.pending)},"watermark":${state.watermark},"nextSweepAt":${state.nextSweepAt}}`;
     this.store.saveSerialized([{ topic: state.topic, partition: state.partition, offset, state: json, pendingKeys: state.pending.map((a) => a.key) }]);
     this.dirty.delete(k);
     this.stats.snapshots++;

@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { renderTelemetrySchema, TELEMETRY_SCHEMA_FILE } from '../../sentinel/write-schema';
 import { telemetryRecord, TELEMETRY_KINDS } from '../../sentinel/telemetry';
 import { decodeMessage, isFastMetric, validateValue } from '../../sentinel/validate';
+import { T0 } from './streams';
 
-const base = { v: 1, ts: 1_700_000_000_000, pipeline: 'demo', component: 'enrich' };
+const base = { v: 1, ts: T0, pipeline: 'demo', component: 'enrich' };
 const examples = {
   metric: { kind: 'metric', ...base, signal: 'latency.p99', value: 12.5, unit: 'ms' },
   event: { kind: 'event', ...base, signal: 'process', event: 'OOMKilled', exitCode: 137, osSignal: 'SIGKILL', pid: 4242 },
