@@ -68,6 +68,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     connection = Connection.lazy({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
     opener = new TemporalIncidentOpener(new Client({ connection, namespace: settings.namespace }), {
       taskQueue: o.taskQueue,
+      callTimeoutMs: config.dispatch.sendTimeoutMs,
       ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}),
     });
   }
@@ -124,6 +125,7 @@ export function statusLine(s: Sentinel, m: SentinelMetrics): string {
   return (
     `records ${c.records} (${Math.round(m.recordsPerSecond)}/s), invalid ${c.invalid}, dead-lettered ${s.stats.deadLettered}, lag ${lag}, ` +
     `incidents opened ${s.dispatcher.stats.opened}, evidence ${s.dispatcher.stats.evidence}, queued ${s.dispatcher.queued}, ` +
+    `undeliverable ${s.stats.undeliverable}, send failures ${s.dispatcher.stats.failures}, ` +
     `partitions [${parts.join(',')}], snapshots ${s.stats.snapshots}`
   );
 }
