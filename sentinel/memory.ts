@@ -128,12 +128,12 @@ export class SignalMemory {
 
   /** Forgets every series last touched before `before` (record time); returns how many went. */
   evict(before: number): number {
-    let n = 0;
-    for (const [k, r] of this.rings) if (r.touched < before) (this.rings.delete(k), n++);
-    for (const [k, f] of this.fingerprints) if (f.touched < before) (this.fingerprints.delete(k), n++);
-    for (const [k, i] of this.instances) if (i.ts < before) (this.instances.delete(k), n++);
+    const n = this.size;
+    for (const [k, r] of this.rings) if (r.touched < before) this.rings.delete(k);
+    for (const [k, f] of this.fingerprints) if (f.touched < before) this.fingerprints.delete(k);
+    for (const [k, i] of this.instances) if (i.ts < before) this.instances.delete(k);
     if (!this.rings.has('throughput/level')) this.throughputLevel = undefined;
-    return n;
+    return n - this.size;
   }
 
   /** Entries held (rings, fingerprints, instances): what eviction keeps bounded. */
