@@ -13,7 +13,7 @@
  * - Idempotent across crashes: before its first send an action is recorded as attempted; an
  *   attempted action that is not recorded as sent is first looked for in the incident's history
  *   (`IncidentOpener.delivered`) and only sent when it is not there.
- * - Bounded: `enqueue` never drops; the owner reads `full` and stops consuming (back-pressure)
+ * - Bounded: `enqueue` never drops; the owner asks `wouldBeFull` and stops consuming (back-pressure)
  *   until `onCapacity` says the queue is back below `resumeBelow`.
  */
 import type { IncidentAction } from './component';
@@ -108,9 +108,9 @@ export class Dispatcher {
     return this.count;
   }
 
-  /** At or above `maxQueued`: the owner should stop taking new actions. */
-  get full(): boolean {
-    return this.count >= this.settings.maxQueued;
+  /** At or above `maxQueued` once `more` actions are added: the owner should stop taking new ones. */
+  wouldBeFull(more = 0): boolean {
+    return this.count + more >= this.settings.maxQueued;
   }
 
   /** Forgets queued actions of a partition that moved to another sentinel (it will send them). */

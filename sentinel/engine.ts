@@ -150,16 +150,17 @@ export class Engine {
 
   /**
    * Processes one batch: every message either updates state or is returned as rejected. With
-   * `stopBefore`, asked before each message, processing stops early (back-pressure): the
-   * partition's offset stays at the first message not processed, which is `stoppedAt`.
+   * `stopBefore`, asked before each message with the number of actions the batch has taken so
+   * far, processing stops early (back-pressure): the partition's offset stays at the first
+   * message not processed, which is `stoppedAt`.
    */
-  processBatch(batch: LogBatch, stopBefore?: () => boolean): BatchResult {
+  processBatch(batch: LogBatch, stopBefore?: (actionsTaken: number) => boolean): BatchResult {
     const state = this.partition(batch.topic, batch.partition, batch.records[0]?.offset ?? 0);
     const result = emptyBatchResult();
     const now = this.clock();
     for (const rec of batch.records) {
       if (rec.offset < state.offset) continue; // already part of the restored state
-      if (stopBefore?.()) {
+      if (stopBefore?.(result.actions.length)) {
         result.stoppedAt = rec.offset;
         break;
       }

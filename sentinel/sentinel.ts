@@ -227,7 +227,7 @@ export class Sentinel {
   async handleBatch(batch: LogBatch): Promise<BatchResult> {
     const k = partitionKey(batch.topic, batch.partition);
     return this.withLock(k, async () => {
-      const result = this.engine.processBatch(batch, () => this.dispatcher.full);
+      const result = this.engine.processBatch(batch, (taken) => this.dispatcher.wouldBeFull(taken));
       this.stats.batches++;
       this.dirty.add(k);
       const state = this.engine.partitions.get(k);
