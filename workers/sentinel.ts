@@ -125,7 +125,7 @@ export function statusLine(s: Sentinel, m: SentinelMetrics): string {
   return (
     `records ${c.records} (${Math.round(m.recordsPerSecond)}/s), invalid ${c.invalid}, dead-lettered ${s.stats.deadLettered}, lag ${lag}, ` +
     `incidents opened ${s.dispatcher.stats.opened}, evidence ${s.dispatcher.stats.evidence}, queued ${s.dispatcher.queued}, ` +
-    `undeliverable ${s.stats.undeliverable}, send failures ${s.dispatcher.stats.failures}, ` +
+    `undeliverable ${s.stats.undeliverable}, send failures ${s.dispatcher.stats.failures}, found delivered ${s.dispatcher.stats.foundDelivered}, ` +
     `partitions [${parts.join(',')}], snapshots ${s.stats.snapshots}`
   );
 }
