@@ -16,15 +16,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { EmbeddedLog } from '../bindings/log';
-import { startDevServer } from '../infra/dev-server';
 import { parseSentinelConfig } from '../sentinel/config';
 import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/incidents';
 import { registryFactory } from '../sentinel/registry-factory';
 import { Sentinel } from '../sentinel/sentinel';
 import { incidentWorkflowId, type Evidence, type IncidentInput } from '../workflows/shared';
 import { StormLoad } from './storm-load';
+import { benchTemporalClient } from './temporal';
 
 export interface BenchOptions {
   json: boolean;
@@ -73,15 +72,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-bench-storm-'));
   try {
-    let address = process.env.HOMEOSTAT_BENCH_TEMPORAL_ADDRESS;
-    if (!address) {
-      const t = await startDevServer({ ui: false, logLevel: 'warn' });
-      stops.push(t.stop);
-      address = t.address;
-    }
-    const connection = await Connection.connect({ address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection });
+    const client = await benchTemporalClient(stops);
     const log = new EmbeddedLog({ file: path.join(dir, 'log.db') });
     stops.push(() => log.close());
     const stamp = Date.now().toString(36);
