@@ -18,7 +18,7 @@
  * of the telemetry and dead-letter topics is set on Kafka topics when they are created and
  * enforced by the sentinel on the embedded log.
  */
-import { deadLetterTopic, sendToDeadLetter, type Log, type LogBatch, type LogConsumer, type TopicPartition, type TopicPartitionOffset } from '../bindings/log';
+import { deadLetterTopic, sendToDeadLetter, type DeadLetterInput, type Log, type LogBatch, type LogConsumer, type TopicPartition, type TopicPartitionOffset } from '../bindings/log';
 import type { IncidentAction } from './component';
 import type { SentinelConfig } from './config';
 import type { DetectorFactory } from './detectors';
@@ -95,6 +95,11 @@ export class Sentinel {
   private readonly dirty = new Set<string>();
   /** Partitions paused by back-pressure. */
   private readonly paused = new Map<string, TopicPartition>();
+  /**
+   * Dead letters of a partition the log has not taken yet. Until they are written the partition is
+   * held (paused, retried every second) and not snapshotted: its offsets cover them.
+   */
+  private readonly unwritten = new Map<string, { partition: TopicPartition; entries: DeadLetterInput[]; retry?: NodeJS.Timeout }>();
   private readonly log: (line: string) => void;
   private stopping: Promise<void> | null = null;
 
@@ -214,6 +219,10 @@ export class Sentinel {
         this.dispatcher.forget(p.topic, p.partition);
         this.stats.lag.delete(k);
         this.paused.delete(k);
+        // Its next owner replays from the last snapshot, which does not cover unwritten dead letters.
+        const held = this.unwritten.get(k);
+        if (held?.retry) clearTimeout(held.retry);
+        this.unwritten.delete(k);
       });
     }
     this.log(`revoked ${partitions.map((p) => `${p.topic}[${p.partition}]`).join(', ')}: snapshot saved`);
@@ -232,12 +241,11 @@ export class Sentinel {
       this.dirty.add(k);
       const state = this.engine.partitions.get(k);
       if (state) this.stats.lag.set(k, { topic: batch.topic, partition: batch.partition, lag: Math.max(0, batch.highWatermark - state.offset) });
-      if (result.rejected.length > 0) {
-        await sendToDeadLetter(this.options.log, this.topic, result.rejected);
-        this.stats.deadLettered += result.rejected.length;
-      }
+      // Actions first: they never wait on the dead-letter topic.
       this.dispatcher.enqueue(result.actions);
-      if (result.stoppedAt !== undefined) this.pause({ topic: batch.topic, partition: batch.partition }, result.stoppedAt);
+      const p = { topic: batch.topic, partition: batch.partition };
+      if ((result.rejected.length > 0 || this.unwritten.has(k)) && !(await this.writeDeadLetters(k, p, result.rejected))) this.holdForDeadLetters(k, p);
+      else if (result.stoppedAt !== undefined) this.pause(p, result.stoppedAt);
       if (result.lineage.length > 0 && this.options.lineage) {
         for (const l of result.lineage) {
           await recordLineage(this.options.lineage, { job: l.job, inputs: l.inputs, outputs: l.outputs, attrs: { pipeline: l.pipeline } }).catch(
@@ -266,10 +274,50 @@ export class Sentinel {
     if (this.dispatcher.queued <= this.dispatcher.resumeBelow) this.resumePaused();
   }
 
+  /** Writes a partition's dead letters (those still unwritten first); false when the log refused them — they are kept. */
+  private async writeDeadLetters(k: string, partition: TopicPartition, more: readonly DeadLetterInput[]): Promise<boolean> {
+    const held = this.unwritten.get(k);
+    const entries = [...(held?.entries ?? []), ...more];
+    if (entries.length === 0) return true;
+    try {
+      await sendToDeadLetter(this.options.log, this.topic, entries);
+    } catch (err) {
+      this.unwritten.set(k, { partition, entries, ...(held?.retry ? { retry: held.retry } : {}) });
+      this.log(`${entries.length} dead letter(s) of ${partition.topic}[${partition.partition}] not written, holding the partition: ${(err as Error).message}`);
+      return false;
+    }
+    if (held?.retry) clearTimeout(held.retry);
+    this.unwritten.delete(k);
+    this.stats.deadLettered += entries.length;
+    return true;
+  }
+
+  /** Pauses a partition whose dead letters wait, and retries writing them every second; resumes once written. */
+  private holdForDeadLetters(k: string, p: TopicPartition): void {
+    const state = this.engine.partitions.get(k);
+    if (state) this.consumer?.seek({ ...p, offset: state.offset });
+    this.consumer?.pause([p]);
+    const held = this.unwritten.get(k);
+    if (!held || held.retry) return;
+    const retry = (): void => {
+      held.retry = setTimeout(() => {
+        held.retry = undefined;
+        void this.withLock(k, () => this.writeDeadLetters(k, p, [])).then((ok) => {
+          if (this.stopping) return;
+          if (!ok) return retry();
+          if (!this.paused.has(k)) this.consumer?.resume([p]);
+        });
+      }, 1_000);
+      held.retry.unref();
+    };
+    retry();
+  }
+
   private resumePaused(): void {
     if (this.paused.size === 0 || this.dispatcher.queued > this.dispatcher.resumeBelow) return;
-    const ps = [...this.paused.values()];
-    this.paused.clear();
+    const ps = [...this.paused.entries()].filter(([k]) => !this.unwritten.has(k)).map(([, p]) => p);
+    for (const p of ps) this.paused.delete(partitionKey(p.topic, p.partition));
+    if (ps.length === 0) return;
     this.consumer?.resume(ps);
     this.log(`resumed ${ps.map((p) => `${p.topic}[${p.partition}]`).join(', ')}: ${this.dispatcher.queued} incident actions queued`);
   }
@@ -309,6 +357,12 @@ export class Sentinel {
   private async snapshotLocked(k: string): Promise<void> {
     const state = this.engine.partitions.get(k);
     if (!state) return;
+    const held = this.unwritten.get(k);
+    if (held && !(await this.writeDeadLetters(k, held.partition, []))) {
+      // The previous snapshot stands: a restart replays these records and dead-letters them then.
+      this.log(`snapshot of ${state.topic}[${state.partition}] deferred: its dead letters are not written yet`);
+      return;
+    }
     const started = Date.now();
     const offset = state.offset;
     const parts: string[] = [];
@@ -342,6 +396,7 @@ export class Sentinel {
       this.stopping = (async () => {
         for (const t of this.timers) clearInterval(t);
         this.timers.length = 0;
+        for (const held of this.unwritten.values()) if (held.retry) clearTimeout(held.retry);
         await this.consumer?.stop();
         await this.dispatcher.idle(5_000);
         this.dispatcher.stop();

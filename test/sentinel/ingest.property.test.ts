@@ -103,4 +103,37 @@ describe('every message ends in the loop or in the dead-letter topic', () => {
     expect(stored?.offset).toBe(offset);
     expect(() => new Engine(parseSentinelConfig({}), registryFactory).restorePartition(local.topic, 0, stored!.offset, stored!.snapshot)).not.toThrow();
   });
+
+  test('a dead-letter topic that refuses writes holds the partition and its snapshot; the actions still go out; nothing is lost', async () => {
+    await local.close();
+    let refuse = true;
+    const lines: string[] = [];
+    local = localSentinel({
+      clock: () => CLOCK,
+      lines,
+      wrapLog: (log) =>
+        new Proxy(log, {
+          get(target, prop, receiver) {
+            if (prop === 'append') {
+              return (topic: string, messages: unknown[]) => (refuse && topic.endsWith('.dlq') ? Promise.reject(new Error('disk full')) : target.append(topic, messages as never));
+            }
+            return Reflect.get(target, prop, receiver) as unknown;
+          },
+        }),
+    });
+    await local.sentinel.snapshot([{ topic: local.topic, partition: 0 }]);
+    const crash = JSON.stringify({ kind: 'event', v: 1, ts: CLOCK - 1_000, pipeline: 'p1', component: 'a', signal: 'process', event: 'CRASHED' });
+    const result = await local.sentinel.handleBatch(logBatch(local.topic, 0, 0, [crash, 'not json', crash.replace('"a"', '"b"')]));
+    expect(result.rejected).toHaveLength(1);
+    await local.sentinel.dispatcher.idle();
+    expect(local.opener.opens.map((o) => o.input.component)).toEqual(['a', 'b']);
+    // The offsets that cover the unwritten dead letter are not snapshotted.
+    await local.sentinel.snapshot([{ topic: local.topic, partition: 0 }]);
+    expect(local.sentinel.store.load(local.topic, 0)?.offset ?? 0).toBe(0);
+    expect(lines.some((l) => /snapshot of t\[0\] deferred/.test(l))).toBe(true);
+    refuse = false;
+    await local.sentinel.snapshot([{ topic: local.topic, partition: 0 }]);
+    expect(local.sentinel.store.load(local.topic, 0)?.offset).toBe(3);
+    expect(local.deadLetters().map((d) => [d.rule, d.source?.offset, d.value.toString()])).toEqual([['json', 1, 'not json']]);
+  });
 });

@@ -4,7 +4,7 @@
  * servers. Incident actions go to an opener the test supplies (a recording one by default).
  */
 import path from 'node:path';
-import { deadLetterTopic, EmbeddedLog, parseDeadLetter, type DeadLetterEntry, type LogBatch, type LogRecord } from '../../bindings/log';
+import { deadLetterTopic, EmbeddedLog, parseDeadLetter, type DeadLetterEntry, type Log, type LogBatch, type LogRecord } from '../../bindings/log';
 import { parseSentinelConfig, type SentinelConfigInput } from '../../sentinel/config';
 import type { IncidentOpener } from '../../sentinel/incidents';
 import { registryFactory } from '../../sentinel/registry-factory';
@@ -23,14 +23,22 @@ export interface LocalSentinel<O extends IncidentOpener> {
 }
 
 export function localSentinel<O extends IncidentOpener = CountingOpener>(
-  options: { config?: SentinelConfigInput; opener?: O; clock?: () => number; consumer?: Record<string, string | number>; lines?: string[] } = {},
+  options: {
+    config?: SentinelConfigInput;
+    opener?: O;
+    clock?: () => number;
+    consumer?: Record<string, string | number>;
+    lines?: string[];
+    /** Wraps the log the sentinel sees (to make it fail on cue). */
+    wrapLog?: (log: EmbeddedLog) => Log;
+  } = {},
 ): LocalSentinel<O> {
   const dir = tempDir('local-sentinel');
   const log = new EmbeddedLog({ file: path.join(dir, 'log.db') });
   const opener = (options.opener ?? new CountingOpener()) as O;
   const topic = 't';
   const sentinel = new Sentinel({
-    log,
+    log: options.wrapLog ? options.wrapLog(log) : log,
     config: parseSentinelConfig(options.config ?? {}),
     factory: registryFactory,
     opener,
