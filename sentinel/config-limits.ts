@@ -57,7 +57,8 @@ export type EvictionSettings = z.output<typeof evictionSettings>;
 /**
  * Incident actions waiting to reach Temporal. At `maxQueued` the sentinel stops consuming (every
  * owned partition pauses at its next message) until the queue is back below `resumeBelow`:
- * nothing is dropped, the log holds the rest. Transient failures (Temporal unavailable, a
+ * nothing is dropped, the log holds the rest (a component over `maxPerComponent` has its further
+ * evidence dead-lettered instead, so it cannot fill the queue alone). Transient failures (Temporal unavailable, a
  * deadline) are retried with exponential backoff for as long as they last; errors of unknown
  * kind `maxUncertainAttempts` times; permanent ones (a payload Temporal refuses, a bad
  * namespace) are dead-lettered with their reason at once.
@@ -66,6 +67,12 @@ export const dispatchSettings = z
   .strictObject({
     maxQueued: z.number().int().positive().default(10_000),
     resumeBelow: z.number().int().nonnegative().optional(),
+    /**
+     * Actions one component may have waiting. One whose incident cannot take them (a workflow
+     * Temporal keeps refusing as overloaded) must not fill the whole queue and stop everybody:
+     * its evidence beyond this is dead-lettered with the reason (rule `undeliverable`).
+     */
+    maxPerComponent: z.number().int().positive().default(1_000),
     /** Components whose actions are in flight at once. */
     concurrency: z.number().int().positive().default(16),
     /** A send that has not answered by then is abandoned and retried (its delivery is checked first). */

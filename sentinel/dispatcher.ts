@@ -37,6 +37,8 @@ export interface DispatchStats {
   failures: number;
   /** Actions handed to `onUndeliverable`. */
   deadLettered: number;
+  /** Of those: evidence beyond `maxPerComponent` of a component that could not take it. */
+  shed: number;
   skippedAlreadySent: number;
   /** Attempted actions found in the incident's history, so not sent again. */
   foundDelivered: number;
@@ -77,7 +79,7 @@ export class Dispatcher {
   private readonly active = new Set<string>();
   private count = 0;
   private stopped = false;
-  readonly stats: DispatchStats = { opened: 0, evidence: 0, evidenceDropped: 0, failures: 0, deadLettered: 0, skippedAlreadySent: 0, foundDelivered: 0, maxQueued: 0 };
+  readonly stats: DispatchStats = { opened: 0, evidence: 0, evidenceDropped: 0, failures: 0, deadLettered: 0, shed: 0, skippedAlreadySent: 0, foundDelivered: 0, maxQueued: 0 };
   readonly resumeBelow: number;
 
   constructor(
@@ -97,8 +99,12 @@ export class Dispatcher {
         q = { items: [], readyAt: 0, backoffMs: this.settings.backoffInitialMs };
         this.queues.set(k, q);
       }
-      q.items.push({ action, attempts: 0 });
       this.count++;
+      if (q.items.length >= this.settings.maxPerComponent && action.kind === 'evidence') {
+        void this.shed(action, `evidence for ${k} dead-lettered: ${q.items.length} actions of this component already wait (dispatch.maxPerComponent)`);
+        continue;
+      }
+      q.items.push({ action, attempts: 0 });
     }
     if (this.count > this.stats.maxQueued) this.stats.maxQueued = this.count;
     this.pump();
@@ -209,6 +215,25 @@ export class Dispatcher {
     this.ledger.markSent(e.action.key, e.action.source.topic, e.action.source.partition, e.action.source.offset);
     this.stats.deadLettered++;
     this.done(q, e);
+  }
+
+  /** Dead-letters an action without queueing it; counted as queued until that is durable (retried every second). */
+  private async shed(action: IncidentAction, reason: string): Promise<void> {
+    for (;;) {
+      try {
+        await this.hooks.onUndeliverable(action, reason);
+        break;
+      } catch {
+        if (this.stopped) return;
+        await new Promise((r) => setTimeout(r, 1_000).unref());
+      }
+    }
+    this.ledger.markSent(action.key, action.source.topic, action.source.partition, action.source.offset);
+    this.stats.deadLettered++;
+    this.stats.shed++;
+    this.count--;
+    this.hooks.onSent(action);
+    if (this.count <= this.resumeBelow) this.hooks.onCapacity?.();
   }
 
   /** Backoff without holding a slot: a timer puts the component back in line. */

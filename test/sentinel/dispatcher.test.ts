@@ -78,6 +78,19 @@ test('sixteen components that hang and sixteen that fail for ever do not keep a 
   store.close();
 });
 
+test('a component whose incident keeps refusing cannot fill the queue alone: its evidence beyond the cap is dead-lettered, the others go on', async () => {
+  const opener = new ScriptedOpener((_n, c) => (c === 'stuck' ? grpc(8, 'RESOURCE_EXHAUSTED: too many signals') : 'ok'));
+  const undeliverable: string[] = [];
+  const { d, store } = dispatcher(opener, { maxPerComponent: 10 }, undeliverable);
+  d.enqueue([action('stuck', 0), ...Array.from({ length: 49 }, (_, i) => action('stuck', 1 + i, 'evidence')), action('ok', 100), action('ok', 101, 'evidence')]);
+  await waitFor(() => opener.arrived.length === 2 && undeliverable.length === 40, 'the healthy component delivered and the excess dead-lettered');
+  expect(undeliverable[0]).toBe('stuck: evidence for p/stuck dead-lettered: 10 actions of this component already wait (dispatch.maxPerComponent)');
+  expect(d.queued).toBe(10);
+  expect(d.stats).toMatchObject({ shed: 40, deadLettered: 40 });
+  d.stop();
+  store.close();
+});
+
 test('errors are classified: transient ones retried until delivered, permanent ones dead-lettered at once, unknown ones after a few attempts', async () => {
   const opener = new ScriptedOpener((n, c) => {
     if (c === 'flaky') return n <= 2 ? grpc(14, 'UNAVAILABLE') : 'ok';
