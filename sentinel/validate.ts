@@ -136,6 +136,21 @@ export function limitIssues(rec: TelemetryRecord, checks: RecordChecks, prefix =
   return out;
 }
 
+/** True when `limitIssues` would find nothing; allocation-free for the common case (a record without maps over any cap). */
+function withinLimits(rec: TelemetryRecord, checks: RecordChecks): boolean {
+  const { limits, now } = checks;
+  if (rec.ts > now + limits.timeWindow.aheadMs || rec.ts < now - limits.timeWindow.behindMs) return false;
+  if (rec.labels !== undefined && keyCount(rec.labels) > limits.labels) return false;
+  switch (rec.kind) {
+    case 'metric':
+    case 'event':
+    case 'model':
+      return true;
+    default:
+      return limitIssues(rec, checks).length === 0;
+  }
+}
+
 /** Validates one parsed value: the first problem, or the record. */
 export function validateValue(value: unknown, prefix = '', checks?: RecordChecks): Validation {
   let record: TelemetryRecord;
@@ -149,7 +164,7 @@ export function validateValue(value: unknown, prefix = '', checks?: RecordChecks
     }
     record = parsed.data;
   }
-  if (checks) {
+  if (checks && !withinLimits(record, checks)) {
     const limit = limitIssues(record, checks, prefix);
     if (limit.length > 0) return { ok: false, ...limit[0] };
   }
