@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import { KafkaLog, type LogRecord } from '../../bindings/log';
+import { KafkaLog, readDeadLetters, type LogRecord } from '../../bindings/log';
 import { startKafka, type KafkaHandle } from '../../infra/kafka';
 import type { IncidentAction } from '../../sentinel/component';
 import { parseSentinelConfig } from '../../sentinel/config';
@@ -46,20 +46,24 @@ test('broker killed and restarted under a live sentinel: no record lost, no inci
   const topic = uniqueName('telemetry');
   const pipelines = [uniqueName('pa'), uniqueName('pb'), uniqueName('pc')];
   // Level shifts before, around and after the restart (which comes after the first third).
-  const input: TelemetryRecord[] = interleave(
+  const records: TelemetryRecord[] = interleave(
     ...pipelines.flatMap((p, i) => [
       metricStream({ pipeline: p, component: 'enrich', n: 1200, stepAt: 200 + 400 * i, shift: 15, seed: 30 + i }),
       metricStream({ pipeline: p, component: 'sink', n: 1200, stepAt: i === 1 ? undefined : 700, shift: -12, seed: 40 + i }),
     ]),
   );
+  // Every 250th message is not telemetry at all: it must reach the dead-letter topic, restart or not.
+  const input: (TelemetryRecord | string)[] = records.flatMap((r, i) => (i % 250 === 125 ? [r, `junk ${i}`] : [r]));
+  const junk = input.filter((r) => typeof r === 'string').length;
   const args = ['--log', 'kafka', '--brokers', brokers.join(','), '--db', path.join(tempDir('kafka-restart'), 'state.db'), '--topic', topic, '--group', uniqueName('group')];
   args.push('--task-queue', uniqueName('kafka-restart'), '--partitions', '2', '--snapshot-interval', '200', '--no-kb', '--http-port', '0', '--status', '0');
 
   let log = new KafkaLog({ brokers });
   const appended: LogRecord[] = [];
-  const produce = async (part: TelemetryRecord[]): Promise<void> => {
-    const res = await log.append(topic, asMessages(part));
-    res.forEach((r, k) => appended.push({ topic, partition: r.partition, offset: r.offset, key: part[k].pipeline, value: Buffer.from(JSON.stringify(part[k])), timestamp: 0, headers: {} }));
+  const produce = async (part: (TelemetryRecord | string)[]): Promise<void> => {
+    const messages = asMessages(part);
+    const res = await log.append(topic, messages);
+    res.forEach((r, k) => appended.push({ topic, partition: r.partition, offset: r.offset, key: messages[k].key ?? null, value: Buffer.from(messages[k].value), timestamp: 0, headers: {} }));
   };
   const third = Math.floor(input.length / 3);
   try {
@@ -68,7 +72,8 @@ test('broker killed and restarted under a live sentinel: no record lost, no inci
     await waitFor(() => httpPort(child!) !== undefined, 'the sentinel to start');
     const http = httpPort(child)!;
     await produce(input.slice(0, third));
-    await waitFor(async () => (await scrape(http)).homeostat_sentinel_records_total === third, 'the first third processed');
+    const firstValid = input.slice(0, third).filter((r) => typeof r !== 'string').length;
+    await waitFor(async () => (await scrape(http)).homeostat_sentinel_records_total === firstValid, 'the first third processed');
 
     // Kill the broker (no controlled shutdown) while the sentinel runs, then bring it back.
     process.kill(-broker!.pid, 'SIGKILL');
@@ -81,7 +86,7 @@ test('broker killed and restarted under a live sentinel: no record lost, no inci
     await waitFor(
       async () => {
         const m = await scrape(http);
-        return m.homeostat_sentinel_records_total >= input.length && m.homeostat_sentinel_queued_actions === 0;
+        return m.homeostat_sentinel_records_total >= records.length && m.homeostat_sentinel_dead_lettered_total >= junk && m.homeostat_sentinel_queued_actions === 0;
       },
       'every record processed after the restart',
       150_000,
@@ -89,9 +94,11 @@ test('broker killed and restarted under a live sentinel: no record lost, no inci
       throw new Error(`${err.message}; metrics ${JSON.stringify(await scrape(http).catch(() => ({})))}; sentinel:\n${child!.output.slice(-15).join('\n')}`);
     });
     const m = await scrape(http);
-    // Nothing lost, nothing read twice into the detectors, nothing dead-lettered.
-    expect(m.homeostat_sentinel_records_total).toBe(input.length);
-    expect(m.homeostat_sentinel_invalid_records_total).toBe(0);
+    // Nothing lost, nothing read twice into the detectors; the junk, and only it, dead-lettered once.
+    expect(m.homeostat_sentinel_records_total).toBe(records.length);
+    expect(m.homeostat_sentinel_invalid_records_total).toBe(junk);
+    const dead = await readDeadLetters(log, topic);
+    expect(dead.map((d) => d.value.toString()).sort()).toEqual(input.filter((r): r is string => typeof r === 'string').sort());
 
     // The uninterrupted reference: the same engine over the same partitions, in one go.
     const engine = new Engine(parseSentinelConfig({}), registryFactory);
