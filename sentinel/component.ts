@@ -9,13 +9,14 @@
  * lets a restored snapshot plus a replay of the log reproduce exactly the decisions an
  * uninterrupted sentinel would have taken.
  */
-import { ComponentHealth, type ComponentHealthSnapshot, type HealthResult } from '../detection/fusion';
+import type { ComponentHealth, HealthResult } from '../detection/fusion';
 import type { Evidence, IncidentInput, IncidentTrigger } from '../workflows/shared';
-import { LAYERS, type FaultClass, type Layer } from '../policies/taxonomy';
-import { componentSnapshot, upgradeSnapshot, type ComponentSnapshot, type InputEntry } from './component-snapshot';
-import { detectorsFor, fusionFor, type SentinelConfig, type SignalClass } from './config';
-import { HeldDetector, restoreAny, type DetectorFactory } from './detectors';
+import type { FaultClass, Layer } from '../policies/taxonomy';
+import { componentSnapshot, upgradeSnapshot, type ComponentSnapshot } from './component-snapshot';
+import type { SentinelConfig, SignalClass } from './config';
+import type { DetectorFactory } from './detectors';
 import { buildEvidence, faultHint, iso } from './evidence';
+import { FusionInputs } from './fusion-inputs';
 import { SignalMemory } from './memory';
 import { readRecord, type ComponentRecord, type FactSink, type ReadContext } from './records';
 
@@ -48,27 +49,11 @@ export interface MonitorEnv {
   emit(action: IncidentAction): void;
 }
 
-/** One fusion input: a signal with detectors, or a score-only input. */
-interface Input {
-  name: string;
-  cls: SignalClass | 'score';
-  layer: Layer;
-  /** Fusion handle of a signal's detectors; null for score-only inputs. */
-  handle: Int32Array | null;
-  /** Record time of its last observation (eviction). */
-  lastTs: number;
-}
-
 const RECENT = 32;
 
 export class ComponentMonitor implements FactSink {
   readonly memory: SignalMemory;
-  private health: ComponentHealth | null = null;
-  /** Inputs in fusion order; signals with detectors and score-only inputs have separate names. */
-  private inputs: Input[] = [];
-  private readonly signalInputs = new Map<string, Input>();
-  private readonly scoreInputs = new Map<string, Input>();
-  private readonly rawWeights = new Map<string, number>();
+  private readonly fusion: FusionInputs;
   private hardFaultAt: number | null = null;
   /** Class of the last hard fault: a crash loop is debounced, a fault of another class is news. */
   private hardFaultClass: FaultClass | null = null;
@@ -98,6 +83,7 @@ export class ComponentMonitor implements FactSink {
     memory = new SignalMemory(),
   ) {
     this.memory = memory;
+    this.fusion = new FusionInputs(pipeline, component, env.config, env.factory);
     this.readCtx = { memory, facts: this, config: env.config };
   }
 
@@ -110,14 +96,19 @@ export class ComponentMonitor implements FactSink {
     readRecord(rec, this.readCtx);
   }
 
+  /** The component's fused health; null before its first input. */
+  private get health(): ComponentHealth | null {
+    return this.fusion.health;
+  }
+
   sample(signal: string, cls: SignalClass, value: number): void {
-    const input = this.signalInputs.get(signal) ?? this.addSignal(signal, cls);
+    const input = this.fusion.signal(signal) ?? this.fusion.addSignal(signal, cls, this.ts);
     input.lastTs = this.ts;
     this.after((this.health as ComponentHealth).observeHandle(input.handle as Int32Array, value, this.ts));
   }
 
   score(name: string, layer: Layer, score: number): void {
-    const input = this.scoreInputs.get(name) ?? this.addInputs([{ name, cls: 'score', layer }])[0];
+    const input = this.fusion.score(name) ?? this.fusion.addScore(name, layer, this.ts);
     input.lastTs = this.ts;
     this.after((this.health as ComponentHealth).observeScore(name, score > 1 ? 1 : score < 0 ? 0 : score, this.ts));
   }
@@ -182,7 +173,7 @@ export class ComponentMonitor implements FactSink {
   }
 
   private hint(): FaultClass | undefined {
-    return faultHint(this.health, (signal) => this.signalInputs.get(signal)?.cls ?? this.scoreInputs.get(signal)?.cls);
+    return faultHint(this.health, (signal) => this.fusion.classOf(signal));
   }
 
   private open(trigger: IncidentTrigger, fault: FaultClass | undefined, hardFault: boolean): void {
@@ -242,80 +233,6 @@ export class ComponentMonitor implements FactSink {
     return [...this.samples.slice(this.sampleNext), ...this.samples.slice(0, this.sampleNext)];
   }
 
-  private addSignal(signal: string, cls: SignalClass): Input {
-    const { layer } = detectorsFor(this.env.config, cls, { pipeline: this.pipeline, component: this.component, signal });
-    return this.addInputs([{ name: signal, cls, layer }])[0];
-  }
-
-  /**
-   * Adds inputs to the fusion. ComponentHealth has a fixed detector set, so the new one is built
-   * from the old one's snapshot plus the new detectors: the EWMA level, open state and every
-   * existing detector's state carry over.
-   */
-  private addInputs(added: { name: string; cls: SignalClass | 'score'; layer: Layer }[]): Input[] {
-    const { config, factory } = this.env;
-    const newSpecs: ComponentHealthSnapshot['detectors'] = [];
-    for (const { name, cls, layer } of added) {
-      if (cls === 'score') {
-        newSpecs.push({ name, signal: name, layer, weight: config.qualityInputWeight, score: 0, peak: 0 });
-        continue;
-      }
-      const { detectors } = detectorsFor(config, cls, { pipeline: this.pipeline, component: this.component, signal: name });
-      for (const d of detectors) {
-        const det = new HeldDetector(factory.create(d.detector, d.params), config.scoring.holdUpdates, config.scoring.preAlarmPower, config.scoring.preAlarmCap);
-        newSpecs.push({ name: `${name}#${d.detector}`, signal: name, layer, weight: d.weight, score: 0, peak: 0, detector: det.snapshot() });
-      }
-    }
-    for (const d of newSpecs) this.rawWeights.set(d.name, d.weight);
-    const base = this.health?.snapshot() ?? this.emptyHealth();
-    const inputs = added.map((a) => ({ ...a, handle: null, lastTs: this.ts }));
-    this.rebuild([...base.detectors, ...newSpecs], base, [...this.inputs, ...inputs]);
-    return inputs.map((i) => (i.cls === 'score' ? this.scoreInputs.get(i.name) : this.signalInputs.get(i.name)) as Input);
-  }
-
-  private emptyHealth(): ComponentHealthSnapshot {
-    const fusion = fusionFor(this.env.config, this.pipeline, this.component);
-    return {
-      type: 'homeostat.fusion.component-health',
-      version: 1,
-      options: { alpha: fusion.alpha, open: fusion.open, close: fusion.close, learningRate: 0.2, minWeight: 0, fireLevel: 0.5 },
-      detectors: [],
-      health: 0,
-      layerHealth: LAYERS.map(() => 0),
-      isOpen: false,
-      count: 0,
-      openedAt: null,
-    };
-  }
-
-  /**
-   * Rebuilds the fusion over `detectors` (their state carried from `base`) and the input tables.
-   * The sentinel does not learn weights: every input keeps its configured share of the total.
-   */
-  private rebuild(detectors: ComponentHealthSnapshot['detectors'], base: ComponentHealthSnapshot, inputs: Input[]): void {
-    this.inputs = inputs;
-    this.signalInputs.clear();
-    this.scoreInputs.clear();
-    if (detectors.length === 0) {
-      this.health = null;
-      return;
-    }
-    const total = detectors.reduce((s, d) => s + (this.rawWeights.get(d.name) ?? d.weight), 0) || 1;
-    const weighted = detectors.map((d) => ({ ...d, weight: (this.rawWeights.get(d.name) ?? d.weight) / total }));
-    this.health = ComponentHealth.restore({ ...base, detectors: weighted }, restoreAny(this.env.factory));
-    this.indexInputs();
-  }
-
-  private indexInputs(): void {
-    for (const input of this.inputs) {
-      if (input.cls === 'score') this.scoreInputs.set(input.name, input);
-      else {
-        input.handle = (this.health as ComponentHealth).signalHandle(input.name);
-        this.signalInputs.set(input.name, input);
-      }
-    }
-  }
-
   /**
    * Forgets inputs and remembered series silent since `before` (record time). Returns true when
    * the whole component has been silent that long: the caller drops it.
@@ -323,23 +240,13 @@ export class ComponentMonitor implements FactSink {
   evictIdle(before: number): boolean {
     if (this.lastTs < before) return true;
     this.memory.evict(before);
-    const idle = this.inputs.filter((i) => i.lastTs < before);
-    if (idle.length === 0 || !this.health) return false;
-    const gone = new Set(idle.map((i) => `${i.cls === 'score' ? 's' : 'd'}:${i.name}`));
-    const base = this.health.snapshot();
-    const isGone = (d: ComponentHealthSnapshot['detectors'][number]): boolean => gone.has(`${d.detector === undefined ? 's' : 'd'}:${d.signal}`);
-    for (const d of base.detectors) if (isGone(d)) this.rawWeights.delete(d.name);
-    this.rebuild(
-      base.detectors.filter((d) => !isGone(d)),
-      base,
-      this.inputs.filter((i) => i.lastTs >= before),
-    );
+    this.fusion.evictIdle(before);
     return false;
   }
 
   /** Fusion inputs held (eviction keeps this bounded). */
   get inputCount(): number {
-    return this.inputs.length;
+    return this.fusion.size;
   }
 
   /** Live view for the health API. */
@@ -381,9 +288,7 @@ export class ComponentMonitor implements FactSink {
       v: 2,
       pipeline: this.pipeline,
       component: this.component,
-      health: this.health?.snapshot() ?? null,
-      inputs: this.inputs.map((i): InputEntry => [i.name, i.cls, i.layer, i.lastTs]),
-      rawWeights: [...this.rawWeights],
+      ...this.fusion.snapshot(),
       hardFaultAt: this.hardFaultAt,
       hardFaultClass: this.hardFaultClass,
       lastEvidenceAt: this.lastEvidenceAt,
@@ -401,12 +306,7 @@ export class ComponentMonitor implements FactSink {
   static restore(snapshot: unknown, env: MonitorEnv): ComponentMonitor {
     const s = componentSnapshot.parse(upgradeSnapshot(snapshot));
     const m = new ComponentMonitor(s.pipeline, s.component, env, SignalMemory.restore(s.memory));
-    for (const [k, v] of s.rawWeights) m.rawWeights.set(k, v);
-    m.inputs = s.inputs.map(([name, cls, layer, lastTs]) => ({ name, cls, layer, handle: null, lastTs }));
-    if (s.health) {
-      m.health = ComponentHealth.restore(s.health, restoreAny(env.factory));
-      m.indexInputs();
-    }
+    m.fusion.restore(s);
     m.hardFaultAt = s.hardFaultAt;
     m.hardFaultClass = s.hardFaultClass;
     m.lastEvidenceAt = s.lastEvidenceAt;
