@@ -245,6 +245,9 @@ export class Dispatcher {
     if (q.timer) clearTimeout(q.timer);
     q.timer = setTimeout(() => {
       q.timer = undefined;
+      // The wait is over when the timer fires: timers run on the loop's cached clock, which can lag
+      // Date.now(), so comparing with `readyAt` here could skip the component and leave it waiting for ever.
+      q.readyAt = 0;
       this.pump();
     }, wait);
     q.timer.unref();
