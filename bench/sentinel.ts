@@ -20,15 +20,14 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Client, Connection } from '@temporalio/client';
 import { KafkaLog } from '../bindings/log';
-import { startDevServer } from '../infra/dev-server';
 import { startKafka } from '../infra/kafka';
 import { parseSentinelConfig } from '../sentinel/config';
 import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/incidents';
 import { registryFactory } from '../sentinel/registry-factory';
 import { Sentinel } from '../sentinel/sentinel';
 import type { Evidence, IncidentInput } from '../workflows/shared';
+import { benchTemporalClient } from './temporal';
 
 export interface BenchOptions {
   json: boolean;
@@ -101,15 +100,7 @@ export async function run(opts: BenchOptions): Promise<void> {
       stops.push(k.stop);
       brokers = k.brokers;
     }
-    let address = process.env.HOMEOSTAT_BENCH_TEMPORAL_ADDRESS;
-    if (!address) {
-      const t = await startDevServer({ ui: false, logLevel: 'warn' });
-      stops.push(t.stop);
-      address = t.address;
-    }
-    const connection = await Connection.connect({ address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection });
+    const client = await benchTemporalClient(stops);
     const log = new KafkaLog({ brokers, clientId: 'homeostat-bench' });
     stops.push(() => log.close());
     const stamp = Date.now().toString(36);

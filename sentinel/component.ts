@@ -1,18 +1,26 @@
 /**
- * One monitored component: its detectors fused into one health figure (`ComponentHealth`), the
- * incident decisions taken from it, and the little memory evidence needs (recent records,
- * recent scores, schema fingerprints, reference histograms).
+ * One monitored component: the facts its records yield (read by `sentinel/records/`) fused into
+ * one health figure (`ComponentHealth`), and the incident decisions taken from it — open, send
+ * evidence, mark an anomaly persistent — with the little memory evidence needs (recent records,
+ * recent health).
  *
  * Everything here is a deterministic function of the records fed in (time is the records' `ts`,
- * never the wall clock), which is what lets a restored snapshot plus a replay of the log
- * reproduce exactly the decisions an uninterrupted sentinel would have taken.
+ * never the wall clock), and all of it is in the snapshot (`component-snapshot.ts`), which is what
+ * lets a restored snapshot plus a replay of the log reproduce exactly the decisions an
+ * uninterrupted sentinel would have taken.
  */
-import { ComponentHealth, type ComponentHealthSnapshot, type HealthResult } from '../detection/fusion';
+import type { ComponentHealth, HealthResult } from '../detection/fusion';
 import type { Evidence, IncidentInput, IncidentTrigger } from '../workflows/shared';
-import { LAYERS, type FaultClass, type Layer } from '../policies/taxonomy';
-import { detectorsFor, fusionFor, type SentinelConfig, type SignalClass } from './config';
-import { HeldDetector, restoreAny, type DetectorFactory } from './detectors';
-import { populationStabilityIndex } from './psi';
+import type { FaultClass, Layer } from '../policies/taxonomy';
+import { componentSnapshot, upgradeSnapshot, type ComponentSnapshot } from './component-snapshot';
+import type { SentinelConfig, SignalClass } from './config';
+import type { DetectorFactory } from './detectors';
+import { buildEvidence, faultHint, iso } from './evidence';
+import { FusionInputs } from './fusion-inputs';
+import { SignalMemory } from './memory';
+import { readRecord, type ComponentRecord, type FactSink, type ReadContext } from './records';
+
+export type { ComponentSnapshot } from './component-snapshot';
 
 /** Where a record came from; `seq` numbers the actions taken for one record. */
 export interface RecordContext {
@@ -41,49 +49,18 @@ export interface MonitorEnv {
   emit(action: IncidentAction): void;
 }
 
-export interface ComponentSnapshot {
-  pipeline: string;
-  component: string;
-  health: ComponentHealthSnapshot | null;
-  signals: [string, SignalClass | 'score', Layer][];
-  hardFaultAt: number | null;
-  lastEvidenceAt: number | null;
-  /** Absent in snapshots taken before reopening existed. */
-  lastOpenAt?: number | null;
-  lastTs: number;
-  fingerprints: [string, string][];
-  references: [string, number[]][];
-  samples: unknown[];
-  recent: number[];
-  opened: number;
-  evidenced: number;
-  rawWeights: [string, number][];
-}
-
 const RECENT = 32;
 
-export class ComponentMonitor {
-  private health: ComponentHealth | null = null;
-  /** signal → fusion handle (metric-like signals) ; rebuilt whenever a detector is added. */
-  private handles = new Map<string, Int32Array>();
-  /** Every input of the fusion, in order: [signal or score name, class, layer]. */
-  private signals: [string, SignalClass | 'score', Layer][] = [];
+export class ComponentMonitor implements FactSink {
+  readonly memory: SignalMemory;
+  private readonly fusion: FusionInputs;
   private hardFaultAt: number | null = null;
-  /** Class of the last hard fault (not snapshotted: after a restore, debounce by time alone). */
+  /** Class of the last hard fault: a crash loop is debounced, a fault of another class is news. */
   private hardFaultClass: FaultClass | null = null;
   private lastEvidenceAt: number | null = null;
   /** When this monitor last opened an incident (or sent evidence that may reopen one). */
   private lastOpenAt: number | null = null;
   lastTs = 0;
-  /**
-   * Trailing mean of the component's `throughput` metric, the unit of its lag's growth. Not
-   * snapshotted: the ring it is read from is, so the next throughput record restores it.
-   */
-  private throughputLevel: number | undefined;
-  /** Latest throughput per reporting instance, summed into the component's throughput (the lag is the group's). */
-  private readonly instanceThroughput = new Map<string, { value: number; ts: number }>();
-  private readonly fingerprints = new Map<string, string>();
-  private readonly references = new Map<string, number[]>();
   private samples: unknown[] = [];
   private sampleNext = 0;
   /** Ring of (ts, instant s_t, H_t) triples for the health API. */
@@ -92,42 +69,69 @@ export class ComponentMonitor {
   private recentCount = 0;
   opened = 0;
   evidenced = 0;
+  // The record being read: set by `read`, used by the fact methods its reader calls.
+  private ts = 0;
+  private rec: unknown = null;
+  private ctx: RecordContext = { topic: '', partition: 0, offset: 0, seq: 0 };
+  private sampled = false;
+  private readonly readCtx: ReadContext;
 
   constructor(
     readonly pipeline: string,
     readonly component: string,
     private readonly env: MonitorEnv,
-  ) {}
-
-  /** Feeds one numeric observation of a signal; creates its detectors on first sight. */
-  observe(signal: string, cls: SignalClass, value: number, ts: number, sample: unknown, ctx: RecordContext): void {
-    let handle = this.handles.get(signal);
-    if (handle === undefined) handle = this.addSignal(signal, cls);
-    const r = (this.health as ComponentHealth).observeHandle(handle, value, ts);
-    this.after(r, ts, sample, ctx);
+    memory = new SignalMemory(),
+  ) {
+    this.memory = memory;
+    this.fusion = new FusionInputs(pipeline, component, env.config, env.factory);
+    this.readCtx = { memory, facts: this, config: env.config };
   }
 
-  /** Sets a score-only input (schema change, PSI) and fuses. */
-  observeScore(name: string, layer: Layer, score: number, ts: number, sample: unknown, ctx: RecordContext): void {
-    if (!this.signals.some((s) => s[0] === name)) this.addInputs([[name, 'score', layer]]);
-    const r = (this.health as ComponentHealth).observeScore(name, score > 1 ? 1 : score < 0 ? 0 : score, ts);
-    this.after(r, ts, sample, ctx);
+  /** Reads one record of this component: its reader's facts are fused and decided on here. */
+  read(rec: ComponentRecord, ctx: RecordContext): void {
+    this.ts = rec.ts;
+    this.rec = rec;
+    this.ctx = ctx;
+    this.sampled = false;
+    readRecord(rec, this.readCtx);
   }
 
-  /** A CRASHED / OOMKilled / … event: opens an incident at once unless one is open already. */
-  hardFault(fault: FaultClass, detail: string, ts: number, sample: unknown, ctx: RecordContext): void {
+  /** The component's fused health; null before its first input. */
+  private get health(): ComponentHealth | null {
+    return this.fusion.health;
+  }
+
+  sample(signal: string, cls: SignalClass, value: number): void {
+    const input = this.fusion.signal(signal) ?? this.fusion.addSignal(signal, cls, this.ts);
+    input.lastTs = this.ts;
+    this.after((this.health as ComponentHealth).observeHandle(input.handle as Int32Array, value, this.ts));
+  }
+
+  score(name: string, layer: Layer, score: number): void {
+    const input = this.fusion.score(name) ?? this.fusion.addScore(name, layer, this.ts);
+    input.lastTs = this.ts;
+    this.after((this.health as ComponentHealth).observeScore(name, score > 1 ? 1 : score < 0 ? 0 : score, this.ts));
+  }
+
+  /** A CRASHED / OOMKilled / schema change: opens an incident at once unless one is open already. */
+  hardFault(fault: FaultClass, detail: string): void {
+    const ts = this.ts;
     this.lastTs = Math.max(this.lastTs, ts);
-    this.pushSample(sample);
+    this.takeSample();
     const wasOpen = this.isIncidentOpen(ts);
     const previousHardFault = this.hardFaultAt;
     const sameClass = this.hardFaultClass === null || this.hardFaultClass === fault;
     this.hardFaultAt = ts;
     this.hardFaultClass = fault;
-    if (!wasOpen) this.open({ kind: 'hard-fault', detail, at: iso(ts) }, ts, ctx, fault, true);
+    if (!wasOpen) this.open({ kind: 'hard-fault', detail, at: iso(ts) }, fault, true);
     // Debounced only against the previous hard fault of the same class (a crash loop), never
     // against ordinary evidence: a crash while a statistical anomaly is open must still reach (or
     // start) an incident, and a crash on a corrupt checkpoint right after a kill is news.
-    else if (previousHardFault === null || !sameClass || ts - previousHardFault >= this.env.config.evidence.debounceMs) this.emitEvidence(`hard fault: ${detail}`, ts, ctx, fault, true);
+    else if (previousHardFault === null || !sameClass || ts - previousHardFault >= this.env.config.evidence.debounceMs) this.emitEvidence(`hard fault: ${detail}`, fault, true);
+  }
+
+  alive(): void {
+    this.lastTs = Math.max(this.lastTs, this.ts);
   }
 
   /** Whether the sentinel considers an incident open: health above close, or a recent hard fault. */
@@ -136,9 +140,10 @@ export class ComponentMonitor {
     return hard || (this.health?.isOpen ?? false);
   }
 
-  private after(r: HealthResult, ts: number, sample: unknown, ctx: RecordContext): void {
+  private after(r: HealthResult): void {
+    const ts = this.ts;
     this.lastTs = ts > this.lastTs ? ts : this.lastTs;
-    this.pushSample(sample);
+    this.takeSample();
     const i = this.recentNext * 3;
     this.recent[i] = ts;
     this.recent[i + 1] = r.instant;
@@ -148,10 +153,10 @@ export class ComponentMonitor {
     if (r.opened) {
       const hard = this.hardFaultAt !== null && ts - this.hardFaultAt < this.env.config.hardFaultHoldMs;
       const why = `health ${r.health.toFixed(3)} reached the open threshold ${(this.health as ComponentHealth).open}`;
-      if (hard) this.emitEvidence(why, ts, ctx, this.faultHint(), false, this.reopenDue(ts));
-      else this.open({ kind: 'health', detail: why, at: iso(ts) }, ts, ctx, this.faultHint(), false);
+      if (hard) this.emitEvidence(why, this.hint(), false, this.reopenDue(ts));
+      else this.open({ kind: 'health', detail: why, at: iso(ts) }, this.hint(), false);
     } else if (r.isOpen && r.instant >= (this.env.config.evidence.minScore ?? (this.health as ComponentHealth).open) && this.debounced(ts)) {
-      this.emitEvidence(`anomaly continues: s=${r.instant.toFixed(3)}, health ${r.health.toFixed(3)}`, ts, ctx, this.faultHint(), false, this.reopenDue(ts));
+      this.emitEvidence(`anomaly continues: s=${r.instant.toFixed(3)}, health ${r.health.toFixed(3)}`, this.hint(), false, this.reopenDue(ts));
     }
   }
 
@@ -167,15 +172,21 @@ export class ComponentMonitor {
     return this.lastEvidenceAt === null || ts - this.lastEvidenceAt >= this.env.config.evidence.debounceMs;
   }
 
-  private open(trigger: IncidentTrigger, ts: number, ctx: RecordContext, fault: FaultClass | undefined, hardFault: boolean): void {
-    const evidence = this.buildEvidence(trigger.detail, ts, fault, hardFault);
+  private hint(): FaultClass | undefined {
+    return faultHint(this.health, (signal) => this.fusion.classOf(signal));
+  }
+
+  private open(trigger: IncidentTrigger, fault: FaultClass | undefined, hardFault: boolean): void {
+    const ts = this.ts;
+    const key = this.actionKey();
+    const evidence = { id: key, ...buildEvidence(this.health, trigger.detail, ts, fault, hardFault, this.orderedSamples()) };
     this.lastEvidenceAt = ts;
     this.lastOpenAt = ts;
     this.opened++;
     this.env.emit({
-      key: this.actionKey(ctx),
+      key,
       kind: 'open',
-      source: { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset },
+      source: { topic: this.ctx.topic, partition: this.ctx.partition, offset: this.ctx.offset },
       pipeline: this.pipeline,
       component: this.component,
       evidence,
@@ -183,75 +194,36 @@ export class ComponentMonitor {
     });
   }
 
-  private emitEvidence(summary: string, ts: number, ctx: RecordContext, fault: FaultClass | undefined, hardFault: boolean, persistent = false): void {
+  private emitEvidence(summary: string, fault: FaultClass | undefined, hardFault: boolean, persistent = false): void {
+    const ts = this.ts;
     this.lastEvidenceAt = ts;
     // A persistent anomaly may open a new incident: it is the new incident's opening from here on.
     if (persistent) this.lastOpenAt = ts;
     this.evidenced++;
+    const key = this.actionKey();
     this.env.emit({
-      key: this.actionKey(ctx),
+      key,
       kind: 'evidence',
-      source: { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset },
+      source: { topic: this.ctx.topic, partition: this.ctx.partition, offset: this.ctx.offset },
       pipeline: this.pipeline,
       component: this.component,
-      evidence: { ...this.buildEvidence(summary, ts, fault, hardFault), ...(persistent ? { persistent: true } : {}) },
+      evidence: { id: key, ...buildEvidence(this.health, summary, ts, fault, hardFault, this.orderedSamples()), ...(persistent ? { persistent: true } : {}) },
     });
   }
 
-  private actionKey(ctx: RecordContext): string {
-    return `${ctx.topic}:${ctx.partition}:${ctx.offset}:${this.pipeline}/${this.component}:${ctx.seq++}`;
+  private actionKey(): string {
+    const c = this.ctx;
+    return `${c.topic}:${c.partition}:${c.offset}:${this.pipeline}/${this.component}:${c.seq++}`;
   }
 
-  private buildEvidence(summary: string, ts: number, fault: FaultClass | undefined, hardFault: boolean): Evidence {
-    const h = this.health;
-    const vector = h?.vector();
-    const layer = vector ? LAYERS.reduce((best, l) => (vector[l] > vector[best] ? l : best), LAYERS[0]) : undefined;
-    return {
-      at: iso(ts),
-      source: 'sentinel',
-      summary,
-      ...(layer ? { layer } : {}),
-      ...(fault ? { faultHint: fault } : {}),
-      ...(h ? { health: h.health, anomalyVector: h.scoresByName() } : {}),
-      detectors: (h?.contributions() ?? []).slice(0, 10).map((c) => ({
-        name: c.name,
-        score: c.score,
-        detail: `signal ${c.signal} (${c.layer}), weight ${c.weight.toFixed(3)}, contribution ${c.contribution.toFixed(3)}`,
-      })),
-      samples: this.orderedSamples(),
-      ...(hardFault ? { hardFault: true } : {}),
-    };
-  }
-
-  /**
-   * The fault class the alarming contributors point at. When several alarm at once, the most
-   * specific explanation wins (a schema change explains null rates; a model metric explains
-   * itself better than the memory of the process that serves it), else the strongest one.
-   */
-  private faultHint(): FaultClass | undefined {
-    // Inputs configured with weight 0 are shown, not trusted: they name no fault.
-    const contributions = (this.health?.contributions() ?? []).filter((c) => c.weight > 0);
-    const top = contributions[0];
-    if (!top || top.score <= 0) return undefined;
-    const alarming = contributions.filter((c) => c.score >= ALARM_SCORE);
-    const hint = (cs: typeof contributions): FaultClass | undefined =>
-      cs
-        .map((c) => hintFor(c.signal, this.classOf(c.signal)))
-        .filter((h): h is FaultClass => h !== undefined)
-        .sort((a, b) => HINT_SPECIFICITY.indexOf(a) - HINT_SPECIFICITY.indexOf(b))[0];
-    // Nothing in alarm names a class (e.g. only latency rose): the strongest contributor that does.
-    return hint(alarming) ?? contributions.filter((c) => c.score > 0).map((c) => hintFor(c.signal, this.classOf(c.signal))).find((h) => h !== undefined);
-  }
-
-  private classOf(signal: string): SignalClass | 'score' | undefined {
-    return this.signals.find((x) => x[0] === signal)?.[1];
-  }
-
-  private pushSample(sample: unknown): void {
+  /** Keeps the record being read among the recent ones, once. */
+  private takeSample(): void {
+    if (this.sampled) return;
+    this.sampled = true;
     const n = this.env.config.evidence.samples;
     if (n === 0) return;
-    if (this.samples.length < n) this.samples.push(sample);
-    else this.samples[this.sampleNext] = sample;
+    if (this.samples.length < n) this.samples.push(this.rec);
+    else this.samples[this.sampleNext] = this.rec;
     this.sampleNext = (this.sampleNext + 1) % n;
   }
 
@@ -261,162 +233,25 @@ export class ComponentMonitor {
     return [...this.samples.slice(this.sampleNext), ...this.samples.slice(0, this.sampleNext)];
   }
 
-  private addSignal(signal: string, cls: SignalClass): Int32Array {
-    const { layer } = detectorsFor(this.env.config, cls, { pipeline: this.pipeline, component: this.component, signal });
-    this.addInputs([[signal, cls, layer]]);
-    return this.handles.get(signal) as Int32Array;
-  }
-
   /**
-   * Adds inputs to the fusion. ComponentHealth has a fixed detector set, so the new one is built
-   * from the old one's snapshot plus the new detectors: the EWMA level, open state and every
-   * existing detector's state carry over.
+   * Forgets inputs and remembered series silent since `before` (record time). Returns true when
+   * the whole component has been silent that long: the caller drops it.
    */
-  private addInputs(inputs: [string, SignalClass | 'score', Layer][]): void {
-    const { config, factory } = this.env;
-    const newSpecs: ComponentHealthSnapshot['detectors'] = [];
-    for (const [name, cls, layer] of inputs) {
-      if (cls === 'score') {
-        newSpecs.push({ name, signal: name, layer, weight: config.qualityInputWeight, score: 0, peak: 0 });
-        continue;
-      }
-      const { detectors } = detectorsFor(config, cls, { pipeline: this.pipeline, component: this.component, signal: name });
-      for (const d of detectors) {
-        const det = new HeldDetector(factory.create(d.detector, d.params), config.scoring.holdUpdates, config.scoring.preAlarmPower, config.scoring.preAlarmCap);
-        newSpecs.push({ name: `${name}#${d.detector}`, signal: name, layer, weight: d.weight, score: 0, peak: 0, detector: det.snapshot() });
-      }
-    }
-    this.signals.push(...inputs);
-    const fusion = fusionFor(config, this.pipeline, this.component);
-    const base: ComponentHealthSnapshot = this.health?.snapshot() ?? {
-      type: 'homeostat.fusion.component-health',
-      version: 1,
-      options: { alpha: fusion.alpha, open: fusion.open, close: fusion.close, learningRate: 0.2, minWeight: 0, fireLevel: 0.5 },
-      detectors: [],
-      health: 0,
-      layerHealth: LAYERS.map(() => 0),
-      isOpen: false,
-      count: 0,
-      openedAt: null,
-    };
-    const detectors = [...base.detectors, ...newSpecs];
-    // The sentinel does not learn weights: every input keeps its configured share.
-    const total = detectors.reduce((s, d) => s + this.rawWeight(d.name, d.weight), 0) || 1;
-    const weighted = detectors.map((d) => ({ ...d, weight: this.rawWeight(d.name, d.weight) / total }));
-    for (const d of newSpecs) this.rawWeights.set(d.name, d.weight);
-    this.health = ComponentHealth.restore({ ...base, detectors: weighted }, restoreAny(factory));
-    this.handles = new Map();
-    for (const [name, cls] of this.signals) if (cls !== 'score' && !this.handles.has(name)) this.handles.set(name, this.health.signalHandle(name));
+  evictIdle(before: number): boolean {
+    if (this.lastTs < before) return true;
+    this.memory.evict(before);
+    this.fusion.evictIdle(before);
+    return false;
   }
 
-  private readonly rawWeights = new Map<string, number>();
-  private rawWeight(name: string, fallback: number): number {
-    return this.rawWeights.get(name) ?? fallback;
-  }
-
-  fingerprint(key: string): string | undefined {
-    return this.fingerprints.get(key);
-  }
-
-  /**
-   * Score of a profile/schema fingerprint: 1 when it changed since the last one seen — except a
-   * change back to the baseline (the first fingerprint seen), which is a recovery: a schema
-   * rollback, or the producer reverting, must not open an incident of its own.
-   */
-  fingerprintChanged(signal: string, fingerprint: string): number {
-    const last = this.fingerprints.get(signal);
-    const baselineKey = `${signal}@baseline`;
-    const baseline = this.fingerprints.get(baselineKey) ?? last ?? fingerprint;
-    this.fingerprints.set(signal, fingerprint);
-    this.fingerprints.set(baselineKey, baseline);
-    return last !== undefined && last !== fingerprint && fingerprint !== baseline ? 1 : 0;
-  }
-
-  /**
-   * Population stability index of the recent histograms of `key` against the ones just before
-   * them: the last `psiWindowBatches` batches summed, against the `psiReferenceBatches` batches
-   * that preceded them. One batch is a second of data (≈ 100 rows), and PSI between two such
-   * batches is mostly sampling noise (0.1–0.5 on identical distributions); sums of a thousand
-   * rows against three thousand bring the noise floor to ≈ 0.01, so a real shift stands out.
-   * The reference trails the window, so a population that has moved and stayed becomes the new
-   * normal after a while (the repair — retraining — adapts to it) instead of alarming forever,
-   * and a baseline learned during an early fault does not poison the detector for good.
-   * Returns 0 until both windows are full. (The batches live flattened, oldest first, in
-   * `references` under `key@ring`, so snapshots keep their shape.)
-   */
-  psi(key: string, counts: readonly number[]): number {
-    const { psiReferenceBatches, psiWindowBatches } = this.env.config;
-    const sums = this.trailingSums(key, counts, psiReferenceBatches, psiWindowBatches);
-    return sums ? populationStabilityIndex(sums.reference, sums.current) : 0;
-  }
-
-  /**
-   * How far the recent level of a per-batch rate (a field's null rate) has risen above its
-   * trailing level: mean of the last `windowBatches` values minus the mean of the
-   * `referenceBatches` before them, 0 until both are full. A fixed limit would need each
-   * field's contract; a detector on a signal that sat at exactly 0 has no variance to scale a
-   * jump by. (Values live in `references` under `key@ring`, like the PSI histograms.)
-   */
-  levelRise(key: string, value: number, referenceBatches: number, windowBatches: number): number {
-    const sums = this.trailingSums(key, [value], referenceBatches, windowBatches);
-    return sums ? sums.current[0]! / windowBatches - sums.reference[0]! / referenceBatches : 0;
-  }
-
-  /**
-   * One instance's `throughput`: the component's throughput (the sum over instances that
-   * reported within the last 3 s — the lag is the whole group's) joins its trailing level.
-   */
-  observeThroughput(instance: string, value: number, ts: number, referenceBatches: number, windowBatches: number): void {
-    this.instanceThroughput.set(instance, { value, ts });
-    let total = 0;
-    for (const [k, v] of this.instanceThroughput) {
-      if (ts - v.ts > 3_000) this.instanceThroughput.delete(k);
-      else total += v.value;
-    }
-    const sums = this.trailingSums('throughput/level', [total], referenceBatches, windowBatches);
-    if (sums) this.throughputLevel = sums.reference[0]! / referenceBatches;
-  }
-
-  /**
-   * A consumer lag's rise over its trailing level in seconds of the component's trailing
-   * throughput, divided by `alarmSeconds` (1 = alarm); undefined until that throughput is known.
-   */
-  lagGrowth(signal: string, value: number, referenceBatches: number, windowBatches: number, alarmSeconds: number): number | undefined {
-    if (this.throughputLevel === undefined) return undefined;
-    const rise = this.levelRise(`${signal}/growth`, value, referenceBatches, windowBatches);
-    return rise / (alarmSeconds * Math.max(this.throughputLevel, 1));
-  }
-
-  /**
-   * Appends one batch (`batch.length` values, position by position) to the ring kept in
-   * `references` under `key@ring` and returns, per position, the sum over the
-   * `referenceBatches` before the last `windowBatches` and the sum over those last ones —
-   * undefined until the ring holds both. A batch of another length than the ring's starts over.
-   */
-  private trailingSums(key: string, batch: readonly number[], referenceBatches: number, windowBatches: number): { reference: number[]; current: number[] } | undefined {
-    const width = batch.length;
-    const ringKey = `${key}@ring`;
-    const previous = this.references.get(ringKey) ?? [];
-    const capacity = (referenceBatches + windowBatches) * width;
-    const ring = previous.length % width === 0 ? [...previous, ...batch] : [...batch];
-    const kept = ring.length > capacity ? ring.slice(ring.length - capacity) : ring;
-    this.references.set(ringKey, kept);
-    if (kept.length < capacity) return undefined;
-    const reference = new Array<number>(width).fill(0);
-    const current = new Array<number>(width).fill(0);
-    const split = referenceBatches * width;
-    for (let i = 0; i < kept.length; i++) (i < split ? reference : current)[i % width] += kept[i]!;
-    return { reference, current };
+  /** Fusion inputs held (eviction keeps this bounded). */
+  get inputCount(): number {
+    return this.fusion.size;
   }
 
   /** Live view for the health API. */
   view(): ComponentView {
     const h = this.health;
-    const recent: ComponentView['recent'] = [];
-    for (let k = 0; k < this.recentCount; k++) {
-      const i = ((this.recentNext - this.recentCount + k + RECENT) % RECENT) * 3;
-      recent.push({ at: iso(this.recent[i]), score: this.recent[i + 1], health: this.recent[i + 2] });
-    }
     return {
       pipeline: this.pipeline,
       component: this.component,
@@ -427,52 +262,56 @@ export class ComponentMonitor {
       fusionOpen: h?.isOpen ?? false,
       thresholds: { open: h?.open ?? this.env.config.fusion.open, close: h?.close ?? this.env.config.fusion.close },
       detectors: (h?.contributions() ?? []).map((c) => ({ name: c.name, signal: c.signal, layer: c.layer, score: c.score, weight: c.weight })),
-      recent,
+      recent: this.recentTriples().map(([at, score, health]) => ({ at: iso(at), score, health })),
       lastRecordAt: this.lastTs > 0 ? iso(this.lastTs) : null,
       incidentsOpened: this.opened,
       evidenceSent: this.evidenced,
     };
   }
 
-  /** Layer vector and health for metrics. */
+  private recentTriples(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    for (let k = 0; k < this.recentCount; k++) {
+      const i = ((this.recentNext - this.recentCount + k + RECENT) % RECENT) * 3;
+      out.push([this.recent[i], this.recent[i + 1], this.recent[i + 2]]);
+    }
+    return out;
+  }
+
+  /** Fused level H_t, for metrics. */
   get level(): number {
     return this.health?.health ?? 0;
   }
 
   snapshot(): ComponentSnapshot {
     return {
+      v: 2,
       pipeline: this.pipeline,
       component: this.component,
-      health: this.health?.snapshot() ?? null,
-      signals: this.signals.map((s) => [...s] as [string, SignalClass | 'score', Layer]),
+      ...this.fusion.snapshot(),
       hardFaultAt: this.hardFaultAt,
+      hardFaultClass: this.hardFaultClass,
       lastEvidenceAt: this.lastEvidenceAt,
       lastOpenAt: this.lastOpenAt,
       lastTs: this.lastTs,
-      fingerprints: [...this.fingerprints],
-      references: [...this.references],
+      memory: this.memory.snapshot(),
       samples: this.orderedSamples(),
-      recent: [...this.view().recent.flatMap((r) => [Date.parse(r.at), r.score, r.health])],
+      recent: this.recentTriples().flat(),
       opened: this.opened,
       evidenced: this.evidenced,
-      rawWeights: [...this.rawWeights],
     };
   }
 
-  static restore(s: ComponentSnapshot, env: MonitorEnv): ComponentMonitor {
-    const m = new ComponentMonitor(s.pipeline, s.component, env);
-    if (s.health) {
-      m.health = ComponentHealth.restore(s.health, restoreAny(env.factory));
-    }
-    for (const [k, v] of s.rawWeights) m.rawWeights.set(k, v);
-    m.signals = s.signals.map((x) => [...x] as [string, SignalClass | 'score', Layer]);
-    if (m.health) for (const [name, cls] of m.signals) if (cls !== 'score' && !m.handles.has(name)) m.handles.set(name, m.health.signalHandle(name));
+  /** Rebuilds a monitor from `snapshot()` (or a snapshot of the previous format); throws on a malformed one. */
+  static restore(snapshot: unknown, env: MonitorEnv): ComponentMonitor {
+    const s = componentSnapshot.parse(upgradeSnapshot(snapshot));
+    const m = new ComponentMonitor(s.pipeline, s.component, env, SignalMemory.restore(s.memory));
+    m.fusion.restore(s);
     m.hardFaultAt = s.hardFaultAt;
+    m.hardFaultClass = s.hardFaultClass;
     m.lastEvidenceAt = s.lastEvidenceAt;
-    m.lastOpenAt = s.lastOpenAt ?? null;
+    m.lastOpenAt = s.lastOpenAt;
     m.lastTs = s.lastTs;
-    for (const [k, v] of s.fingerprints) m.fingerprints.set(k, v);
-    for (const [k, v] of s.references) m.references.set(k, v);
     m.samples = [...s.samples];
     m.sampleNext = s.samples.length % Math.max(1, env.config.evidence.samples);
     for (let k = 0; k + 2 < s.recent.length; k += 3) {
@@ -506,31 +345,4 @@ export interface ComponentView {
   lastRecordAt: string | null;
   incidentsOpened: number;
   evidenceSent: number;
-}
-
-function iso(ts: number): string {
-  const d = new Date(ts);
-  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
-}
-
-/** A contributor scoring at least this is in alarm (detections are held at 1). */
-const ALARM_SCORE = 0.5;
-
-/** Most specific first: when several signals alarm, the first hint here names the fault. */
-const HINT_SPECIFICITY: readonly FaultClass[] = ['schema-drift', 'null-spike', 'poison-records', 'accuracy-drop', 'distribution-shift', 'late-data', 'hang', 'lag', 'oom'];
-
-function hintFor(signal: string, cls: SignalClass | 'score' | undefined): FaultClass | undefined {
-  if (signal.endsWith('.schema')) return 'schema-drift';
-  if (signal.endsWith('.null_rate')) return 'null-spike';
-  if (signal.endsWith('.psi')) return 'distribution-shift';
-  if (signal.endsWith('.count')) return 'late-data';
-  // A model's own quality signals. (Not every signal of a model-layer component: the lag or
-  // latency of the process serving a model says nothing about its accuracy.)
-  if (cls === 'model.error' || cls === 'model.accuracy' || (cls === 'score' && signal.endsWith('.accuracy'))) return 'accuracy-drop';
-  // Records a stage cannot process (parse or validation errors) are what poison records look like.
-  if (/(^|\.)(errors|parse_errors|rejected)$/i.test(signal)) return 'poison-records';
-  if (/lag|backlog|queue/i.test(signal)) return 'lag';
-  if (/heartbeat/i.test(signal)) return 'hang';
-  if (/mem|rss|heap/i.test(signal)) return 'oom';
-  return undefined;
 }

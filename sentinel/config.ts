@@ -15,6 +15,7 @@ import { ALL_DETECTOR_NAMES } from '../detection/detector';
 import { HomeostatError } from '../common/errors';
 import { formatZodIssues } from '../common/zod-errors';
 import { LAYERS, type Layer } from '../policies/taxonomy';
+import { dispatchSettings, evictionSettings, LIMIT_DEFAULTS, limitsSettings, retentionSettings } from './config-limits';
 
 export const SIGNAL_CLASSES = ['metric', 'model.error', 'model.accuracy', 'profile.count', 'profile.nullRate'] as const;
 export type SignalClass = (typeof SIGNAL_CLASSES)[number];
@@ -140,6 +141,14 @@ export const sentinelConfigSchema = z.strictObject({
    * while a second fault began — it opens a new incident instead of being dropped.
    */
   reopenAfterMs: z.number().int().positive().default(30_000),
+  /** Time window and caps of one record (see `config-limits.ts`). */
+  limits: limitsSettings.default(LIMIT_DEFAULTS.limits),
+  /** When silent components, signals and series are forgotten. */
+  eviction: evictionSettings.default(LIMIT_DEFAULTS.eviction),
+  /** Bounded queue, back-pressure and retries of incident actions. */
+  dispatch: dispatchSettings.default(LIMIT_DEFAULTS.dispatch),
+  /** Retention of the telemetry and dead-letter topics. */
+  retention: retentionSettings.default(LIMIT_DEFAULTS.retention),
 });
 export type SentinelConfig = z.output<typeof sentinelConfigSchema>;
 export type SentinelConfigInput = z.input<typeof sentinelConfigSchema>;

@@ -1,35 +1,52 @@
 /**
- * The sentinel's processing core, free of I/O: log batches in; per-partition detector and fusion
- * state updated; rejected records, incident actions and lineage out.
+ * The sentinel's processing core, free of I/O: raw telemetry messages in; per-partition detector
+ * and fusion state updated; rejected messages, incident actions and lineage out.
+ *
+ * Entry point: `Engine.ingest(value, key, position, result)` takes one raw message and its
+ * position in the log (topic, partition, offset) — `processBatch` is that, message by message,
+ * for a log batch. Every message ends either as records read by their components or as
+ * rejections carrying a field, a rule and a reason (for the dead-letter topic); `ingest` never
+ * throws, and every incident action is added to the partition's `pending` list the moment it is
+ * taken, so nothing a message caused can be lost by a later message of the same batch. A source
+ * other than the log (Prometheus, a Kubernetes watch) should publish its records to the telemetry
+ * topic (`publishTelemetry` in `sentinel/publish.ts`): a record that is not in the log cannot be
+ * replayed after a restart, so it could not be part of the exact state.
  *
  * State is kept per log partition (a partition holds whole pipelines, since records are keyed by
  * pipeline), so a partition's state can be snapshotted with its offset and moved to another
  * sentinel on a rebalance. The hot path — a metric sample — is JSON.parse, the allocation-free
- * fast check, two map lookups and the fusion update; nothing else is allocated per record.
+ * fast check, two map lookups and the fusion update.
  */
 import type { LogBatch } from '../bindings/log';
 import type { DeadLetterInput } from '../bindings/log/dead-letter';
-import type { FaultClass } from '../policies/taxonomy';
-import { ComponentMonitor, type ComponentSnapshot, type IncidentAction, type MonitorEnv, type RecordContext } from './component';
+import { ComponentMonitor, type IncidentAction, type MonitorEnv, type RecordContext } from './component';
 import type { SentinelConfig } from './config';
 import type { DetectorFactory } from './detectors';
-import { HARD_FAULT_EVENTS, type LineageRecord, type TelemetryRecord } from './telemetry';
-import { isFastMetric, MAX_MESSAGE_BYTES, validateValue } from './validate';
+import { partitionSnapshot, type PartitionSnapshot } from './partition-snapshot';
+import type { ComponentRecord } from './records';
+import type { LineageRecord, TelemetryRecord } from './telemetry';
+import { decodeInto, type DecodeSink, type Rejection, type RecordChecks } from './validate';
 
-export interface PartitionSnapshot {
-  v: 1;
-  components: ComponentSnapshot[];
-  /** Incident actions taken but not yet confirmed sent; re-sent after a restore unless the ledger has them. */
-  pending: IncidentAction[];
+export { faultOfEvent } from './records';
+export type { PartitionSnapshot } from './partition-snapshot';
+
+/** Where a message sits in the log. */
+export interface SourcePosition {
+  topic: string;
+  partition: number;
+  offset: number;
 }
 
 export class PartitionState {
   readonly pipelines = new Map<string, Map<string, ComponentMonitor>>();
+  /** Incident actions taken and not yet confirmed sent; re-sent after a restore unless the ledger has them. */
   pending: IncidentAction[] = [];
   /** Next offset to process. */
   offset: number;
-  /** Offset of the last snapshot saved; equal to `offset` when nothing changed since. */
-  savedOffset: number;
+  /** Newest record time seen: idleness is measured against it, so eviction replays exactly. */
+  watermark = 0;
+  /** Record time at which the next eviction sweep runs. */
+  nextSweepAt = 0;
 
   constructor(
     readonly topic: string,
@@ -37,7 +54,6 @@ export class PartitionState {
     offset: number,
   ) {
     this.offset = offset;
-    this.savedOffset = offset;
   }
 
   monitors(): ComponentMonitor[] {
@@ -52,52 +68,69 @@ export interface BatchResult {
   rejected: DeadLetterInput[];
   actions: IncidentAction[];
   lineage: LineageRecord[];
+  /** Set when processing stopped early (back-pressure): the offset of the first message not processed. */
+  stoppedAt?: number;
 }
 
 export interface EngineCounters {
   records: number;
   invalid: number;
+  /** Of `invalid`: records dated outside the time window. */
+  outOfWindow: number;
   byKind: Record<TelemetryRecord['kind'], number>;
   processingErrors: number;
+  /** Components forgotten after being idle. */
+  evicted: number;
 }
 
-// A stage stuck on a record it cannot read is the signature of poison records: waiting for a
-// statistical alarm (errors up, throughput down, lag growing) takes tens of seconds and is
-// ambiguous with a slow-down, while the stage itself knows at once which record stops it.
-const FAULT_OF_EVENT: Record<string, FaultClass> = { CRASHED: 'crash', FAILED: 'crash', EVICTED: 'node-loss', OOMKilled: 'oom', HUNG: 'hang', STALLED: 'poison-records' };
-
-/**
- * The fault class of a hard-fault event. A crash whose message says the process could not load
- * its checkpoint is a corrupted checkpoint, not a crash a restart would fix: restarting would
- * load the same checkpoint and crash again.
- */
-export function faultOfEvent(event: string, message: string | undefined): FaultClass {
-  if ((event === 'CRASHED' || event === 'FAILED') && message && /corrupt(ed)?[- ]checkpoint|checkpoint.*checksum/i.test(message)) return 'corrupted-checkpoint';
-  return FAULT_OF_EVENT[event] ?? 'crash';
+export interface EngineOptions {
+  /** The sentinel's clock (epoch ms) the time window is centred on. Default: the wall clock. */
+  clock?: () => number;
 }
-
-/** Metrics read as a consumer's backlog: besides their detectors, their growth in seconds of work is scored. */
-const LAG_SIGNAL = /(^|\.)(lag|backlog)$/;
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export const emptyBatchResult = (): BatchResult => ({ valid: 0, rejected: [], actions: [], lineage: [] });
 
 export class Engine {
   readonly partitions = new Map<string, PartitionState>();
   readonly counters: EngineCounters = {
     records: 0,
     invalid: 0,
+    outOfWindow: 0,
     byKind: { metric: 0, event: 0, profile: 0, schema: 0, model: 0, lineage: 0 },
     processingErrors: 0,
+    evicted: 0,
   };
   private readonly env: MonitorEnv;
-  private out: IncidentAction[] = [];
+  private readonly clock: () => number;
+  private readonly checks: RecordChecks;
+  // The message being ingested; the decode sink and `emit` write through these.
+  private state!: PartitionState;
+  private result: BatchResult = emptyBatchResult();
+  private message: Buffer = Buffer.alloc(0);
+  private key: string | null = null;
   private readonly ctx: RecordContext = { topic: '', partition: 0, offset: 0, seq: 0 };
+  private readonly sink: DecodeSink = {
+    record: (rec, prefix) => this.accept(rec, prefix),
+    reject: (r, value) => this.reject(r, value),
+  };
 
   constructor(
     readonly config: SentinelConfig,
     factory: DetectorFactory,
+    options: EngineOptions = {},
   ) {
-    this.env = { config, factory, emit: (a) => this.out.push(a) };
+    this.clock = options.clock ?? Date.now;
+    this.checks = { limits: config.limits, now: 0 };
+    this.env = {
+      config,
+      factory,
+      emit: (a) => {
+        this.result.actions.push(a);
+        this.state.pending.push(a);
+      },
+    };
   }
 
   /** State of a partition, created empty at `offset` when it has none. */
@@ -115,75 +148,94 @@ export class Engine {
     this.partitions.delete(partitionKey(topic, partition));
   }
 
-  /** Processes one batch: every record either updates state or is returned as rejected. */
-  processBatch(batch: LogBatch): BatchResult {
+  /**
+   * Processes one batch: every message either updates state or is returned as rejected. With
+   * `stopBefore`, asked before each message with the number of actions the batch has taken so
+   * far, processing stops early (back-pressure): the partition's offset stays at the first
+   * message not processed, which is `stoppedAt`.
+   */
+  processBatch(batch: LogBatch, stopBefore?: (actionsTaken: number) => boolean): BatchResult {
     const state = this.partition(batch.topic, batch.partition, batch.records[0]?.offset ?? 0);
-    const result: BatchResult = { valid: 0, rejected: [], actions: [], lineage: [] };
-    this.out = result.actions;
-    const ctx = this.ctx;
-    ctx.topic = batch.topic;
-    ctx.partition = batch.partition;
+    const result = emptyBatchResult();
+    const now = this.clock();
     for (const rec of batch.records) {
       if (rec.offset < state.offset) continue; // already part of the restored state
-      ctx.offset = rec.offset;
-      ctx.seq = 0;
-      const before = result.rejected.length;
-      this.processMessage(state, rec.value, rec.key, result);
-      for (let i = before; i < result.rejected.length; i++) {
-        result.rejected[i].source = { topic: batch.topic, partition: batch.partition, offset: rec.offset };
+      if (stopBefore?.(result.actions.length)) {
+        result.stoppedAt = rec.offset;
+        break;
       }
-      state.offset = rec.offset + 1;
+      this.ingestAt(state, rec.value, rec.key, rec.offset, now, result);
     }
-    state.pending.push(...result.actions);
-    this.counters.invalid += result.rejected.length;
     return result;
   }
 
-  private processMessage(state: PartitionState, bytes: Buffer, key: string | null, result: BatchResult): void {
-    if (bytes.length > MAX_MESSAGE_BYTES) {
-      result.rejected.push({ value: bytes, key, field: '(root)', rule: 'too_big', reason: `(root): message of ${bytes.length} bytes exceeds ${MAX_MESSAGE_BYTES}` });
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(bytes.toString('utf8'));
-    } catch (err) {
-      result.rejected.push({ value: bytes, key, field: '(root)', rule: 'json', reason: `(root): not JSON (${(err as Error).message})` });
-      return;
-    }
-    if (!Array.isArray(parsed)) {
-      this.processValue(state, parsed, '', bytes, key, result);
-      return;
-    }
-    if (parsed.length === 0) {
-      result.rejected.push({ value: bytes, key, field: '(root)', rule: 'empty', reason: '(root): empty batch' });
-      return;
-    }
-    for (let i = 0; i < parsed.length; i++) this.processValue(state, parsed[i], `[${i}]`, null, key, result);
+  /** The entry point for one raw message (see the module comment); results are appended to `result`. */
+  ingest(value: Buffer, key: string | null, position: SourcePosition, result: BatchResult): void {
+    const state = this.partition(position.topic, position.partition, position.offset);
+    if (position.offset < state.offset) return;
+    this.ingestAt(state, value, key, position.offset, this.clock(), result);
   }
 
-  private processValue(state: PartitionState, value: unknown, prefix: string, bytes: Buffer | null, key: string | null, result: BatchResult): void {
-    let rec: TelemetryRecord;
-    if (isFastMetric(value)) rec = value;
-    else {
-      const v = validateValue(value, prefix);
-      if (!v.ok) {
-        result.rejected.push({ value: bytes ?? Buffer.from(JSON.stringify(value) ?? 'null', 'utf8'), key, field: v.field, rule: v.rule, reason: v.reason });
-        return;
-      }
-      rec = v.record;
-    }
+  private ingestAt(state: PartitionState, value: Buffer, key: string | null, offset: number, now: number, result: BatchResult): void {
+    this.state = state;
+    this.result = result;
+    this.message = value;
+    this.key = key;
+    this.checks.now = now;
+    const ctx = this.ctx;
+    ctx.topic = state.topic;
+    ctx.partition = state.partition;
+    ctx.offset = offset;
+    ctx.seq = 0;
+    const before = result.rejected.length;
     try {
-      this.route(state, rec, result);
-      result.valid++;
+      decodeInto(value, this.checks, this.sink);
+    } catch (err) {
+      // Decoding is total by construction; should it ever throw, the message still ends in the dead-letter topic.
+      this.reject({ field: '(root)', rule: 'internal', reason: `(root): could not be decoded (${(err as Error).message})` }, value);
+    }
+    for (let i = before; i < result.rejected.length; i++) result.rejected[i].source = { topic: state.topic, partition: state.partition, offset };
+    state.offset = offset + 1;
+  }
+
+  private reject(r: Rejection, value: Buffer): void {
+    this.result.rejected.push({ value, key: this.key, field: r.field, rule: r.rule, reason: r.reason });
+    this.counters.invalid++;
+    if (r.rule === 'time_window') this.counters.outOfWindow++;
+  }
+
+  private accept(rec: TelemetryRecord, prefix: string): void {
+    const state = this.state;
+    try {
+      if (rec.kind === 'lineage') this.result.lineage.push(rec);
+      else this.monitor(state, rec.pipeline, rec.component).read(rec as ComponentRecord, this.ctx);
+      this.result.valid++;
       this.counters.records++;
       this.counters.byKind[rec.kind]++;
     } catch (err) {
       // A detector refusing a value must cost one record, never the sentinel.
       this.counters.processingErrors++;
-      const reason = `${prefix || '(root)'}: could not be processed (${(err as Error).message})`;
-      result.rejected.push({ value: bytes ?? Buffer.from(JSON.stringify(value) ?? 'null', 'utf8'), key, field: prefix || '(root)', rule: 'processing', reason });
+      const field = prefix || '(root)';
+      this.reject({ field, rule: 'processing', reason: `${field}: could not be processed (${(err as Error).message})` }, prefix === '' ? this.message : recordBytes(rec, this.message));
     }
+    if (rec.ts > state.watermark) state.watermark = rec.ts;
+    if (state.watermark >= state.nextSweepAt) this.sweep(state);
+  }
+
+  /** Forgets components, inputs and series idle for `eviction.idleMs` of record time. */
+  private sweep(state: PartitionState): void {
+    const { idleMs, sweepEveryMs } = this.config.eviction;
+    const before = state.watermark - idleMs;
+    for (const [pipeline, comps] of state.pipelines) {
+      for (const [name, m] of comps) {
+        if (m.evictIdle(before)) {
+          comps.delete(name);
+          this.counters.evicted++;
+        }
+      }
+      if (comps.size === 0) state.pipelines.delete(pipeline);
+    }
+    state.nextSweepAt = state.watermark + sweepEveryMs;
   }
 
   private monitor(state: PartitionState, pipeline: string, component: string): ComponentMonitor {
@@ -200,95 +252,27 @@ export class Engine {
     return m;
   }
 
-  private route(state: PartitionState, rec: TelemetryRecord, result: BatchResult): void {
-    const ctx = this.ctx;
-    const ts = rec.ts;
-    switch (rec.kind) {
-      case 'metric': {
-        const m = this.monitor(state, rec.pipeline, rec.component);
-        m.observe(rec.signal, 'metric', rec.value, ts, rec, ctx);
-        const { psiReferenceBatches, nullRateWindowBatches } = this.config;
-        if (rec.signal === 'throughput') m.observeThroughput(rec.labels?.instance ?? '', rec.value, ts, psiReferenceBatches, nullRateWindowBatches);
-        else if (LAG_SIGNAL.test(rec.signal)) {
-          const growth = m.lagGrowth(rec.signal, rec.value, psiReferenceBatches, nullRateWindowBatches, this.config.lagAlarmSeconds);
-          if (growth !== undefined) m.observeScore(`${rec.signal}.growth`, this.config.metricLayer, growth, ts, rec, ctx);
-        }
-        return;
-      }
-      case 'event': {
-        const m = this.monitor(state, rec.pipeline, rec.component);
-        if (HARD_FAULT_EVENTS.includes(rec.event)) {
-          const detail = `${rec.event}${rec.exitCode !== undefined ? ` (exit ${rec.exitCode})` : ''}${rec.osSignal ? ` ${rec.osSignal}` : ''}${rec.message ? `: ${rec.message}` : ''}`;
-          m.hardFault(faultOfEvent(rec.event, rec.message), detail, ts, rec, ctx);
-        } else m.lastTs = Math.max(m.lastTs, ts);
-        return;
-      }
-      case 'profile': {
-        const m = this.monitor(state, rec.pipeline, rec.component);
-        m.observe(`${rec.signal}.count`, 'profile.count', rec.count, ts, rec, ctx);
-        // The largest rise of any field's null rate over its trailing level, against the alarm level.
-        let maxRise = 0;
-        for (const k in rec.nullRates) maxRise = Math.max(maxRise, m.levelRise(`${rec.signal}/null/${k}`, rec.nullRates[k], this.config.psiReferenceBatches, this.config.nullRateWindowBatches));
-        m.observeScore(`${rec.signal}.null_rate`, 'data', maxRise / this.config.nullRateAlarm, ts, rec, ctx);
-        this.schema(m, rec.signal, rec.schemaFingerprint, ts, rec);
-        if (rec.histograms) {
-          let maxPsi = 0;
-          for (const [field, h] of Object.entries(rec.histograms)) maxPsi = Math.max(maxPsi, m.psi(`${rec.signal}/${field}/${h.edges.join(',')}`, h.counts));
-          m.observeScore(`${rec.signal}.psi`, 'data', Math.min(1, maxPsi / this.config.psiAlarm), ts, rec, ctx);
-        }
-        return;
-      }
-      case 'schema': {
-        this.schema(this.monitor(state, rec.pipeline, rec.component), rec.signal, rec.fingerprint, ts, rec);
-        return;
-      }
-      case 'model': {
-        const m = this.monitor(state, rec.pipeline, rec.component);
-        if (rec.error !== undefined) m.observe(rec.signal, 'model.error', rec.error, ts, rec, ctx);
-        // Reported accuracy is a rolling figure: smooth, strongly autocorrelated, with a tiny
-        // variance a control chart would call any wobble an alarm. What matters is a drop below
-        // its trailing level, in points of accuracy.
-        if (rec.accuracy !== undefined) {
-          const drop = m.levelRise(`${rec.signal}/accuracy-loss`, 1 - rec.accuracy, this.config.psiReferenceBatches, this.config.nullRateWindowBatches);
-          m.observeScore(`${rec.signal}.accuracy`, 'model', drop / this.config.accuracyDropAlarm, ts, rec, ctx);
-        }
-        return;
-      }
-      case 'lineage':
-        result.lineage.push(rec);
-        return;
-    }
-  }
-
-  /**
-   * A schema fingerprint change is a fact, not a statistical anomaly: it opens an incident at
-   * once (like a crash), besides entering fusion as a score-only input.
-   */
-  private schema(m: ComponentMonitor, signal: string, fingerprint: string, ts: number, rec: TelemetryRecord): void {
-    const key = `${signal}.schema`;
-    const before = m.fingerprint(key);
-    const changed = m.fingerprintChanged(key, fingerprint);
-    m.observeScore(key, 'data', changed, ts, rec, this.ctx);
-    if (changed === 1) m.hardFault('schema-drift', `schema of ${signal} changed: fingerprint ${before} → ${fingerprint}`, ts, rec, this.ctx);
-  }
-
   snapshotPartition(topic: string, partition: number): PartitionSnapshot {
     const s = this.partition(topic, partition);
-    return { v: 1, components: s.monitors().map((m) => m.snapshot()), pending: s.pending };
+    return { v: 2, components: s.monitors().map((m) => m.snapshot()), pending: s.pending, watermark: s.watermark, nextSweepAt: s.nextSweepAt };
   }
 
-  restorePartition(topic: string, partition: number, offset: number, snap: PartitionSnapshot): PartitionState {
+  /** Restores a partition from its snapshot; throws on a malformed one (the caller starts it fresh). */
+  restorePartition(topic: string, partition: number, offset: number, snapshot: unknown): PartitionState {
+    const snap = partitionSnapshot.parse(snapshot);
     const s = new PartitionState(topic, partition, offset);
     for (const c of snap.components) {
       const m = ComponentMonitor.restore(c, this.env);
-      let comps = s.pipelines.get(c.pipeline);
+      let comps = s.pipelines.get(m.pipeline);
       if (!comps) {
         comps = new Map();
-        s.pipelines.set(c.pipeline, comps);
+        s.pipelines.set(m.pipeline, comps);
       }
-      comps.set(c.component, m);
+      comps.set(m.component, m);
     }
-    s.pending = [...snap.pending];
+    s.pending = snap.pending as IncidentAction[];
+    s.watermark = snap.watermark ?? 0;
+    s.nextSweepAt = snap.nextSweepAt ?? 0;
     this.partitions.set(partitionKey(topic, partition), s);
     return s;
   }
@@ -298,5 +282,14 @@ export class Engine {
     const out: ComponentMonitor[] = [];
     for (const p of this.partitions.values()) out.push(...p.monitors());
     return out;
+  }
+}
+
+/** A validated record inside a batch message, as bytes for its dead letter (the message itself if it will not encode). */
+function recordBytes(rec: TelemetryRecord, message: Buffer): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(rec), 'utf8');
+  } catch {
+    return message;
   }
 }

@@ -1,31 +1,45 @@
 /**
- * Incident actions leave the sentinel here: an `IncidentOpener` (Temporal in production; a
- * counting fake in unit tests) and the `Dispatcher` that sends queued actions in order, retries
- * failures, and records every sent action in the state file's ledger so that a replay after a
- * restart does not send it again.
+ * Incident actions leave the sentinel here: an `IncidentOpener` — Temporal in production, a
+ * counting fake in unit tests — that the dispatcher (`dispatcher.ts`) drives.
  *
- * Opening is `signalWithStart` on `incident/<pipeline>/<component>`: the first anomaly starts
- * the workflow, and a duplicate open of a running incident is just one more evidence signal —
- * Temporal's workflow-id uniqueness is what makes "one incident per component" hold across
- * sentinels. Further evidence is a plain signal; if the incident has already closed it is
- * dropped (counted), rather than starting a new incident on stale evidence — unless it is a hard
- * fault or marked persistent (the anomaly outlived its incident), which start a new one.
+ * Opening is `signalWithStart` on `incident/<pipeline>/<component>` (conflict policy
+ * USE_EXISTING): the first anomaly starts the workflow, and a duplicate open of a running
+ * incident is just one more evidence signal — Temporal's workflow-id uniqueness is what makes
+ * "one incident per component" hold across sentinels. Further evidence is a plain signal; if the
+ * incident has already closed it is dropped (counted), rather than starting a new incident on
+ * stale evidence — unless it is a hard fault or marked persistent (the anomaly outlived its
+ * incident), which start a new one.
+ *
+ * A send that may have arrived already (the sentinel died between Temporal accepting it and the
+ * ledger recording it, or gave up waiting for an answer) is never simply repeated: if that
+ * incident closed meanwhile, `signalWithStart` would start a second run that repairs again. The
+ * SDK's signal calls take no request id of ours (the client generates one per call), so the
+ * check is made on Temporal's own record: `delivered` looks for the evidence id in the history of
+ * every run of the incident that was live since the first attempt.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { evidenceSignal, incidentWorkflowId, INCIDENT_WORKFLOW_TYPE, TASK_QUEUE, type Evidence, type IncidentInput, type IncidentTiming } from '../workflows/shared';
-import type { IncidentAction } from './component';
 
 export interface IncidentOpener {
   /** Starts the incident if needed and delivers `evidence` to it. */
   open(input: IncidentInput, evidence: Evidence): Promise<void>;
   /** Delivers evidence to a running incident; false when there is none. */
   evidence(pipeline: string, component: string, evidence: Evidence): Promise<boolean>;
+  /**
+   * Whether evidence with id `evidenceId` already reached a run of the component's incident that
+   * was live at or after `since` (epoch ms). Openers that cannot tell leave it out; their sends
+   * are then at-least-once.
+   */
+  delivered?(pipeline: string, component: string, evidenceId: string, since: number): Promise<boolean>;
 }
 
 export interface TemporalOpenerOptions {
   taskQueue?: string;
   /** Timing knobs passed to every incident the sentinel starts (tests and demos shorten them). */
   timing?: Partial<IncidentTiming>;
+  /** Deadline of each call to Temporal. Default 15 s: without one a call can wait forever. */
+  callTimeoutMs?: number;
 }
 
 export class TemporalIncidentOpener implements IncidentOpener {
@@ -34,14 +48,23 @@ export class TemporalIncidentOpener implements IncidentOpener {
     private readonly options: TemporalOpenerOptions = {},
   ) {}
 
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + (this.options.callTimeoutMs ?? 15_000), fn);
+  }
+
   async open(input: IncidentInput, evidence: Evidence): Promise<void> {
-    await this.client.workflow.signalWithStart(INCIDENT_WORKFLOW_TYPE, {
-      workflowId: incidentWorkflowId(input.pipeline, input.component),
-      taskQueue: this.options.taskQueue ?? TASK_QUEUE,
-      args: [{ ...input, ...(this.options.timing ? { timing: { ...this.options.timing, ...input.timing } } : {}) }],
-      signal: evidenceSignal,
-      signalArgs: [evidence],
-    });
+    await this.call(() =>
+      this.client.workflow.signalWithStart(INCIDENT_WORKFLOW_TYPE, {
+        workflowId: incidentWorkflowId(input.pipeline, input.component),
+        taskQueue: this.options.taskQueue ?? TASK_QUEUE,
+        // A running incident absorbs the open as evidence; a closed one may be followed by a new incident.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        args: [{ ...input, ...(this.options.timing ? { timing: { ...this.options.timing, ...input.timing } } : {}) }],
+        signal: evidenceSignal,
+        signalArgs: [evidence],
+      }),
+    );
   }
 
   async evidence(pipeline: string, component: string, evidence: Evidence): Promise<boolean> {
@@ -61,139 +84,60 @@ export class TemporalIncidentOpener implements IncidentOpener {
       return true;
     }
     try {
-      await this.client.workflow.getHandle(incidentWorkflowId(pipeline, component)).signal(evidenceSignal, evidence);
+      await this.call(() => this.client.workflow.getHandle(incidentWorkflowId(pipeline, component)).signal(evidenceSignal, evidence));
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
   }
-}
 
-export interface DispatchLedger {
-  isSent(key: string): boolean;
-  markSent(key: string, topic: string, partition: number, offset: number): void;
-}
-
-export interface DispatchStats {
-  opened: number;
-  evidence: number;
-  evidenceDropped: number;
-  failures: number;
-  skippedAlreadySent: number;
-}
-
-/**
- * Sends actions in the order they were taken *per component* (an open must precede its
- * evidence), with up to `concurrency` components in flight at once, so one busy incident's
- * evidence never delays another component's opening. `onSent` lets the owner drop the action
- * from its partition's pending list.
- */
-export class Dispatcher {
-  private readonly queues = new Map<string, IncidentAction[]>();
-  private readonly active = new Set<string>();
-  private count = 0;
-  private stopped = false;
-  readonly stats: DispatchStats = { opened: 0, evidence: 0, evidenceDropped: 0, failures: 0, skippedAlreadySent: 0 };
-
-  constructor(
-    private readonly opener: IncidentOpener,
-    private readonly ledger: DispatchLedger,
-    private readonly onSent: (action: IncidentAction) => void,
-    private readonly onError: (err: unknown, action: IncidentAction) => void = () => undefined,
-    private readonly concurrency = 16,
-  ) {}
-
-  enqueue(actions: readonly IncidentAction[]): void {
-    for (const a of actions) {
-      const k = `${a.pipeline}/${a.component}`;
-      let q = this.queues.get(k);
-      if (!q) {
-        q = [];
-        this.queues.set(k, q);
-      }
-      q.push(a);
-      this.count++;
+  async delivered(pipeline: string, component: string, evidenceId: string, since: number): Promise<boolean> {
+    const workflowId = incidentWorkflowId(pipeline, component);
+    const checked = new Set<string>();
+    // The current run, and the runs it continued from that started since: read from the
+    // workflow's own history, so nothing depends on the visibility store being up to date.
+    let runId: string | undefined;
+    try {
+      runId = (await this.call(() => this.client.workflow.getHandle(workflowId).describe())).runId;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
-    this.pump();
-  }
-
-  /** Forgets queued actions of a partition that moved to another sentinel (it will send them). */
-  forget(topic: string, partition: number): void {
-    for (const [k, q] of this.queues) {
-      // The head of an active queue may be in flight; leave it, it finishes or fails on its own.
-      const keep = q.filter((a, i) => (this.active.has(k) && i === 0) || a.source.topic !== topic || a.source.partition !== partition);
-      this.count -= q.length - keep.length;
-      if (keep.length === 0) this.queues.delete(k);
-      else this.queues.set(k, keep);
+    while (runId !== undefined && !checked.has(runId)) {
+      checked.add(runId);
+      const run = await this.scan(workflowId, runId, evidenceId);
+      if (run.found) return true;
+      runId = run.startedAt >= since ? run.continuedFrom : undefined;
     }
+    // Other runs that closed since (an incident that closed and was followed by another).
+    const query = `WorkflowId = '${workflowId.replace(/'/g, "\\'")}' AND CloseTime >= '${new Date(since).toISOString()}'`;
+    const others: string[] = [];
+    await this.call(async () => {
+      for await (const wf of this.client.workflow.list({ query })) if (!checked.has(wf.runId)) others.push(wf.runId);
+    });
+    for (const id of others) if ((await this.scan(workflowId, id, evidenceId)).found) return true;
+    return false;
   }
 
-  get queued(): number {
-    return this.count;
-  }
-
-  /** Resolves when the queue is empty (or `timeoutMs` passed). */
-  async idle(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.count > 0 && !this.stopped && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  }
-
-  stop(): void {
-    this.stopped = true;
-  }
-
-  private pump(): void {
-    for (const k of this.queues.keys()) {
-      if (this.active.size >= this.concurrency || this.stopped) return;
-      if (this.active.has(k)) continue;
-      this.active.add(k);
-      void this.drain(k).finally(() => {
-        this.active.delete(k);
-        this.pump();
-      });
-    }
-  }
-
-  private async drain(k: string): Promise<void> {
-    let backoff = 100;
-    for (;;) {
-      const q = this.queues.get(k);
-      if (!q || q.length === 0 || this.stopped) {
-        if (q && q.length === 0) this.queues.delete(k);
-        return;
-      }
-      const a = q[0];
-      if (this.ledger.isSent(a.key)) {
-        this.stats.skippedAlreadySent++;
-        this.done(k, a);
-        continue;
-      }
+  /** Whether one run's history holds an evidence signal with that id; also when it started and what it continued. */
+  private async scan(workflowId: string, runId: string, evidenceId: string): Promise<{ found: boolean; startedAt: number; continuedFrom?: string }> {
+    const history = await this.call(() => this.client.workflow.getHandle(workflowId, runId).fetchHistory());
+    const events = history.events ?? [];
+    const first = events[0];
+    const started = first?.workflowExecutionStartedEventAttributes;
+    const seconds = Number(first?.eventTime?.seconds ?? 0);
+    const out = { found: false, startedAt: seconds * 1000, continuedFrom: started?.continuedExecutionRunId || undefined };
+    for (const e of events) {
+      const s = e.workflowExecutionSignaledEventAttributes;
+      if (!s || s.signalName !== evidenceSignal.name) continue;
+      const payload = s.input?.payloads?.[0];
+      if (!payload) continue;
       try {
-        if (a.kind === 'open' && a.input) {
-          await this.opener.open(a.input, a.evidence);
-          this.stats.opened++;
-        } else if (await this.opener.evidence(a.pipeline, a.component, a.evidence)) this.stats.evidence++;
-        else this.stats.evidenceDropped++;
-        this.ledger.markSent(a.key, a.source.topic, a.source.partition, a.source.offset);
-        this.done(k, a);
-        backoff = 100;
-      } catch (err) {
-        // Temporal unreachable: keep the order, retry with backoff; the action stays pending in snapshots.
-        this.stats.failures++;
-        this.onError(err, a);
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 5_000);
+        if (defaultPayloadConverter.fromPayload<Evidence>(payload).id === evidenceId) return { ...out, found: true };
+      } catch {
+        // Not ours to read (another converter): it cannot be the evidence we sent.
       }
     }
-  }
-
-  private done(k: string, a: IncidentAction): void {
-    const q = this.queues.get(k);
-    if (q && q[0] === a) {
-      q.shift();
-      this.count--;
-    }
-    this.onSent(a);
+    return out;
   }
 }

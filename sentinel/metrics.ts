@@ -48,6 +48,28 @@ export class SentinelMetrics {
     mirroredCounter(r, 'homeostat_sentinel_alerts_total', 'Alertmanager alerts received', () => this.http.alerts);
     mirroredCounter(r, 'homeostat_sentinel_lineage_events_total', 'OpenLineage run events received', () => this.http.lineageEvents);
 
+    mirroredCounter(r, 'homeostat_sentinel_undeliverable_actions_total', 'Incident actions Temporal refused for good, dead-lettered', () => sentinel.stats.undeliverable);
+    mirroredCounter(r, 'homeostat_sentinel_send_failures_total', 'Failed sends of incident actions (each retry counts)', () => d.failures);
+    mirroredCounter(r, 'homeostat_sentinel_back_pressure_pauses_total', 'Times consumption paused because the incident-action queue was full', () => sentinel.stats.backPressurePauses);
+    mirroredCounter(r, 'homeostat_sentinel_out_of_window_records_total', 'Records dated outside the time window, dead-lettered', () => e.outOfWindow);
+    mirroredCounter(r, 'homeostat_sentinel_evicted_components_total', 'Components forgotten after being idle', () => e.evicted);
+    new Gauge({
+      name: 'homeostat_sentinel_queued_actions',
+      help: 'Incident actions waiting for delivery to Temporal',
+      registers: [r],
+      collect() {
+        this.set(sentinel.dispatcher.queued);
+      },
+    });
+    new Gauge({
+      name: 'homeostat_sentinel_monitored_components',
+      help: 'Components the sentinel holds state for',
+      registers: [r],
+      collect() {
+        this.set(sentinel.engine.monitors().length);
+      },
+    });
+
     const rateGauge = new Gauge({ name: 'homeostat_sentinel_records_per_second', help: 'Valid records per second over the last few seconds', registers: [r] });
     this.timer = setInterval(() => {
       const now = Date.now();

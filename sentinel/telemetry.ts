@@ -23,6 +23,12 @@ const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9][A-Za-z0-9._-]{0,
 const signal = z.string().regex(SIGNAL_PATTERN, 'must match [A-Za-z0-9][A-Za-z0-9._:/-]{0,199}');
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const unit = z.number().min(0).max(1);
+/**
+ * Names inside a record (label keys, profile fields, schema fields) and free text have fixed
+ * maximum lengths, so no string can grow a record's memory; how *many* entries a map or list may
+ * hold is the sentinel's `limits` setting (checked after this schema, see `sentinel/validate.ts`).
+ */
+const name = z.string().min(1).max(256);
 
 const base = {
   v: z.literal(TELEMETRY_VERSION),
@@ -31,7 +37,7 @@ const base = {
   pipeline: id,
   component: id,
   signal,
-  labels: z.record(z.string(), z.string()).optional(),
+  labels: z.record(z.string().max(128), z.string().max(1024)).optional(),
 };
 
 /** A numeric sample of a time series: lag, latency, throughput, error rate, heartbeat age… */
@@ -77,10 +83,10 @@ export const profileRecord = z.object({
   /** Hash of the batch's field names and types; a change means schema drift. */
   schemaFingerprint: z.string().min(1).max(128),
   /** Share of null / missing values per field, in [0, 1]. */
-  nullRates: z.record(z.string(), unit),
-  ranges: z.record(z.string(), z.object({ min: finite, max: finite })).optional(),
-  means: z.record(z.string(), finite).optional(),
-  histograms: z.record(z.string(), histogram).optional(),
+  nullRates: z.record(name, unit),
+  ranges: z.record(name, z.object({ min: finite, max: finite })).optional(),
+  means: z.record(name, finite).optional(),
+  histograms: z.record(name, histogram).optional(),
 });
 
 /** The schema a component reads or writes, whenever it changes (or periodically). */
@@ -89,7 +95,7 @@ export const schemaRecord = z.object({
   ...base,
   fingerprint: z.string().min(1).max(128),
   version: z.union([z.string().max(64), z.number().int()]).optional(),
-  fields: z.array(z.object({ name: z.string().min(1), type: z.string().min(1), nullable: z.boolean().optional() })),
+  fields: z.array(z.object({ name, type: name, nullable: z.boolean().optional() })),
 });
 
 /** A model's error stream (0/1 per labelled prediction) and / or a periodic accuracy figure. */
@@ -105,14 +111,14 @@ export const modelRecord = z
   })
   .refine((m) => m.error !== undefined || m.accuracy !== undefined, { message: 'needs "error" (0/1) or "accuracy"', path: ['error'] });
 
-const dataset = z.object({ namespace: z.string().min(1), name: z.string().min(1) });
+const dataset = z.object({ namespace: z.string().min(1).max(1024), name: z.string().min(1).max(1024) });
 
 /** Which datasets a job run read and wrote: the edges of the lineage graph. */
 export const lineageRecord = z.object({
   kind: z.literal('lineage'),
   ...base,
   job: dataset,
-  runId: z.string().optional(),
+  runId: z.string().max(256).optional(),
   eventType: z.enum(['START', 'RUNNING', 'COMPLETE', 'FAIL', 'ABORT', 'OTHER']).optional(),
   inputs: z.array(dataset),
   outputs: z.array(dataset),

@@ -75,9 +75,17 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   let opener = deps.opener;
   if (!opener) {
     const settings = temporalSettingsFromEnv();
-    connection = Connection.lazy({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
+    connection = Connection.lazy({
+      address: settings.address,
+      ...(settings.tls ? { tls: settings.tls } : {}),
+      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      // gRPC backs reconnects off up to 2 minutes: after an outage the sentinel would sit on its
+      // held actions that long after Temporal is back. A few seconds is enough between tries.
+      channelArgs: { 'grpc.max_reconnect_backoff_ms': 5_000, 'grpc.initial_reconnect_backoff_ms': 500 },
+    });
     opener = new TemporalIncidentOpener(new Client({ connection, namespace: settings.namespace }), {
       taskQueue: o.taskQueue,
+      callTimeoutMs: config.dispatch.sendTimeoutMs,
       ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}),
     });
   }
@@ -150,6 +158,7 @@ export function statusLine(s: Sentinel, m: SentinelMetrics): string {
   return (
     `records ${c.records} (${Math.round(m.recordsPerSecond)}/s), invalid ${c.invalid}, dead-lettered ${s.stats.deadLettered}, lag ${lag}, ` +
     `incidents opened ${s.dispatcher.stats.opened}, evidence ${s.dispatcher.stats.evidence}, queued ${s.dispatcher.queued}, ` +
+    `undeliverable ${s.stats.undeliverable}, send failures ${s.dispatcher.stats.failures}, found delivered ${s.dispatcher.stats.foundDelivered}, ` +
     `partitions [${parts.join(',')}], snapshots ${s.stats.snapshots}`
   );
 }

@@ -45,6 +45,12 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Bool'> = Object
 
 /** A piece of evidence: a later anomaly on the same component, or the opening one. */
 export interface Evidence {
+  /**
+   * Stable id of the action that sent it, when its sender can repeat a send (the sentinel: the
+   * telemetry record's position): a sender that cannot tell whether a send arrived looks for it
+   * in the incident's history instead of sending it again.
+   */
+  id?: string;
   /** ISO-8601 time the anomaly was observed. */
   at: string;
   /** Who produced it: `sentinel`, `alertmanager`, `operator`, `drill`… */

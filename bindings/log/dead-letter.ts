@@ -5,6 +5,7 @@
  * value that is by definition malformed.
  */
 import { z } from 'zod';
+import { isHomeostatError } from '../../common/errors';
 import { deadLetterTopic, type AppendResult, type Log, type LogRecord } from './types';
 
 export const DLQ_HEADERS = {
@@ -80,4 +81,36 @@ export function parseDeadLetter(record: LogRecord): DeadLetterEntry {
     dlqPartition: record.partition,
     dlqOffset: record.offset,
   };
+}
+
+/**
+ * Every dead letter of `topic` (read from `<topic>.dlq`, all partitions), oldest first; with
+ * `since`, those written at or after it (epoch ms); with `limit`, the newest `limit` of them.
+ * Records in the dead-letter topic that do not carry our headers are skipped.
+ */
+export async function readDeadLetters(log: Log, topic: string, options: { since?: number; limit?: number } = {}): Promise<DeadLetterEntry[]> {
+  const dlq = deadLetterTopic(topic);
+  let earliest: readonly { partition: number; offset: number }[];
+  try {
+    earliest = await log.earliestOffsets(dlq);
+  } catch (err) {
+    if (isHomeostatError(err) && err.code === 'HS_NOT_FOUND') return [];
+    throw err;
+  }
+  const latest = await log.latestOffsets(dlq);
+  const out: DeadLetterEntry[] = [];
+  for (const { partition, offset: start } of earliest) {
+    const end = latest.find((l) => l.partition === partition)?.offset ?? start;
+    for (let offset = start; offset < end; ) {
+      const records = await log.read(dlq, partition, offset, Math.min(5_000, end - offset));
+      if (records.length === 0) break;
+      for (const r of records) {
+        const parsed = headersSchema.safeParse(r.headers);
+        if (parsed.success && (options.since === undefined || parsed.data[DLQ_HEADERS.at] >= options.since)) out.push(parseDeadLetter(r));
+      }
+      offset = records[records.length - 1].offset + 1;
+    }
+  }
+  out.sort((a, b) => a.at - b.at || a.dlqPartition - b.dlqPartition || a.dlqOffset - b.dlqOffset);
+  return options.limit !== undefined ? out.slice(Math.max(0, out.length - options.limit)) : out;
 }

@@ -23,6 +23,7 @@ import type {
   LogRecord,
   PartitionOffset,
   ResetTarget,
+  TopicRetention,
 } from './types';
 
 export interface EmbeddedLogOptions {
@@ -116,11 +117,16 @@ export class EmbeddedLog implements Log, EmbeddedGroupStore {
       ),
       deleteBefore: db.prepare('DELETE FROM log_records WHERE topic = ? AND partition = ? AND offset < ?'),
       setStart: db.prepare('UPDATE log_partitions SET start_offset = MAX(start_offset, ?) WHERE topic = ? AND partition = ?'),
+      firstAtOrAfter: db.prepare<[string, number, number], { offset: number }>(
+        'SELECT offset FROM log_records WHERE topic = ? AND partition = ? AND ts >= ? ORDER BY offset LIMIT 1',
+      ),
+      partitionBytes: db.prepare<[string, number], { n: number | null }>('SELECT SUM(length(value)) AS n FROM log_records WHERE topic = ? AND partition = ?'),
+      sizesFrom: db.prepare<[string, number], { offset: number; n: number }>('SELECT offset, length(value) AS n FROM log_records WHERE topic = ? AND partition = ? ORDER BY offset'),
       activeMembers: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM log_group_members WHERE group_id = ?'),
     };
   }
 
-  async createTopic(topic: string, options: { partitions?: number } = {}): Promise<void> {
+  async createTopic(topic: string, options: { partitions?: number; retention?: TopicRetention } = {}): Promise<void> {
     this.ensureTopic(topic, options.partitions ?? this.defaultPartitions);
   }
 
@@ -257,12 +263,49 @@ export class EmbeddedLog implements Log, EmbeddedGroupStore {
 
   async deleteRecordsBefore(topic: string, offsets: readonly PartitionOffset[]): Promise<void> {
     this.partitionCount(topic);
-    this.db.transaction(() => {
-      for (const o of offsets) {
-        this.st.deleteBefore.run(topic, o.partition, o.offset);
-        this.st.setStart.run(o.offset, topic, o.partition);
+    for (const o of offsets) this.deleteBefore(topic, o.partition, o.offset);
+  }
+
+  async enforceRetention(topic: string, retention: TopicRetention): Promise<number> {
+    return this.enforceRetentionSync(topic, retention, Date.now());
+  }
+
+  /** `enforceRetention` at a given wall time (tests pass their own). */
+  enforceRetentionSync(topic: string, retention: TopicRetention, now: number): number {
+    if (!this.st.topic.get(topic)) return 0;
+    let deleted = 0;
+    for (const h of this.heads(topic)) {
+      let cut = h.start_offset;
+      if (retention.ms !== undefined) {
+        // Records are appended in time order (the log stamps them), so the first one young enough
+        // bounds what has expired; a partition with none keeps nothing.
+        cut = Math.max(cut, this.st.firstAtOrAfter.get(topic, h.partition, now - retention.ms)?.offset ?? h.next_offset);
       }
-    }).immediate();
+      if (retention.bytes !== undefined) {
+        let excess = (this.st.partitionBytes.get(topic, h.partition)?.n ?? 0) - retention.bytes;
+        if (excess > 0) {
+          for (const r of this.st.sizesFrom.iterate(topic, h.partition)) {
+            if (excess <= 0) break;
+            excess -= r.n;
+            cut = Math.max(cut, r.offset + 1);
+          }
+        }
+      }
+      if (cut > h.start_offset) {
+        deleted += this.deleteBefore(topic, h.partition, cut);
+      }
+    }
+    return deleted;
+  }
+
+  private deleteBefore(topic: string, partition: number, offset: number): number {
+    return this.db
+      .transaction(() => {
+        const n = this.st.deleteBefore.run(topic, partition, offset).changes;
+        this.st.setStart.run(offset, topic, partition);
+        return n;
+      })
+      .immediate();
   }
 
   consumer(options: ConsumerOptions): LogConsumer {

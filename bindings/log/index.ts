@@ -17,7 +17,7 @@ export { KafkaLog, type KafkaLogOptions } from './kafka';
 export { type EmbeddedConsumerOptions } from './embedded-consumer';
 export { type KafkaConsumerOptions } from './kafka-consumer';
 export { partitionFor, murmur2 } from './partitioner';
-export { sendToDeadLetter, parseDeadLetter, DLQ_HEADERS, type DeadLetterInput, type DeadLetterEntry } from './dead-letter';
+export { sendToDeadLetter, parseDeadLetter, readDeadLetters, DLQ_HEADERS, type DeadLetterInput, type DeadLetterEntry } from './dead-letter';
 
 /** The embedded log every local process shares by default: `$HOMEOSTAT_LOG_FILE`, else `<stateDir>/log.db`. */
 export function defaultEmbeddedLogFile(): string {

@@ -9,7 +9,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { HomeostatError } from '../../common/errors';
 import { KafkaConsumer, type KafkaConsumerOptions } from './kafka-consumer';
 import { partitionFor } from './partitioner';
-import type { AppendMessage, AppendResult, Log, LogConsumer, LogRecord, PartitionOffset, ResetTarget } from './types';
+import type { AppendMessage, AppendResult, Log, LogConsumer, LogRecord, PartitionOffset, ResetTarget, TopicRetention } from './types';
 
 const SEND_CHUNK = 2_000;
 
@@ -63,18 +63,27 @@ export class KafkaLog implements Log {
     return { admin: this.admin as Admin, producer: this.producer as Producer };
   }
 
-  async createTopic(topic: string, options: { partitions?: number } = {}): Promise<void> {
-    await this.ensureTopic(topic, options.partitions ?? this.defaultPartitions);
+  async createTopic(topic: string, options: { partitions?: number; retention?: TopicRetention } = {}): Promise<void> {
+    await this.ensureTopic(topic, options.partitions ?? this.defaultPartitions, options.retention);
   }
 
-  private async ensureTopic(topic: string, partitions = this.defaultPartitions): Promise<number> {
+  /** The broker enforces the retention a topic was created with. */
+  async enforceRetention(): Promise<number> {
+    return 0;
+  }
+
+  private async ensureTopic(topic: string, partitions = this.defaultPartitions, retention?: TopicRetention): Promise<number> {
     const known = this.partitionCounts.get(topic);
     if (known !== undefined) return known;
     const { admin } = await this.connect();
     const existing = await admin.listTopics();
     if (!existing.includes(topic)) {
       try {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: this.replicationFactor }] });
+        const configEntries = [
+          ...(retention?.ms !== undefined ? [{ name: 'retention.ms', value: String(retention.ms) }] : []),
+          ...(retention?.bytes !== undefined ? [{ name: 'retention.bytes', value: String(retention.bytes) }] : []),
+        ];
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: this.replicationFactor, configEntries }] });
       } catch (err) {
         // Two processes may race to create the same topic; losing that race is fine.
         if (!/already exists/i.test((err as Error).message)) throw err;

@@ -138,10 +138,26 @@ export interface LogConsumer {
   stop(): Promise<void>;
 }
 
+/** How long a topic keeps its records: by age (log timestamp) and by value bytes per partition. */
+export interface TopicRetention {
+  ms?: number;
+  bytes?: number;
+}
+
 export interface Log {
   readonly kind: 'embedded' | 'kafka';
-  /** Creates the topic if missing. An existing topic keeps its partition count. */
-  createTopic(topic: string, options?: { partitions?: number }): Promise<void>;
+  /**
+   * Creates the topic if missing. An existing topic keeps its partition count and settings.
+   * Kafka creates it with `retention` as `retention.ms` / `retention.bytes` and enforces it itself;
+   * on the embedded log retention is enforced by `enforceRetention`.
+   */
+  createTopic(topic: string, options?: { partitions?: number; retention?: TopicRetention }): Promise<void>;
+  /**
+   * Deletes the records `retention` no longer covers: older than `ms`, and the oldest ones of any
+   * partition holding more than `bytes` of values. Returns the records deleted. Kafka's broker
+   * enforces a topic's retention on its own, so there this returns 0.
+   */
+  enforceRetention(topic: string, retention: TopicRetention): Promise<number>;
   /** Partition count of a topic; HS_NOT_FOUND when the topic does not exist. */
   partitions(topic: string): Promise<number>;
   /** Appends records (creating the topic with default partitions if missing); one result per message, in order. */

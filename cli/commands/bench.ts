@@ -9,6 +9,7 @@ const BENCHES = {
   detectors: (): BenchModule => require('../../bench/detectors') as BenchModule,
   sentinel: (): BenchModule => require('../../bench/sentinel') as BenchModule,
   'drift-suite': (): BenchModule => require('../../bench/drift-suite') as BenchModule,
+  storm: (): BenchModule => require('../../bench/storm') as BenchModule,
 } as const;
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -12,12 +12,17 @@ export interface CliResult {
 
 /** Runs `homeostat <args>` as a real process, as an operator would. */
 export function homeostat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
+  return homeostatWithInput(args, env, null, timeoutMs);
+}
+
+/** Runs `homeostat <args>` with `input` on its stdin (none when null). */
+export function homeostatWithInput(args: string[], env: NodeJS.ProcessEnv, input: string | Buffer | null, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`homeostat ${args.join(' ')} timed out; stderr: ${stderr}`));
@@ -26,6 +31,7 @@ export function homeostat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    if (input !== null) child.stdin?.end(input);
   });
 }
 
@@ -63,3 +69,4 @@ export function interrupt(child: ChildProcess, timeoutMs = 60_000): Promise<numb
     child.kill('SIGINT');
   });
 }
+

@@ -11,9 +11,9 @@ import { registryFactory } from '../../sentinel/registry-factory';
 import { Sentinel } from '../../sentinel/sentinel';
 import { testKafkaBrokers, uniqueName } from '../support/services';
 import { CountingOpener, tempDir, waitFor } from './harness';
-import { metricStream } from './streams';
+import { T0, metricStream } from './streams';
 
-const valid = { kind: 'metric', v: 1, ts: 1_700_000_000_000, pipeline: 'fuzz', component: 'c', signal: 'latency', value: 1 };
+const valid = { kind: 'metric', v: 1, ts: T0, pipeline: 'fuzz', component: 'c', signal: 'latency', value: 1 };
 
 /** Values that break exactly one rule of an otherwise valid record, or the JSON itself. */
 const malformed: fc.Arbitrary<Buffer> = fc.oneof(

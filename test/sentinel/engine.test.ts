@@ -3,7 +3,7 @@ import { Engine, type PartitionSnapshot } from '../../sentinel/engine';
 import { registryFactory } from '../../sentinel/registry-factory';
 import type { IncidentAction } from '../../sentinel/component';
 import type { LogBatch, LogRecord } from '../../bindings/log';
-import { interleave, lcg, metricStream } from './streams';
+import { T0, interleave, lcg, metricStream } from './streams';
 import type { TelemetryRecord } from '../../sentinel/telemetry';
 
 function toRecords(recs: (TelemetryRecord | string)[], start = 0): LogRecord[] {
@@ -71,7 +71,7 @@ describe('engine', () => {
   test('a hard fault opens at once; a second one while open is evidence', () => {
     const engine = new Engine(config, registryFactory);
     const ev = (event: string, ts: number) => ({ kind: 'event', v: 1, ts, pipeline: 'p', component: 'score', signal: 'process', event, exitCode: 137 });
-    const r = engine.processBatch({ topic: 't', partition: 0, highWatermark: 3, records: toRecords([ev('STARTED', 1000), ev('OOMKilled', 2000), ev('CRASHED', 9000)] as never) });
+    const r = engine.processBatch({ topic: 't', partition: 0, highWatermark: 3, records: toRecords([ev('STARTED', T0 + 1000), ev('OOMKilled', T0 + 2000), ev('CRASHED', T0 + 9000)] as never) });
     expect(r.actions.map((a) => [a.kind, a.evidence.faultHint])).toEqual([
       ['open', 'oom'],
       ['evidence', 'crash'],
@@ -101,7 +101,7 @@ describe('engine', () => {
 });
 
 describe('engine: data and model telemetry', () => {
-  const t0 = 1_700_000_000_000;
+  const t0 = T0;
   const profile = (i: number, over: Record<string, unknown> = {}) => ({
     kind: 'profile',
     v: 1,

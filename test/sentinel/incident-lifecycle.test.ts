@@ -10,9 +10,8 @@ import { parseSentinelConfig } from '../../sentinel/config';
 import { Engine, faultOfEvent } from '../../sentinel/engine';
 import { registryFactory } from '../../sentinel/registry-factory';
 import type { TelemetryRecord } from '../../sentinel/telemetry';
-import { interleave, metricStream } from './streams';
+import { T0, interleave, metricStream } from './streams';
 
-const T0 = 1_700_000_000_000;
 
 /** Feeds records to the engine as the next batch of partition 0 (offsets continue across calls). */
 function run(engine: Engine, recs: TelemetryRecord[]): IncidentAction[] {

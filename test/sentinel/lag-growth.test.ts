@@ -10,8 +10,8 @@ import { parseSentinelConfig } from '../../sentinel/config';
 import { Engine } from '../../sentinel/engine';
 import { registryFactory } from '../../sentinel/registry-factory';
 import type { TelemetryRecord } from '../../sentinel/telemetry';
+import { T0 } from './streams';
 
-const T0 = 1_700_000_000_000;
 const SLOW_AT = 90;
 
 function lcg(seed: number): () => number {

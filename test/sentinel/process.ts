@@ -12,9 +12,9 @@ export interface SentinelChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnSentinel(args: string[]): SentinelChild {
+export function spawnSentinel(args: string[], env: NodeJS.ProcessEnv = {}): SentinelChild {
   const proc = spawn(process.execPath, [BIN, 'sentinel', ...args], {
-    env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress() },
+    env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -4,9 +4,8 @@
  * alarm level, a shifted population crosses it within a few batches, and a population that has
  * stayed shifted becomes the new normal.
  */
-import { ComponentMonitor } from '../../sentinel/component';
 import { parseSentinelConfig } from '../../sentinel/config';
-import { registryFactory } from '../../sentinel/registry-factory';
+import { SignalMemory } from '../../sentinel/memory';
 import { lcg } from './streams';
 
 const EDGES = [-4, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 4];
@@ -25,7 +24,11 @@ function batch(rnd: () => number, mean: number): number[] {
 
 describe('PSI against a learned reference', () => {
   const config = parseSentinelConfig({});
-  const monitor = (): ComponentMonitor => new ComponentMonitor('p', 'source', { config, factory: registryFactory, emit: () => undefined });
+  const monitor = (): { psi(key: string, counts: number[]): number; memory: SignalMemory } => {
+    const memory = new SignalMemory();
+    let ts = 0;
+    return { memory, psi: (key, counts) => memory.psi(key, counts, config.psiReferenceBatches, config.psiWindowBatches, (ts += 1000)) };
+  };
 
   it('is 0 until both windows fill, stays under a quarter of the alarm on one distribution, crosses it on a 2.5σ shift, then settles', () => {
     const m = monitor();
@@ -44,7 +47,7 @@ describe('PSI against a learned reference', () => {
     const rnd = lcg(5);
     const batches = Array.from({ length: 60 }, (_, i) => batch(rnd, i >= 45 ? 2 : 0));
     for (const b of batches.slice(0, 40)) a.psi('x1', b);
-    const b = ComponentMonitor.restore(a.snapshot(), { config, factory: registryFactory, emit: () => undefined });
-    for (const h of batches.slice(40)) expect(b.psi('x1', h)).toBe(a.psi('x1', h));
+    const restored = SignalMemory.restore(JSON.parse(JSON.stringify(a.memory.snapshot())));
+    for (const h of batches.slice(40)) expect(restored.psi('x1', h, config.psiReferenceBatches, config.psiWindowBatches, 0)).toBe(a.psi('x1', h));
   });
 });

@@ -1,6 +1,12 @@
 /** Deterministic telemetry streams for the sentinel tests: steady noise with a step at a chosen index. */
 import type { TelemetryRecord } from '../../sentinel/telemetry';
 
+/**
+ * Record time the test streams start at: an hour before the test run, on a whole second, so every
+ * stream lies inside the sentinel's default time window (5 min ahead, 24 h behind its clock).
+ */
+export const T0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+
 /** Park–Miller LCG: same sequence on every run and machine. */
 export function lcg(seed: number): () => number {
   let s = seed % 2147483647;
@@ -24,7 +30,7 @@ export interface StreamSpec {
 
 export function metricStream(spec: StreamSpec): TelemetryRecord[] {
   const rnd = lcg(spec.seed ?? 7);
-  const t0 = spec.t0 ?? 1_700_000_000_000;
+  const t0 = spec.t0 ?? T0;
   const out: TelemetryRecord[] = [];
   for (let i = 0; i < spec.n; i++) {
     const noise = (rnd() + rnd() + rnd() - 1.5) * 2; // ~N(0, 1)

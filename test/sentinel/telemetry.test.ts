@@ -2,9 +2,12 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import { renderTelemetrySchema, TELEMETRY_SCHEMA_FILE } from '../../sentinel/write-schema';
 import { telemetryRecord, TELEMETRY_KINDS } from '../../sentinel/telemetry';
+import { parseSentinelConfig } from '../../sentinel/config';
 import { decodeMessage, isFastMetric, validateValue } from '../../sentinel/validate';
+import { CLOCK, hostileMessage } from './arbitraries';
+import { T0 } from './streams';
 
-const base = { v: 1, ts: 1_700_000_000_000, pipeline: 'demo', component: 'enrich' };
+const base = { v: 1, ts: T0, pipeline: 'demo', component: 'enrich' };
 const examples = {
   metric: { kind: 'metric', ...base, signal: 'latency.p99', value: 12.5, unit: 'ms' },
   event: { kind: 'event', ...base, signal: 'process', event: 'OOMKilled', exitCode: 137, osSignal: 'SIGKILL', pid: 4242 },
@@ -84,13 +87,14 @@ describe('telemetry schema', () => {
 
   test('property: decodeMessage never throws and every rejection has a field, a rule and the bytes', () => {
     const anyBytes = fc.oneof(
-      fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
-      fc.jsonValue().map((j) => Buffer.from(JSON.stringify(j) ?? 'null')),
-      fc.record({ kind: fc.constantFrom(...TELEMETRY_KINDS), v: fc.constant(1), extra: fc.jsonValue() }).map((r) => Buffer.from(JSON.stringify(r))),
+      { weight: 1, arbitrary: hostileMessage },
+      { weight: 3, arbitrary: fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)) },
+      { weight: 3, arbitrary: fc.jsonValue().map((j) => Buffer.from(JSON.stringify(j) ?? 'null')) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom(...TELEMETRY_KINDS), v: fc.constant(1), extra: fc.jsonValue() }).map((r) => Buffer.from(JSON.stringify(r))) },
     );
     fc.assert(
       fc.property(anyBytes, (bytes) => {
-        const d = decodeMessage(bytes);
+        const d = decodeMessage(bytes, { limits: parseSentinelConfig({}).limits, now: CLOCK });
         for (const r of d.rejected) {
           expect(r.field.length).toBeGreaterThan(0);
           expect(r.rule.length).toBeGreaterThan(0);

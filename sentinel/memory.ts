@@ -1,0 +1,161 @@
+/**
+ * What the record readers (`sentinel/records/`) remember about one component between records:
+ * trailing windows of per-batch values (a field's null rate, a histogram, the lag, the
+ * throughput), schema fingerprints with their baseline, and each instance's latest throughput.
+ * Readers turn a record plus this memory into detector samples, scores and facts; the component
+ * monitor never looks inside.
+ *
+ * Everything is a function of the records fed in (time is the records' `ts`), and all of it is in
+ * the snapshot, so a restored sentinel continues exactly. Every entry remembers when it was last
+ * touched, so series that went silent can be evicted (`evict`).
+ */
+import { z } from 'zod';
+import { populationStabilityIndex } from './psi';
+
+/** Instances that did not report within this much record time no longer count in the component's throughput. */
+const INSTANCE_STALE_MS = 3_000;
+
+interface Ring {
+  /** Batches, flattened, oldest first. */
+  values: number[];
+  touched: number;
+}
+
+export const memorySnapshot = z.object({
+  rings: z.array(z.tuple([z.string(), z.array(z.number()), z.number()])),
+  fingerprints: z.array(z.tuple([z.string(), z.string(), z.number()])),
+  instances: z.array(z.tuple([z.string(), z.number(), z.number()])),
+  throughputLevel: z.number().nullable(),
+});
+export type MemorySnapshot = z.infer<typeof memorySnapshot>;
+
+export class SignalMemory {
+  private readonly rings = new Map<string, Ring>();
+  private readonly fingerprints = new Map<string, { value: string; touched: number }>();
+  private readonly instances = new Map<string, { value: number; ts: number }>();
+  /** Trailing mean of the component's summed `throughput`: the unit its lag's growth is measured in. */
+  private throughputLevel: number | undefined;
+
+  /**
+   * Appends one batch (`batch.length` values, position by position) to the ring under `key` and
+   * returns, per position, the sum over the `referenceBatches` before the last `windowBatches`
+   * and the sum over those last ones — undefined until the ring holds both. A batch of another
+   * length than the ring's starts it over.
+   */
+  trailingSums(key: string, batch: readonly number[], referenceBatches: number, windowBatches: number, ts: number): { reference: number[]; current: number[] } | undefined {
+    const width = batch.length;
+    const previous = this.rings.get(key)?.values ?? [];
+    const capacity = (referenceBatches + windowBatches) * width;
+    const ring = previous.length % width === 0 ? [...previous, ...batch] : [...batch];
+    const kept = ring.length > capacity ? ring.slice(ring.length - capacity) : ring;
+    this.rings.set(key, { values: kept, touched: ts });
+    if (kept.length < capacity) return undefined;
+    const reference = new Array<number>(width).fill(0);
+    const current = new Array<number>(width).fill(0);
+    const split = referenceBatches * width;
+    for (let i = 0; i < kept.length; i++) (i < split ? reference : current)[i % width] += kept[i]!;
+    return { reference, current };
+  }
+
+  /**
+   * How far the recent level of a per-batch value has risen above its trailing level: mean of
+   * the last `windowBatches` values minus the mean of the `referenceBatches` before them, 0 until
+   * both are full. A fixed limit would need each field's contract; a detector on a signal that sat
+   * at exactly 0 has no variance to scale a jump by.
+   */
+  levelRise(key: string, value: number, referenceBatches: number, windowBatches: number, ts: number): number {
+    const sums = this.trailingSums(key, [value], referenceBatches, windowBatches, ts);
+    return sums ? sums.current[0]! / windowBatches - sums.reference[0]! / referenceBatches : 0;
+  }
+
+  /**
+   * Population stability index of the recent histograms of `key` against the ones just before
+   * them: the last `windowBatches` batches summed, against the `referenceBatches` that preceded
+   * them. One batch is a second of data (≈ 100 rows), and PSI between two such batches is mostly
+   * sampling noise (0.1–0.5 on identical distributions); sums of a thousand rows against three
+   * thousand bring the noise floor to ≈ 0.01, so a real shift stands out. The reference trails
+   * the window, so a population that has moved and stayed becomes the new normal after a while
+   * instead of alarming forever, and a baseline learned during an early fault does not poison the
+   * detector for good. 0 until both windows are full.
+   */
+  psi(key: string, counts: readonly number[], referenceBatches: number, windowBatches: number, ts: number): number {
+    const sums = this.trailingSums(key, counts, referenceBatches, windowBatches, ts);
+    return sums ? populationStabilityIndex(sums.reference, sums.current) : 0;
+  }
+
+  fingerprint(key: string): string | undefined {
+    return this.fingerprints.get(key)?.value;
+  }
+
+  /**
+   * 1 when the fingerprint under `key` changed since the last one seen — except a change back to
+   * the baseline (the first fingerprint seen), which is a recovery: a schema rollback, or the
+   * producer reverting, must not open an incident of its own.
+   */
+  fingerprintChanged(key: string, fingerprint: string, ts: number): number {
+    const last = this.fingerprints.get(key)?.value;
+    const baselineKey = `${key}@baseline`;
+    const baseline = this.fingerprints.get(baselineKey)?.value ?? last ?? fingerprint;
+    this.fingerprints.set(key, { value: fingerprint, touched: ts });
+    this.fingerprints.set(baselineKey, { value: baseline, touched: ts });
+    return last !== undefined && last !== fingerprint && fingerprint !== baseline ? 1 : 0;
+  }
+
+  /**
+   * One instance's `throughput`: the component's throughput — the sum over instances that
+   * reported within the last 3 s, since the lag is the whole group's — joins its trailing level.
+   */
+  observeThroughput(instance: string, value: number, ts: number, referenceBatches: number, windowBatches: number): void {
+    this.instances.set(instance, { value, ts });
+    let total = 0;
+    for (const [k, v] of this.instances) {
+      if (ts - v.ts > INSTANCE_STALE_MS) this.instances.delete(k);
+      else total += v.value;
+    }
+    const sums = this.trailingSums('throughput/level', [total], referenceBatches, windowBatches, ts);
+    if (sums) this.throughputLevel = sums.reference[0]! / referenceBatches;
+  }
+
+  /**
+   * A consumer lag's rise over its trailing level in seconds of the component's trailing
+   * throughput, divided by `alarmSeconds` (1 = alarm); undefined until that throughput is known.
+   */
+  lagGrowth(signal: string, value: number, referenceBatches: number, windowBatches: number, alarmSeconds: number, ts: number): number | undefined {
+    if (this.throughputLevel === undefined) return undefined;
+    const rise = this.levelRise(`${signal}/growth`, value, referenceBatches, windowBatches, ts);
+    return rise / (alarmSeconds * Math.max(this.throughputLevel, 1));
+  }
+
+  /** Forgets every series last touched before `before` (record time); returns how many went. */
+  evict(before: number): number {
+    const n = this.size;
+    for (const [k, r] of this.rings) if (r.touched < before) this.rings.delete(k);
+    for (const [k, f] of this.fingerprints) if (f.touched < before) this.fingerprints.delete(k);
+    for (const [k, i] of this.instances) if (i.ts < before) this.instances.delete(k);
+    if (!this.rings.has('throughput/level')) this.throughputLevel = undefined;
+    return n - this.size;
+  }
+
+  /** Entries held (rings, fingerprints, instances): what eviction keeps bounded. */
+  get size(): number {
+    return this.rings.size + this.fingerprints.size + this.instances.size;
+  }
+
+  snapshot(): MemorySnapshot {
+    return {
+      rings: [...this.rings].map(([k, r]) => [k, [...r.values], r.touched]),
+      fingerprints: [...this.fingerprints].map(([k, f]) => [k, f.value, f.touched]),
+      instances: [...this.instances].map(([k, i]) => [k, i.value, i.ts]),
+      throughputLevel: this.throughputLevel ?? null,
+    };
+  }
+
+  static restore(s: MemorySnapshot): SignalMemory {
+    const m = new SignalMemory();
+    for (const [k, values, touched] of s.rings) m.rings.set(k, { values: [...values], touched });
+    for (const [k, value, touched] of s.fingerprints) m.fingerprints.set(k, { value, touched });
+    for (const [k, value, ts] of s.instances) m.instances.set(k, { value, ts });
+    m.throughputLevel = s.throughputLevel ?? undefined;
+    return m;
+  }
+}
