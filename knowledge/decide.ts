@@ -6,7 +6,7 @@
 import { HomeostatError } from '../common/errors';
 import { planRepair, type Plan, type Precondition } from '../policies/engine';
 import { approversFor, effectiveMode, findPipeline, isAlwaysAllowed } from '../policies/lookup';
-import { seededRng, seedFrom } from '../policies/rng';
+import { seededRng, seedFrom } from '../common/rng';
 import { evaluateSafety, resourceOf, type SafetyContext, type SafetyDecision } from '../policies/safety';
 import type { PipelinePolicy, PolicyConfig } from '../policies/schema';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';

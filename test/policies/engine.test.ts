@@ -1,7 +1,7 @@
 import { ACTION_PRIORS, estimateFromCases, similarity, type PastCase } from '../../policies/case-based';
 import { planRepair, type PlanRequest } from '../../policies/engine';
 import { historyBucket, indexQ, qState, qUpdate, rewardFor, type QEntry } from '../../policies/q-learning';
-import { seededRng, seedFrom } from '../../policies/rng';
+import { seededRng, seedFrom } from '../../common/rng';
 import { demoPolicy, smallPolicy } from './fixtures';
 
 const policy = demoPolicy();
