@@ -112,8 +112,15 @@ export interface ExecuteInput {
   action: RepairAction;
   attempt: number;
   mode: Mode;
+  /** Fencing token of the remediation lease re-validation granted; without one nothing that changes anything runs. */
   leaseToken?: number;
-  params?: Record<string, unknown>;
+}
+
+export interface ReleaseLeaseInput {
+  incidentId: string;
+  pipeline: string;
+  target: string;
+  leaseToken?: number;
 }
 
 export interface ExecuteResult {
@@ -142,6 +149,12 @@ export interface VerifyResult {
 
 export interface EscalateInput {
   incidentId: string;
+  /**
+   * First run id of the incident's execution chain: with the workflow id it makes the
+   * escalation's idempotency key, unique per incident (workflow ids repeat per component).
+   * Absent in inputs recorded before it existed.
+   */
+  runId?: string;
   pipeline: string;
   component: string;
   reason: string;
@@ -155,6 +168,8 @@ export interface EscalateResult {
 
 export interface LearnInput {
   incidentId: string;
+  /** First run id of the incident's execution chain: learning is keyed by it (once per incident run). */
+  runId?: string;
   pipeline: string;
   component: string;
   faultClass: string;
@@ -173,22 +188,14 @@ export interface LearnInput {
   attempts: { action: RepairAction; verify: VerifyVerdict | 'skipped' }[];
 }
 
-export interface AuditInput {
-  actor: string;
-  action: string;
-  subject: string;
-  detail: Record<string, unknown>;
-}
-
 export interface IncidentActivities {
   diagnose(input: DiagnoseInput): Promise<Diagnosis>;
   plan(input: PlanInput): Promise<PlanResult>;
   revalidate(input: RevalidateInput): Promise<RevalidateResult>;
   execute(input: ExecuteInput): Promise<ExecuteResult>;
-  releaseLease(input: { incidentId: string; pipeline: string; target: string; leaseToken?: number }): Promise<void>;
+  releaseLease(input: ReleaseLeaseInput): Promise<void>;
   verify(input: VerifyInput): Promise<VerifyResult>;
   escalate(input: EscalateInput): Promise<EscalateResult>;
   handOver(input: HandOverInput): Promise<HandOverResult>;
   learn(input: LearnInput): Promise<void>;
-  audit(input: AuditInput): Promise<void>;
 }

@@ -6,7 +6,7 @@
 import type { KnowledgeBase } from '../knowledge/types';
 import type { PolicyConfig } from '../policies/schema';
 import type { RepairAction } from '../policies/taxonomy';
-import type { VerifyVerdict } from './contracts';
+import type { ExecuteInput, VerifyVerdict } from './contracts';
 import type { EscalateDeps } from './templates/escalate';
 import type { ProbeName, RepairTemplate } from './templates/template';
 
@@ -45,6 +45,16 @@ export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> 
   settleMs?: number;
   /** Identity recorded in the audit log for the worker's own actions. */
   actor?: string;
+  /**
+   * Fault injection, set only by test workers: called at each point inside execute, where the
+   * test makes the worker crash (throw, or kill its own process) to prove the repair still
+   * lands exactly once. Production never sets it.
+   */
+  faultHook?: (point: ExecutePoint, input: ExecuteInput) => void | Promise<void>;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 15 * 60 * 1000;
+
+/** The points inside execute where a test can make the worker crash (IncidentDeps.faultHook). */
+export const EXECUTE_POINTS = ['before-record', 'after-record', 'after-effect', 'in-commit', 'after-commit'] as const;
+export type ExecutePoint = (typeof EXECUTE_POINTS)[number];
