@@ -137,6 +137,8 @@ export interface VerifyInput {
   component: string;
   action: RepairAction;
   probes: ProbeName[];
+  /** The remediation lease the verified repair holds until verification ends: renewed before probing. */
+  lease?: { target: string; token: number };
 }
 
 /** One verdict vocabulary for probes, verification and past cases. */

@@ -3,10 +3,15 @@
  * (the workflow climbs the ladder); otherwise inconclusive (a human looks). No probes → inconclusive:
  * an unverified repair is never reported as healed.
  */
+import { resourceOf } from '../policies/safety';
 import type { VerifyInput, VerifyResult } from './contracts';
-import type { IncidentDeps } from './deps';
+import { DEFAULT_LEASE_TTL_MS, type IncidentDeps } from './deps';
 
 export async function verify(deps: IncidentDeps, input: VerifyInput): Promise<VerifyResult> {
+  // The repair's lease is held until verification ends: keep it from lapsing during a long settle.
+  if (input.lease) {
+    await deps.kb.renewLease({ resource: resourceOf(input.pipeline, input.lease.target), holder: input.incidentId, token: input.lease.token, ttlMs: deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS });
+  }
   if (input.probes.length === 0) {
     return { result: 'inconclusive', probes: [{ name: 'none', result: 'inconclusive', detail: `${input.action} declares no verification probe` }] };
   }

@@ -173,6 +173,12 @@ export class IncidentRecorder {
     if (this.isPlaceholder('verification')) e.verification = 'not run: no repair was executed';
   }
 
+  /** Adds to the explanation's impact (or replaces its opening placeholder). */
+  appendImpact(text: string): void {
+    const before = this.isPlaceholder('impact') ? '' : `${this.state.explanation.impact}; `;
+    this.explain({ impact: `${before}${text}` });
+  }
+
   explain(part: Partial<Explanation>): void {
     Object.assign(this.state.explanation, part);
     this.publish();
@@ -193,11 +199,13 @@ export class IncidentRecorder {
     ]);
   }
 
-  learnInput(outcome: Outcome, mode: IncidentState['mode'], _startTime: Date): LearnInput {
+  /** What learn stores for this incident run (`runId`: the first run of its continue-as-new chain). */
+  learnInput(outcome: Outcome, mode: IncidentState['mode'], runId: string): LearnInput {
     const s = this.state;
     const plannedAction = s.plan?.action ?? null;
     return {
       incidentId: s.id,
+      runId,
       pipeline: s.pipeline,
       component: s.component,
       faultClass: s.faultClass,

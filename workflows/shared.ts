@@ -102,6 +102,10 @@ export interface IncidentTiming {
   confirmMs: number;
   /** Continue-as-new once the history holds more events than this. */
   maxHistoryEvents?: number;
+  /** Heartbeat timeout of the execute activity (default 30 s): how soon a dead worker's repair is retried. */
+  heartbeatTimeoutMs?: number;
+  /** First wait before an undelivered escalation is tried again (default 60 s, doubling to 15 min). */
+  redeliveryMs?: number;
 }
 
 export const DEFAULT_TIMING: IncidentTiming = {
@@ -176,6 +180,8 @@ export interface CarriedIncidentState {
   diagnosis?: Diagnosis;
   /** A plan still waiting for its approval when the run continued as new. */
   pendingPlan?: PlanResult;
+  /** Who aborted the incident, when the abort arrived before the run continued as new. */
+  abortedBy?: string;
 }
 
 /** Times that feed TTD / MTTM / MTTR. */
