@@ -182,6 +182,8 @@ export interface CarriedIncidentState {
   pendingPlan?: PlanResult;
   /** Who aborted the incident, when the abort arrived before the run continued as new. */
   abortedBy?: string;
+  /** Repairs of earlier rungs that failed, as the explanation's impact states them. */
+  earlierImpacts?: string[];
 }
 
 /** Times that feed TTD / MTTM / MTTR. */

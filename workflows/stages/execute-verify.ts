@@ -68,7 +68,7 @@ export async function execute(inc: Incident, chosen: PlanResult, attempt: number
     rec.ladderTried.push(action);
     rec.attempts.push({ action, verify: 'fail' });
     rec.note('execute', `${action} failed`, failureMessage(err));
-    if (wf.patched(PATCH_EXPLAIN_FAILED_EXECUTE)) rec.appendImpact(`${action} on ${target} failed: ${failureMessage(err)}`);
+    if (wf.patched(PATCH_EXPLAIN_FAILED_EXECUTE)) rec.rungFailed(`${action} on ${target} failed: ${failureMessage(err)}`);
     inc.current = undefined;
     inc.approval = undefined;
     return 'again';
