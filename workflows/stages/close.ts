@@ -60,7 +60,8 @@ export async function escalateToHuman(inc: Incident, reason: string): Promise<In
       parentClosePolicy: wf.ParentClosePolicy.ABANDON,
     });
     rec.note(state.stage, 'escalation not delivered', `${failureMessage(err)}; redelivered by ${workflowId}`);
-    delivery = `not delivered yet: ${failureMessage(err)}; redelivery every ${Math.round(firstRetryMs / 1000)} s (doubling) by workflow ${workflowId} until it lands`;
+    const every = firstRetryMs < 1_000 ? `${firstRetryMs} ms` : `${Math.round(firstRetryMs / 1000)} s`;
+    delivery = `not delivered yet: ${failureMessage(err)}; redelivery after ${every}, doubling up to ${Math.round(MAX_REDELIVERY_MS / 60_000)} min, by workflow ${workflowId} until it lands`;
   }
   rec.appendImpact(`escalated to a human: ${reason} (${delivery})`);
   return finish(inc, 'escalated', reason);
