@@ -3,8 +3,7 @@
  * with `import type`; implementations live in activities/*.ts and are built by
  * `createActivities(deps)` at worker start-up.
  */
-import type { Verification } from '../policies/case-based';
-import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
+import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 import type { Evidence, Explanation, IncidentTiming, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
 import type { ProbeName } from './templates/template';
 
@@ -141,12 +140,18 @@ export interface VerifyInput {
   lease?: { target: string; token: number };
 }
 
-/** One verdict vocabulary for probes, verification and past cases. */
-export type VerifyVerdict = Verification;
+/** What one verification probe found. */
+export interface ProbeOutcome {
+  /** The probe (`none` when the repair declares none). */
+  name: string;
+  result: Verdict;
+  /** What it saw, in words an operator reads in the explanation. */
+  detail: string;
+}
 
 export interface VerifyResult {
-  result: VerifyVerdict;
-  probes: { name: string; result: VerifyVerdict; detail: string }[];
+  result: Verdict;
+  probes: ProbeOutcome[];
 }
 
 export interface EscalateInput {
@@ -187,7 +192,7 @@ export interface LearnInput {
   evidence: Evidence[];
   explanation: Explanation;
   timings: { openedAt: string; detectedAt: string; mitigatedAt?: string; closedAt: string; firstAnomalyAt: string };
-  attempts: { action: RepairAction; verify: VerifyVerdict | 'skipped' }[];
+  attempts: { action: RepairAction; verify: Verdict | 'skipped' }[];
 }
 
 export interface IncidentActivities {

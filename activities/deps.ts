@@ -6,7 +6,7 @@
 import type { KnowledgeBase } from '../knowledge/types';
 import type { PolicyConfig } from '../policies/schema';
 import type { RepairAction } from '../policies/taxonomy';
-import type { ExecuteInput, VerifyVerdict } from './contracts';
+import type { ExecuteInput, ProbeOutcome } from './contracts';
 import type { EscalateDeps } from './templates/escalate';
 import type { ProbeName, RepairTemplate } from './templates/template';
 
@@ -15,11 +15,6 @@ export interface ProbeRequest {
   pipeline: string;
   component: string;
   action: RepairAction;
-}
-
-export interface ProbeOutcome {
-  result: VerifyVerdict;
-  detail: string;
 }
 
 /** Runs one named verification probe; an unknown probe answers `inconclusive`, never `pass`. */
@@ -31,6 +26,8 @@ export type HealthFractions = (pipeline: string) => Promise<{ pipeline: number; 
 export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> {
   /** The current policy (re-read by the caller when the file changes). */
   policy(): PolicyConfig;
+  /** Its version in the knowledge base's policy store, named in the audit row of every repair. */
+  policyVersion?: number;
   kb: KnowledgeBase;
   templates: Partial<Record<RepairAction, RepairTemplate<TemplateDeps>>>;
   templateDeps: TemplateDeps;

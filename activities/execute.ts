@@ -137,7 +137,7 @@ export async function execute(deps: IncidentDeps, input: ExecuteInput): Promise<
       actor,
       action: `execute.${input.action}`,
       subject: input.incidentId,
-      detail: { resource, attempt: input.attempt, idempotencyKey, summary: result.summary, impact: result.impact, leaseToken: fence?.token ?? null },
+      detail: { resource, attempt: input.attempt, idempotencyKey, summary: result.summary, impact: result.impact, leaseToken: fence?.token ?? null, policyVersion: deps.policyVersion ?? null },
     });
   });
   await fault('after-commit');

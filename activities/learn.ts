@@ -5,8 +5,8 @@
  */
 import { learnFromIncident } from '../knowledge/learn';
 import { resourceOf } from '../policies/safety';
-import { layerOf, UNKNOWN_FAULT, type FaultClass } from '../policies/taxonomy';
-import type { LearnInput, VerifyVerdict } from './contracts';
+import { layerOf, UNKNOWN_FAULT, type FaultClass, type Verdict } from '../policies/taxonomy';
+import type { LearnInput } from './contracts';
 import type { IncidentDeps } from './deps';
 import type { KnowledgeBase } from '../knowledge/types';
 
@@ -54,7 +54,7 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
     ...(approvedShadow ? { finalAction: input.wouldDo } : {}),
     attempts: input.attempts
       .filter((a) => a.verify !== 'skipped')
-      .map((a) => ({ action: a.action, verification: a.verify as VerifyVerdict })),
+      .map((a) => ({ action: a.action, verification: a.verify as Verdict })),
     outcome: input.outcome,
     plan: input.plan ?? null,
     alternatives: input.plan?.alternatives ?? [],

@@ -4,7 +4,7 @@
  * an unverified repair is never reported as healed.
  */
 import { resourceOf } from '../policies/safety';
-import type { VerifyInput, VerifyResult } from './contracts';
+import type { ProbeOutcome, VerifyInput, VerifyResult } from './contracts';
 import { DEFAULT_LEASE_TTL_MS, type IncidentDeps } from './deps';
 
 export async function verify(deps: IncidentDeps, input: VerifyInput): Promise<VerifyResult> {
@@ -15,11 +15,10 @@ export async function verify(deps: IncidentDeps, input: VerifyInput): Promise<Ve
   if (input.probes.length === 0) {
     return { result: 'inconclusive', probes: [{ name: 'none', result: 'inconclusive', detail: `${input.action} declares no verification probe` }] };
   }
-  const probes = [];
+  const probes: ProbeOutcome[] = [];
   for (const name of input.probes) {
     try {
-      const r = await deps.probes(name, input);
-      probes.push({ name, ...r });
+      probes.push({ ...(await deps.probes(name, input)), name });
     } catch (err) {
       probes.push({ name, result: 'inconclusive' as const, detail: `probe failed to run: ${(err as Error).message}` });
     }

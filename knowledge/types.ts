@@ -6,13 +6,13 @@
  * milliseconds.
  */
 import type { ActionRecord } from '../policies/safety';
-import type { PastCase, Verification } from '../policies/case-based';
+import type { PastCase } from '../policies/case-based';
 import type { QEntry } from '../policies/q-learning';
 import type { ShadowRecord } from '../policies/promotion';
-import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
+import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 import type { Explanation, Outcome } from '../workflows/shared';
 
-export type { ActionRecord, PastCase, QEntry, ShadowRecord, Verification };
+export type { ActionRecord, PastCase, QEntry, ShadowRecord, Verdict };
 
 export interface FaultSignature {
   pipeline: string;
@@ -25,7 +25,7 @@ export interface FaultSignature {
 /** One rung tried during an incident, with what verification said about it. */
 export interface CaseAttempt {
   action: RepairAction;
-  verification: Verification;
+  verification: Verdict;
   durationMs?: number;
   /** Normalised cost in [0, 1] (downtime, resources, side effects), when measured. */
   cost?: number;

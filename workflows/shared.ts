@@ -5,8 +5,8 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Diagnosis, PlanResult, VerifyVerdict } from '../activities/contracts';
-import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
+import type { Diagnosis, PlanResult } from '../activities/contracts';
+import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 
 export const TASK_QUEUE = 'homeostat-incidents';
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
@@ -175,7 +175,7 @@ export interface CarriedIncidentState {
   timeline: TimelineEntry[];
   evidence: Evidence[];
   ladderTried: RepairAction[];
-  attempts: { action: RepairAction; verify: VerifyVerdict | 'skipped' }[];
+  attempts: { action: RepairAction; verify: Verdict | 'skipped' }[];
   marks: IncidentMarks;
   diagnosis?: Diagnosis;
   /** A plan still waiting for its approval when the run continued as new. */

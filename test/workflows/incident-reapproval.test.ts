@@ -56,7 +56,8 @@ test('an approval that no longer counts at re-validation runs nothing and asks t
   const lab = env.track(await createLab({ pipeline }));
 
   const closed = await withWorker(env.conn.native, lab, async (taskQueue) => {
-    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
+    // `records` holds PHI: the policy's sensitive-data rule asks for an approval.
+    const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'records'));
     const first = await waitForState(handle, (s) => s.awaitingApproval);
     // oncall-lead hands over the on-call role before approving reaches re-validation.
     lab.setPolicy(

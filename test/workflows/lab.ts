@@ -8,7 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { type AddressInfo } from 'node:net';
-import type { VerifyVerdict } from '../../activities/contracts';
+import type { Verdict } from '../../policies/taxonomy';
 import type { IncidentDeps, ProbeRunner } from '../../activities/deps';
 import { createActivities } from '../../activities';
 import { KnowledgeActuatorLog } from '../../activities/templates/actuations';
@@ -33,12 +33,12 @@ export interface Lab {
   deps: IncidentDeps<FileActuatorDeps>;
   activities: ReturnType<typeof createActivities>;
   /** Verdicts the health endpoint gives, per component, consumed in order (last one repeats). */
-  healthScript: Map<string, VerifyVerdict[]>;
+  healthScript: Map<string, Verdict[]>;
   /**
    * Holds the next health probe of `component` until the test answers it: resolves `arrived`
    * once the probe asked, and answers it with the verdict given to `answer`.
    */
-  holdProbe(component: string): { arrived: Promise<void>; answer(verdict: VerifyVerdict): void };
+  holdProbe(component: string): { arrived: Promise<void>; answer(verdict: Verdict): void };
   escalations: unknown[];
   /** While false the escalation webhook answers 503 (a pager that is down); every request is counted. */
   escalationUp: boolean;
@@ -99,8 +99,8 @@ export async function createLab(opts: {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-lab-'));
   const kb = openKnowledgeBase(path.join(dir, 'knowledge.db'));
   let policy = parsePolicyOrThrow(opts.policyYaml ?? labPolicy(opts.pipeline), 'lab policy');
-  const healthScript = new Map<string, VerifyVerdict[]>();
-  const held = new Map<string, { arrived: () => void; answer: Promise<VerifyVerdict> }>();
+  const healthScript = new Map<string, Verdict[]>();
+  const held = new Map<string, { arrived: () => void; answer: Promise<Verdict> }>();
   const escalations: unknown[] = [];
 
   const server = http.createServer((req, res) => {
@@ -123,7 +123,7 @@ export async function createLab(opts: {
         return;
       }
       const key = decodeURIComponent(m[2]!);
-      const reply = (verdict: VerifyVerdict): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ verdict }));
+      const reply = (verdict: Verdict): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ verdict }));
       const hold = held.get(key);
       if (hold) {
         held.delete(key);
@@ -162,9 +162,9 @@ export async function createLab(opts: {
     healthScript,
     holdProbe(component: string) {
       let arrived!: () => void;
-      let answer!: (v: VerifyVerdict) => void;
+      let answer!: (v: Verdict) => void;
       const arrival = new Promise<void>((r) => (arrived = r));
-      held.set(component, { arrived, answer: new Promise<VerifyVerdict>((r) => (answer = r)) });
+      held.set(component, { arrived, answer: new Promise<Verdict>((r) => (answer = r)) });
       return { arrived: arrival, answer };
     },
     escalations,
@@ -197,8 +197,8 @@ export function labDeps(opts: {
 }): IncidentDeps<FileActuatorDeps> {
   const probes: ProbeRunner = async (name, req) => {
     const res = await fetch(`${opts.baseUrl}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}`);
-    const { verdict } = (await res.json()) as { verdict: VerifyVerdict };
-    return { result: verdict, detail: `${name} via lab health endpoint` };
+    const { verdict } = (await res.json()) as { verdict: Verdict };
+    return { name, result: verdict, detail: `${name} via lab health endpoint` };
   };
   const templates: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>> = {
     'log-and-wait': logAndWait,
