@@ -16,6 +16,7 @@ import type { KnowledgeBase } from '../../knowledge/types';
 import { parsePolicyOrThrow } from '../../policies/load';
 import { resourceOf } from '../../policies/safety';
 import { actuatorLines, actuatorTokens, fileActuator, type FileActuatorDeps } from '../fixtures/templates/file-actuator';
+import { waitUntil } from '../simulator/support';
 import { labDeps, labPolicy } from '../workflows/lab';
 
 const PIPELINE = 'lease-lab';
@@ -46,14 +47,7 @@ async function lease(holder = `incident/${PIPELINE}/sink`, ttlMs = 60_000): Prom
   return r.lease.token;
 }
 
-/** Resolves once `check` holds, polling on the event loop (no fixed sleep decides anything). */
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => Promise<boolean> | boolean): Promise<true> => waitUntil(what, async () => (await check()) || undefined, 20_000, 20);
 
 test('without a remediation lease nothing runs, whatever was approved', async () => {
   const env = new MockActivityEnvironment();

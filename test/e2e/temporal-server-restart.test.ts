@@ -14,6 +14,7 @@ import { resourceOf } from '../../policies/safety';
 import type { IncidentState } from '../../workflows/shared';
 import { actuatorLines } from '../fixtures/templates/file-actuator';
 import type { LabWorkerConfig } from '../fixtures/workers/lab-worker';
+import { waitUntil } from '../simulator/support';
 import { killAll, startWorkerProcess, stopWorkerProcess } from '../support/worker-process';
 import { connectDevServer, incidentBundle, manualInput, uniqueName } from '../workflows/helpers';
 import { startIncident } from '../workflows/incident-harness';
@@ -32,16 +33,6 @@ afterAll(async () => {
   await server?.stop();
   await lab?.close();
 });
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('SIGKILL of the Temporal dev server mid-repair, restart on the same database: the incident completes, the effect applied once', async () => {
   const pipeline = uniqueName('server-kill');
@@ -72,7 +63,7 @@ test('SIGKILL of the Temporal dev server mid-repair, restart on the same databas
   await conn.close();
 
   // The repair is running (its actuation is recorded, not done): the server dies now.
-  await until('the repair to be running', async () => ((await lab!.kb.listActuations({ incidentId: workflowId })).some((a) => a.status === 'started') ? true : undefined));
+  await waitUntil('the repair to be running', async () => (await lab!.kb.listActuations({ incidentId: workflowId })).some((a) => a.status === 'started'), 60_000, 100);
   expect(actuatorLines(lab.dir, 'scale-out')).toHaveLength(0);
   await server.kill();
 

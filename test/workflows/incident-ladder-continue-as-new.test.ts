@@ -7,7 +7,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { abortSignal, timelineQuery } from '../../workflows/shared';
 import { manualInput, uniqueName } from './helpers';
-import { applications, closeIncident, expectCompleteExplanation, recordHistory, stagesOf, startIncident, useIncidentEnv, withWorker } from './incident-harness';
+import { applications, closeIncident, expectCompleteExplanation, recordHistory, runHistories, stagesOf, startIncident, useIncidentEnv, withWorker } from './incident-harness';
 import { createLab } from './lab';
 
 jest.setTimeout(90_000);
@@ -16,14 +16,7 @@ const env = useIncidentEnv();
 
 /** Run ids of the incident's continue-as-new chain, first to last. */
 async function runChain(handle: WorkflowHandle): Promise<string[]> {
-  const runIds: string[] = [];
-  let runId: string | undefined = (await handle.describe()).runId;
-  while (runId) {
-    runIds.unshift(runId);
-    const h = await env.conn.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-    runId = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-  }
-  return runIds;
+  return (await runHistories(env.conn.client, handle)).map((r) => r.runId);
 }
 
 async function scheduledActivities(handle: WorkflowHandle, runId: string): Promise<string[]> {

@@ -10,6 +10,7 @@ import { resourceOf } from '../../policies/safety';
 import { escalationDeliveryQuery, escalationDeliveryWorkflowId, type EscalationDeliveryState } from '../../workflows/escalation-delivery';
 import type { IncidentState } from '../../workflows/shared';
 import { explanationQuery } from '../../workflows/shared';
+import { waitUntil } from '../simulator/support';
 import { manualInput, uniqueName } from './helpers';
 import { applications, recordHistory, startIncident, useIncidentEnv, withWorker } from './incident-harness';
 import { createLab } from './lab';
@@ -17,17 +18,6 @@ import { createLab } from './lab';
 jest.setTimeout(120_000);
 
 const env = useIncidentEnv();
-
-/** Polls `check` until it returns a value (the workflow's own progress decides, not a fixed sleep). */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('an escalation the webhook refuses is recorded, explained and redelivered until the pager answers; the page is never dropped', async () => {
   const pipeline = uniqueName('pager-down');
@@ -49,7 +39,7 @@ test('an escalation the webhook refuses is recorded, explained and redelivered u
 
     // The redelivery workflow keeps trying while the pager is down…
     const delivery = env.conn.client.workflow.getHandle(escalationDeliveryWorkflowId(handle.workflowId, handle.firstExecutionRunId));
-    await until('two redeliveries to fail', async () => ((await delivery.query(escalationDeliveryQuery)).attempts >= 3 ? true : undefined));
+    await waitUntil('two redeliveries to fail', async () => (await delivery.query(escalationDeliveryQuery)).attempts >= 3, 90_000, 200);
     expect((await delivery.query(escalationDeliveryQuery)).delivered).toBe(false);
     // …and delivers once it is back.
     lab.escalationUp = true;
