@@ -160,7 +160,7 @@ test('a template that fails part-way undoes its done steps in reverse order, is 
   };
   const lab = env.track(await createLab({ pipeline, templates: { 'scale-out': stepped } }));
 
-  const { closed, executes } = await runLag(lab, pipeline);
+  const { closed, executes } = await runLag(lab, pipeline, 'execute-compensated');
 
   expect(calls).toBe(1); // compensated: final for this rung, although the code is retryable
   expect(undone).toEqual(['apply', 'reserve']);

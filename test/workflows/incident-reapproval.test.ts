@@ -73,7 +73,9 @@ test('an approval that no longer counts at re-validation runs nothing and asks t
     expect(applications(lab)).toEqual({});
     expect(await lab.kb.listActuations({ incidentId: handle.workflowId })).toEqual([]);
     // The old approver is refused now; the current one approves.
-    await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: again.plan!.planId }] })).rejects.toThrow(/not an authorised approver/);
+    await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: again.plan!.planId }] })).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('"oncall-lead" is not an authorised approver') },
+    });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: 'backup-lead', planId: again.plan!.planId }] });
     const c = await closeIncident(handle, lab);
     expect((await handle.query(stateQuery)).outcome).toBe('healed');

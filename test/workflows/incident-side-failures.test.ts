@@ -86,7 +86,9 @@ test('a learn that fails does not fail the incident: the outcome stands and the 
   const { result, impact } = await withWorker(env.conn.native, lab, async (taskQueue) => {
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink'));
     const r = (await handle.result()) as IncidentState;
-    return { result: r, impact: (await handle.query(explanationQuery)).impact };
+    const impact = (await handle.query(explanationQuery)).impact;
+    await recordHistory(env.conn.client, handle, 'learn-failed');
+    return { result: r, impact };
   });
   expect(result).toMatchObject({ outcome: 'healed', stage: 'closed' });
   expect(applications(lab)).toEqual({ 'scale-out': 1 });
@@ -104,7 +106,9 @@ test('a lease release that fails does not fail the incident: it heals, and the e
   }).releaseLease;
   const result = await withWorker(env.conn.native, lab, async (taskQueue) => {
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink'));
-    return (await handle.result()) as IncidentState;
+    const r = (await handle.result()) as IncidentState;
+    await recordHistory(env.conn.client, handle, 'lease-release-failed');
+    return r;
   });
   expect(result.outcome).toBe('healed');
   expect(result.explanation.impact).toContain('the lease on sink could not be released (lease store refused the release); it lapses at its expiry');
