@@ -10,7 +10,7 @@ import { activities, failureMessage } from '../proxies';
 import { escalationDeliveryWorkflow, escalationDeliveryWorkflowId } from '../escalation-delivery';
 import type { Incident } from '../incident-state';
 import { PATCH_SURVIVE_SIDE_ACTIVITY_FAILURES } from '../patches';
-import type { CarriedIncidentState, IncidentInput, IncidentState, Outcome } from '../shared';
+import { incidentWorkflowId, type CarriedIncidentState, type IncidentInput, type IncidentState, type Outcome } from '../shared';
 
 /** First redelivery of an undelivered escalation after this long, doubling up to the cap. */
 export const DEFAULT_REDELIVERY_MS = 60_000;
@@ -52,7 +52,8 @@ export async function escalateToHuman(inc: Incident, reason: string): Promise<In
   } catch (err) {
     if (!wf.patched(PATCH_SURVIVE_SIDE_ACTIVITY_FAILURES)) throw err;
     // A page is never dropped: a workflow of its own redelivers it on durable timers until it lands.
-    const workflowId = escalationDeliveryWorkflowId(inc.id, inc.runId);
+    // Named from the input, not workflowInfo(): a replay under another workflow id still matches.
+    const workflowId = escalationDeliveryWorkflowId(incidentWorkflowId(state.pipeline, state.component), inc.runId);
     const firstRetryMs = inc.timing.redeliveryMs ?? DEFAULT_REDELIVERY_MS;
     await wf.startChild(escalationDeliveryWorkflow, {
       workflowId,
