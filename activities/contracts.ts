@@ -3,8 +3,7 @@
  * with `import type`; implementations live in activities/*.ts and are built by
  * `createActivities(deps)` at worker start-up.
  */
-import type { Verification } from '../policies/case-based';
-import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
+import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 import type { Evidence, Explanation, IncidentTiming, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
 import type { ProbeName } from './templates/template';
 
@@ -112,8 +111,15 @@ export interface ExecuteInput {
   action: RepairAction;
   attempt: number;
   mode: Mode;
+  /** Fencing token of the remediation lease re-validation granted; without one nothing that changes anything runs. */
   leaseToken?: number;
-  params?: Record<string, unknown>;
+}
+
+export interface ReleaseLeaseInput {
+  incidentId: string;
+  pipeline: string;
+  target: string;
+  leaseToken?: number;
 }
 
 export interface ExecuteResult {
@@ -130,18 +136,32 @@ export interface VerifyInput {
   component: string;
   action: RepairAction;
   probes: ProbeName[];
+  /** The remediation lease the verified repair holds until verification ends: renewed before probing. */
+  lease?: { target: string; token: number };
 }
 
-/** One verdict vocabulary for probes, verification and past cases. */
-export type VerifyVerdict = Verification;
+/** What one verification probe found. */
+export interface ProbeOutcome {
+  /** The probe (`none` when the repair declares none). */
+  name: string;
+  result: Verdict;
+  /** What it saw, in words an operator reads in the explanation. */
+  detail: string;
+}
 
 export interface VerifyResult {
-  result: VerifyVerdict;
-  probes: { name: string; result: VerifyVerdict; detail: string }[];
+  result: Verdict;
+  probes: ProbeOutcome[];
 }
 
 export interface EscalateInput {
   incidentId: string;
+  /**
+   * First run id of the incident's execution chain: with the workflow id it makes the
+   * escalation's idempotency key, unique per incident (workflow ids repeat per component).
+   * Absent in inputs recorded before it existed.
+   */
+  runId?: string;
   pipeline: string;
   component: string;
   reason: string;
@@ -155,6 +175,8 @@ export interface EscalateResult {
 
 export interface LearnInput {
   incidentId: string;
+  /** First run id of the incident's execution chain: learning is keyed by it (once per incident run). */
+  runId?: string;
   pipeline: string;
   component: string;
   faultClass: string;
@@ -170,14 +192,7 @@ export interface LearnInput {
   evidence: Evidence[];
   explanation: Explanation;
   timings: { openedAt: string; detectedAt: string; mitigatedAt?: string; closedAt: string; firstAnomalyAt: string };
-  attempts: { action: RepairAction; verify: VerifyVerdict | 'skipped' }[];
-}
-
-export interface AuditInput {
-  actor: string;
-  action: string;
-  subject: string;
-  detail: Record<string, unknown>;
+  attempts: { action: RepairAction; verify: Verdict | 'skipped' }[];
 }
 
 export interface IncidentActivities {
@@ -185,10 +200,9 @@ export interface IncidentActivities {
   plan(input: PlanInput): Promise<PlanResult>;
   revalidate(input: RevalidateInput): Promise<RevalidateResult>;
   execute(input: ExecuteInput): Promise<ExecuteResult>;
-  releaseLease(input: { incidentId: string; pipeline: string; target: string; leaseToken?: number }): Promise<void>;
+  releaseLease(input: ReleaseLeaseInput): Promise<void>;
   verify(input: VerifyInput): Promise<VerifyResult>;
   escalate(input: EscalateInput): Promise<EscalateResult>;
   handOver(input: HandOverInput): Promise<HandOverResult>;
   learn(input: LearnInput): Promise<void>;
-  audit(input: AuditInput): Promise<void>;
 }

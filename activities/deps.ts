@@ -7,7 +7,7 @@ import type { AlertmanagerClient } from '../bindings/alertmanager';
 import type { KnowledgeBase } from '../knowledge/types';
 import type { PolicyConfig } from '../policies/schema';
 import type { RepairAction } from '../policies/taxonomy';
-import type { VerifyVerdict } from './contracts';
+import type { ExecuteInput, ProbeOutcome } from './contracts';
 import type { EscalateDeps } from './templates/escalate';
 import type { ProbeName, RepairTemplate } from './templates/template';
 
@@ -16,11 +16,6 @@ export interface ProbeRequest {
   pipeline: string;
   component: string;
   action: RepairAction;
-}
-
-export interface ProbeOutcome {
-  result: VerifyVerdict;
-  detail: string;
 }
 
 /** Runs one named verification probe; an unknown probe answers `inconclusive`, never `pass`. */
@@ -32,6 +27,8 @@ export type HealthFractions = (pipeline: string) => Promise<{ pipeline: number; 
 export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> {
   /** The current policy (re-read by the caller when the file changes). */
   policy(): PolicyConfig;
+  /** Its version in the knowledge base's policy store, named in the audit row of every repair. */
+  policyVersion?: number;
   kb: KnowledgeBase;
   templates: Partial<Record<RepairAction, RepairTemplate<TemplateDeps>>>;
   templateDeps: TemplateDeps;
@@ -48,6 +45,16 @@ export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> 
   actor?: string;
   /** Alertmanager, when one routes this pipeline's alerts: silences during repairs, alerts as verification evidence. */
   alertmanager?: () => AlertmanagerClient | undefined;
+  /**
+   * Fault injection, set only by test workers: called at each point inside execute, where the
+   * test makes the worker crash (throw, or kill its own process) to prove the repair still
+   * lands exactly once. Production never sets it.
+   */
+  faultHook?: (point: ExecutePoint, input: ExecuteInput) => void | Promise<void>;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 15 * 60 * 1000;
+
+/** The points inside execute where a test can make the worker crash (IncidentDeps.faultHook). */
+export const EXECUTE_POINTS = ['before-record', 'after-record', 'after-effect', 'in-commit', 'after-commit'] as const;
+export type ExecutePoint = (typeof EXECUTE_POINTS)[number];

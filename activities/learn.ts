@@ -1,17 +1,36 @@
 /**
  * Learn: hand the closed incident to the knowledge base (case with its explanation tuple and
  * TTD / MTTM / MTTR, Q-table updates along the ladder, shadow record, promotion or demotion),
- * then close it in the audit log.
+ * then close it in the audit log — all in one transaction, once per incident run.
  */
 import { learnFromIncident } from '../knowledge/learn';
 import { resourceOf } from '../policies/safety';
-import { layerOf, UNKNOWN_FAULT, type FaultClass } from '../policies/taxonomy';
-import type { LearnInput, VerifyVerdict } from './contracts';
+import { layerOf, UNKNOWN_FAULT, type FaultClass, type Verdict } from '../policies/taxonomy';
+import type { LearnInput } from './contracts';
 import type { IncidentDeps } from './deps';
+import type { KnowledgeBase } from '../knowledge/types';
 
 const span = (from?: string, to?: string): number | undefined => (from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : undefined);
 
+/** The key learning is done once under: one incident run. */
+export function learnKey(input: Pick<LearnInput, 'incidentId' | 'runId'>): string | undefined {
+  return input.runId ? `${input.incidentId}@${input.runId}` : undefined;
+}
+
+/**
+ * Idempotent and transactional: the case, the Q-table updates, the shadow record, a promotion
+ * and the audit rows land together or not at all, and a retry of a run already learnt from
+ * changes nothing.
+ */
 export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void> {
+  const runKey = learnKey(input);
+  await deps.kb.transaction(async (tx) => {
+    if (runKey && (await tx.caseForRun(runKey))) return;
+    await learnInTransaction(deps, tx, input, runKey);
+  });
+}
+
+async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: LearnInput, runKey: string | undefined): Promise<void> {
   const now = (deps.now ?? (() => new Date()))().getTime();
   const fault = input.faultClass as FaultClass | typeof UNKNOWN_FAULT;
   const layer = fault === UNKNOWN_FAULT ? undefined : layerOf(fault);
@@ -20,21 +39,22 @@ export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void
   const mttmMs = span(t.detectedAt, t.mitigatedAt);
   const mttrMs = input.outcome === 'healed' ? span(t.firstAnomalyAt, t.closedAt) : undefined;
   const resource = resourceOf(input.pipeline, input.component);
-  const recentRepairs = (await deps.kb.recentActions({ since: Date.parse(t.openedAt) - 60 * 60 * 1000, resource })).filter(
+  const recentRepairs = (await kb.recentActions({ since: Date.parse(t.openedAt) - 60 * 60 * 1000, resource })).filter(
     (a) => a.incidentId !== input.incidentId,
   ).length;
   // Approved in shadow mode: the human's approval is the verdict on the would-do action.
   const approvedShadow = input.mode === 'shadow' && input.outcome === 'shadowed' && input.approvedBy !== undefined;
 
-  const result = await learnFromIncident(deps.kb, deps.policy(), {
+  const result = await learnFromIncident(kb, deps.policy(), {
     incidentId: input.incidentId,
+    ...(runKey ? { runKey } : {}),
     signature: { pipeline: input.pipeline, component: input.component, faultClass: fault, severity: input.severity, ...(layer ? { layer } : {}) },
     mode: input.mode,
     wouldDo: input.wouldDo,
     ...(approvedShadow ? { finalAction: input.wouldDo } : {}),
     attempts: input.attempts
       .filter((a) => a.verify !== 'skipped')
-      .map((a) => ({ action: a.action, verification: a.verify as VerifyVerdict })),
+      .map((a) => ({ action: a.action, verification: a.verify as Verdict })),
     outcome: input.outcome,
     plan: input.plan ?? null,
     alternatives: input.plan?.alternatives ?? [],
@@ -46,7 +66,7 @@ export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void
     recentRepairs,
     now,
   });
-  await deps.kb.appendAudit({
+  await kb.appendAudit({
     actor: deps.actor ?? 'homeostat-worker',
     action: 'incident.closed',
     subject: input.incidentId,

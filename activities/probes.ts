@@ -8,14 +8,10 @@ import { z } from 'zod';
 import type { TemplateDeps } from './templates/deps';
 import type { ProbeName } from './templates/template';
 
-import type { VerifyVerdict } from './contracts';
+import type { Verdict } from '../policies/taxonomy';
+import type { ProbeOutcome } from './contracts';
 
-export type ProbeVerdict = VerifyVerdict;
-export interface ProbeOutcome {
-  name: ProbeName;
-  result: ProbeVerdict;
-  detail: string;
-}
+export type { ProbeOutcome };
 
 export interface ProbeOptions {
   /** Sentinel health API base URL, for `health-recovered`. */
@@ -236,10 +232,10 @@ export async function runProbe(name: ProbeName, target: string, deps: ProbeDeps,
 }
 
 /** Runs several probes; the verdict is fail if any fails, inconclusive if any is, else pass. */
-export async function runProbes(names: readonly ProbeName[], target: string, deps: ProbeDeps, o: ProbeOptions = {}): Promise<{ result: ProbeVerdict; probes: ProbeOutcome[] }> {
+export async function runProbes(names: readonly ProbeName[], target: string, deps: ProbeDeps, o: ProbeOptions = {}): Promise<{ result: Verdict; probes: ProbeOutcome[] }> {
   const probes: ProbeOutcome[] = [];
   for (const n of names) probes.push(await runProbe(n, target, deps, o));
-  const verdict: ProbeVerdict = probes.some((p) => p.result === 'fail') ? 'fail' : probes.some((p) => p.result === 'inconclusive') ? 'inconclusive' : 'pass';
+  const verdict: Verdict = probes.some((p) => p.result === 'fail') ? 'fail' : probes.some((p) => p.result === 'inconclusive') ? 'inconclusive' : 'pass';
   return { result: verdict, probes };
 }
 

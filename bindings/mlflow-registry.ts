@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HomeostatError } from '../common/errors';
+import { checkFence, type Fenced } from './fence';
 import { fromTags, MlflowClient, type MlflowModelVersion } from './mlflow-client';
 import type { ModelRegistry, ModelVersion, PinEntry, RegisterOptions, ValidationRecord } from './registries';
 
@@ -80,15 +81,17 @@ export class MlflowModelRegistry implements ModelRegistry {
     return v ? this.toModel(v, await this.artifactOf(model, v), await this.metricsOf(model, v)) : undefined;
   }
 
-  async pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }> {
+  async pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string } & Fenced): Promise<{ applied: boolean }> {
     if (!(await this.client.modelVersion(model, version))) throw new HomeostatError('HS_NOT_FOUND', `model ${model}@${version} is not registered in MLflow (${this.trackingUri})`);
     const key = options.idempotencyKey;
     if (key) {
       const rm = await this.client.registeredModel(model);
       if (rm?.tags.some((t) => t.key === pinTagKey(key))) return { applied: false };
     }
+    // Right before the alias moves: a repair whose lease was taken over must not move it.
+    await checkFence(options);
     await this.client.setAlias(model, this.alias, version);
-    const entry = { version, at: Date.now(), reason: options.reason.slice(0, 2_000), idempotencyKey: key ?? null };
+    const entry = { version, at: Date.now(), reason: options.reason.slice(0, 2_000), idempotencyKey: key ?? null, ...(options.fence ? { fenceToken: options.fence.token } : {}) };
     // Keyless pins (a person's deploy) get a key of their own so each lands in the history.
     await this.client.setModelTag(model, pinTagKey(key ?? `${version}:${entry.at}:${Math.random()}`), JSON.stringify(entry));
     return { applied: true };

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HomeostatError } from '../common/errors';
+import { checkFence, type Fenced } from './fence';
 import { openKnowledgeBase } from '../knowledge/open';
 import type { KnowledgeBase } from '../knowledge/types';
 
@@ -69,7 +70,7 @@ export interface SchemaRegistry {
   /** Registers a definition; the same definition (by fingerprint) returns the existing version. */
   registerSchema(subject: string, definition: Record<string, unknown>): Promise<SchemaVersion>;
   schemaVersions(subject: string): Promise<SchemaVersion[]>;
-  pinSchema(subject: string, version: number, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }>;
+  pinSchema(subject: string, version: number, options: { reason: string; idempotencyKey?: string } & Fenced): Promise<{ applied: boolean }>;
   pinnedSchema(subject: string): Promise<SchemaVersion | undefined>;
   /** Newest first. */
   schemaPinHistory(subject: string): Promise<PinEntry[]>;
@@ -81,7 +82,7 @@ export interface ModelRegistry {
   registerModel(model: string, artifact: Record<string, unknown>, metrics: Record<string, number>, options?: RegisterOptions): Promise<ModelVersion>;
   modelVersions(model: string): Promise<ModelVersion[]>;
   getModel(model: string, version: string): Promise<ModelVersion | undefined>;
-  pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }>;
+  pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string } & Fenced): Promise<{ applied: boolean }>;
   pinnedModel(model: string): Promise<ModelVersion | undefined>;
   /** Newest first. */
   modelPinHistory(model: string): Promise<PinEntry[]>;
@@ -91,6 +92,11 @@ export interface ModelRegistry {
   tagVersion(model: string, version: string, tags: Record<string, string>): Promise<void>;
   /** The version a rollback returns to, and why that one; undefined when there is none. */
   rollbackTarget(model: string): Promise<{ version: string; reason: string } | undefined>;
+}
+
+/** The fencing token a pin was made under, for the audit row (none for pins made by hand). */
+function fenceDetail(options: Fenced): { fenceToken?: number } {
+  return options.fence ? { fenceToken: options.fence.token } : {};
 }
 
 export function fingerprintOf(definition: unknown): string {
@@ -137,11 +143,12 @@ export class KnowledgeRegistries implements SchemaRegistry, ModelRegistry {
     return (await this.kb.listSchemaVersions(subject)).map(toSchema);
   }
 
-  async pinSchema(subject: string, version: number, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }> {
+  async pinSchema(subject: string, version: number, options: { reason: string; idempotencyKey?: string } & Fenced): Promise<{ applied: boolean }> {
     if (!(await this.kb.getSchemaVersion(subject, version))) throw new HomeostatError('HS_NOT_FOUND', `schema ${subject} v${version} is not registered`);
     if (await this.seen(`schema:${subject}`, options.idempotencyKey)) return { applied: false };
+    await checkFence(options);
     await this.kb.pinSchema(subject, version);
-    await this.kb.appendAudit({ actor: this.actor, action: 'pin', subject: `schema:${subject}`, detail: { version, reason: options.reason, idempotencyKey: options.idempotencyKey ?? null } });
+    await this.kb.appendAudit({ actor: this.actor, action: 'pin', subject: `schema:${subject}`, detail: { version, reason: options.reason, idempotencyKey: options.idempotencyKey ?? null, ...fenceDetail(options) } });
     return { applied: true };
   }
 
@@ -169,11 +176,12 @@ export class KnowledgeRegistries implements SchemaRegistry, ModelRegistry {
     return v ? toModel(v) : undefined;
   }
 
-  async pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string }): Promise<{ applied: boolean }> {
+  async pinModel(model: string, version: string, options: { reason: string; idempotencyKey?: string } & Fenced): Promise<{ applied: boolean }> {
     if (!(await this.getModel(model, version))) throw new HomeostatError('HS_NOT_FOUND', `model ${model}@${version} is not registered`);
     if (await this.seen(`model:${model}`, options.idempotencyKey)) return { applied: false };
+    await checkFence(options);
     await this.kb.pinModel(model, Number(version));
-    await this.kb.appendAudit({ actor: this.actor, action: 'pin', subject: `model:${model}`, detail: { version: Number(version), reason: options.reason, idempotencyKey: options.idempotencyKey ?? null } });
+    await this.kb.appendAudit({ actor: this.actor, action: 'pin', subject: `model:${model}`, detail: { version: Number(version), reason: options.reason, idempotencyKey: options.idempotencyKey ?? null, ...fenceDetail(options) } });
     return { applied: true };
   }
 

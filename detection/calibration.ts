@@ -17,6 +17,7 @@
  * → [{ detector: 'page-hinkley', param: 'threshold', value: 37.2, mtbfa: Infinity, met: true, … }]
  */
 import { HomeostatError } from '../common/errors';
+import { seededRng as mulberry32 } from '../common/rng';
 import { type DetectorName, type StreamingDetector } from './detector';
 import { createDetector } from './registry';
 
@@ -89,17 +90,6 @@ export interface CalibrationReport {
   referenceLength: number;
   replicates: number;
   choices: CalibrationChoice[];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Replicates of the reference: verbatim copies, or moving-block bootstrap resamples. */

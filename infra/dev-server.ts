@@ -40,6 +40,8 @@ export interface DevServerHandle {
   pid: number;
   logFile: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would; with `dbFile`, a server started again on the same file resumes its workflows. */
+  kill(): Promise<void>;
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServerHandle> {
@@ -86,6 +88,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           // A temp log is only worth keeping when something failed, and then it is named in the error.
           if (!options.logFile) fs.rmSync(proc.logFile, { force: true });
         },
+        kill: () => proc.kill(),
       };
     });
   } catch (err) {

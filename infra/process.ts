@@ -21,6 +21,8 @@ export interface ManagedProcess {
   tail(lines?: number): string;
   /** SIGTERM to the group, then SIGKILL after `graceMs`; resolves once the process has exited. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL to the group at once — a crash, no shutdown of any kind; resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 export interface SpawnOptions {
@@ -125,6 +127,11 @@ export function spawnService(name: string, command: string, args: string[], opti
       } catch {
         // No such group: nothing outlived the server.
       }
+    },
+    async kill(): Promise<void> {
+      if (entry.exited) return;
+      killGroup(entry.pid, 'SIGKILL');
+      await exited;
     },
   };
 }

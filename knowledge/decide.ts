@@ -6,7 +6,7 @@
 import { HomeostatError } from '../common/errors';
 import { planRepair, type Plan, type Precondition } from '../policies/engine';
 import { approversFor, effectiveMode, findPipeline, isAlwaysAllowed } from '../policies/lookup';
-import { seededRng, seedFrom } from '../policies/rng';
+import { seededRng, seedFrom } from '../common/rng';
 import { evaluateSafety, resourceOf, type SafetyContext, type SafetyDecision } from '../policies/safety';
 import type { PipelinePolicy, PolicyConfig } from '../policies/schema';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
@@ -228,10 +228,21 @@ export async function revalidate(kb: KnowledgeBase, policy: PolicyConfig, input:
   return { verdict: 'allow', reasons: d.reasons, leaseToken: lease.lease.token };
 }
 
-/** Call once a repair really ran (never in shadow mode): feeds cooldowns, rate limits and loop detection. */
+/**
+ * Call once a repair ran or was attempted (never in shadow mode): feeds cooldowns, rate limits
+ * and loop detection. With an idempotency key, a retried attempt counts once; false when it
+ * had been counted already.
+ */
 export async function recordExecutedAction(
   kb: KnowledgeBase,
-  input: { incidentId: string; pipeline: string; component: string; action: RepairAction; now: number },
-): Promise<void> {
-  await kb.recordAction({ at: input.now, pipeline: input.pipeline, resource: resourceOf(input.pipeline, input.component), action: input.action, incidentId: input.incidentId });
+  input: { incidentId: string; pipeline: string; component: string; action: RepairAction; now: number; idempotencyKey?: string },
+): Promise<boolean> {
+  return kb.recordAction({
+    at: input.now,
+    pipeline: input.pipeline,
+    resource: resourceOf(input.pipeline, input.component),
+    action: input.action,
+    incidentId: input.incidentId,
+    ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+  });
 }

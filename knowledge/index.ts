@@ -4,5 +4,6 @@ export { SqliteKnowledgeBase, type SqliteOptions } from './sqlite';
 export { defaultKnowledgeDbPath, openKnowledgeBase } from './open';
 export { decide, revalidate, recordExecutedAction, safetyContext, type Decision, type DecisionInput, type Health, type Revalidation, type RevalidationInput } from './decide';
 export { learnFromIncident, type LearnArgs, type LearnResult } from './learn';
+export { recordPolicy } from './policy-record';
 export { minimalAnomalousUpstream, type RootCauseResult } from './lineage';
 export { canonicalJson } from './canonical-json';

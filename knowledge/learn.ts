@@ -14,6 +14,8 @@ import type { CaseAttempt, FaultSignature, KnowledgeBase } from './types';
 
 export interface LearnArgs {
   incidentId: string;
+  /** The incident run (`<incident id>@<first run id>`): its case is recorded once. */
+  runKey?: string;
   signature: FaultSignature;
   mode: 'shadow' | 'active';
   /** The engine's first choice: what shadow mode would have done. */
@@ -54,6 +56,7 @@ export async function learnFromIncident(kb: KnowledgeBase, policy: PolicyConfig,
   const finalAttempt = args.attempts.at(-1);
   const stored = await kb.recordCase({
     incidentId: args.incidentId,
+    ...(args.runKey ? { runKey: args.runKey } : {}),
     signature: sig,
     mode: args.mode,
     evidence: args.evidence,

@@ -1,16 +1,18 @@
 /**
  * The knowledge base's records and its interface. The SQLite backend (knowledge/sqlite/) is the
- * embedded default; a PostgreSQL backend implements the same interface, hence every method is
- * asynchronous even where SQLite answers synchronously. Times are epoch milliseconds.
+ * only one today; the interface is written so that a server-backed one (PostgreSQL) can implement
+ * it too, hence every method is asynchronous even where SQLite answers synchronously, and
+ * `transaction` hands out a handle instead of relying on one shared connection. Times are epoch
+ * milliseconds.
  */
 import type { ActionRecord } from '../policies/safety';
-import type { PastCase, Verification } from '../policies/case-based';
+import type { PastCase } from '../policies/case-based';
 import type { QEntry } from '../policies/q-learning';
 import type { ShadowRecord } from '../policies/promotion';
-import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
+import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 import type { Explanation, Outcome } from '../workflows/shared';
 
-export type { ActionRecord, PastCase, QEntry, ShadowRecord, Verification };
+export type { ActionRecord, PastCase, QEntry, ShadowRecord, Verdict };
 
 export interface FaultSignature {
   pipeline: string;
@@ -23,7 +25,7 @@ export interface FaultSignature {
 /** One rung tried during an incident, with what verification said about it. */
 export interface CaseAttempt {
   action: RepairAction;
-  verification: Verification;
+  verification: Verdict;
   durationMs?: number;
   /** Normalised cost in [0, 1] (downtime, resources, side effects), when measured. */
   cost?: number;
@@ -35,6 +37,11 @@ export interface CaseAttempt {
 
 export interface CaseInput {
   incidentId: string;
+  /**
+   * The incident run this case closes (`<incident id>@<first run id>`): a case is recorded once
+   * per run, however often the learn activity is retried.
+   */
+  runKey?: string;
   signature: FaultSignature;
   mode: Mode;
   evidence: unknown;
@@ -84,6 +91,12 @@ export interface Actuation extends ActuationInput {
   result?: unknown;
   recordedAt: number;
   completedAt?: number;
+}
+
+/** A repair that ran (or was attempted), as cooldown, rate-limit and loop rules read it. */
+export interface ActionInput extends ActionRecord {
+  /** The execute attempt's idempotency key: one row per key, whatever the retries. */
+  idempotencyKey?: string;
 }
 
 export interface SchemaVersion {
@@ -147,6 +160,13 @@ export interface ModeRecord {
 }
 
 export interface KnowledgeBase {
+  /**
+   * Runs `fn` inside one transaction: every read and write made through `tx` sees and lands
+   * together, or not at all (fn throwing rolls back and rethrows). `tx.transaction(f)` runs f(tx)
+   * inside the same transaction.
+   */
+  transaction<T>(fn: (tx: KnowledgeBase) => Promise<T>): Promise<T>;
+
   // pipelines and policies
   savePolicy(text: string, source: string): Promise<StoredPolicy>;
   latestPolicy(): Promise<StoredPolicy | undefined>;
@@ -158,6 +178,8 @@ export interface KnowledgeBase {
   recordCase(input: CaseInput): Promise<CaseRecord>;
   getCase(id: number): Promise<CaseRecord | undefined>;
   casesForIncident(incidentId: string): Promise<CaseRecord[]>;
+  /** The case recorded for an incident run (`CaseInput.runKey`), if any. */
+  caseForRun(runKey: string): Promise<CaseRecord | undefined>;
   /** Past attempts as the engine reads them, newest first; filter by pipeline and/or fault class. */
   pastCases(query: { pipeline?: string; faultClass?: FaultClass | typeof UNKNOWN_FAULT; limit?: number }): Promise<PastCase[]>;
 
@@ -178,7 +200,8 @@ export interface KnowledgeBase {
   completeActuation(idempotencyKey: string, result?: unknown): Promise<Actuation>;
   getActuation(idempotencyKey: string): Promise<Actuation | undefined>;
   listActuations(filter?: { incidentId?: string; resource?: string }): Promise<Actuation[]>;
-  recordAction(record: ActionRecord): Promise<void>;
+  /** Records a repair; false when a row with the same idempotency key was recorded before (nothing written). */
+  recordAction(record: ActionInput): Promise<boolean>;
   recentActions(query: { since: number; pipeline?: string; resource?: string }): Promise<ActionRecord[]>;
 
   // shadow mode and progressive autonomy

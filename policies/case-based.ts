@@ -4,9 +4,8 @@
  * so that a handful of cases never produce a certainty, and per-action priors when there are none.
  * Pure: safe to import from workflow code.
  */
-import { layerOf, SEVERITIES, type FaultClass, type Layer, type RepairAction, type Severity, type UNKNOWN_FAULT } from './taxonomy';
+import { layerOf, SEVERITIES, type FaultClass, type Layer, type RepairAction, type Severity, type UNKNOWN_FAULT, type Verdict } from './taxonomy';
 
-export type Verification = 'pass' | 'fail' | 'inconclusive';
 
 /** One attempt of one action during a past incident, as the knowledge base returns it. */
 export interface PastCase {
@@ -16,7 +15,7 @@ export interface PastCase {
   layer?: Layer;
   severity: Severity;
   action: RepairAction;
-  verification: Verification;
+  verification: Verdict;
   durationMs?: number;
   /** Normalised cost in [0, 1]. */
   cost?: number;
@@ -103,7 +102,7 @@ export interface CaseEstimate {
   meanDurationMs?: number;
 }
 
-const SUCCESS_VALUE: Record<Verification, number> = { pass: 1, fail: 0, inconclusive: 0.5 };
+const SUCCESS_VALUE: Record<Verdict, number> = { pass: 1, fail: 0, inconclusive: 0.5 };
 
 /** Cost of a case with no measured cost: longer repairs cost more, saturating at about 10 minutes. */
 export function durationCost(durationMs: number): number {

@@ -7,7 +7,7 @@
  * Deterministic given its inputs; the safety layer still has the last word on the result.
  * Pure: safe to import from workflow code.
  */
-import { ACTION_PRIORS, estimateFromCases, type ActionPrior, type CaseEstimate, type PastCase } from './case-based';
+import { ACTION_PRIORS, estimateFromCases, type CaseEstimate, type PastCase } from './case-based';
 import { repairLadder } from './lookup';
 import { indexQ, lookupQ, qState, type QEntry } from './q-learning';
 import type { EngineSettings, PipelinePolicy } from './schema';
@@ -28,8 +28,6 @@ export interface PlanRequest {
   faultClass: FaultClass | typeof UNKNOWN_FAULT;
   severity: Severity;
   layer?: Layer;
-  /** What the repair acts on; default the component. */
-  target?: string;
   /** Evaluated preconditions per action; an action missing here has none. */
   preconditions?: Partial<Record<RepairAction, Precondition>>;
   cases: readonly PastCase[];
@@ -42,7 +40,6 @@ export interface PlanRequest {
   drill?: boolean;
   /** Uniform [0, 1) source for exploration; without it the engine never explores. */
   rng?: () => number;
-  priors?: Partial<Record<RepairAction, Partial<ActionPrior>>>;
 }
 
 export interface CandidateScore extends CaseEstimate {
@@ -94,7 +91,7 @@ function scoreCandidates(req: PlanRequest, state: string): CandidateScore[] {
   const slo = req.pipeline.slo;
   const signature = { component: req.component, faultClass: req.faultClass, severity: req.severity, ...(req.layer ? { layer: req.layer } : {}) };
   return ladder.map((action, rung) => {
-    const prior = { ...ACTION_PRIORS[action], ...(req.priors?.[action] ?? {}) };
+    const prior = ACTION_PRIORS[action];
     const est = estimateFromCases(action, signature, req.cases, prior);
     const cbrScore = est.expectedCost + RUNG_PENALTY * rung - req.engine.lambda * est.expectedRecovery;
     const q = lookupQ(qIndex, state, action);
@@ -121,14 +118,19 @@ function scoreCandidates(req: PlanRequest, state: string): CandidateScore[] {
 }
 
 /** Lower score, then lower risk, then earlier rung. */
-function better(a: CandidateScore, b: CandidateScore): number {
+export function better(a: Pick<CandidateScore, 'action' | 'score' | 'rung'>, b: Pick<CandidateScore, 'action' | 'score' | 'rung'>): number {
   if (Math.abs(a.score - b.score) > EPS) return a.score - b.score;
   return ACTION_RISK[a.action] - ACTION_RISK[b.action] || a.rung - b.rung;
 }
 
+/** The reason given when the chosen candidate tied with the runner-up and won on risk or rung. */
+export function tieReason(chosen: Pick<CandidateScore, 'action' | 'score'>, runnerUp: Pick<CandidateScore, 'action' | 'score'> | undefined): string | undefined {
+  if (!runnerUp || Math.abs(runnerUp.score - chosen.score) > EPS) return undefined;
+  return `tie with ${runnerUp.action} broken by lower risk (${ACTION_RISK[chosen.action]} vs ${ACTION_RISK[runnerUp.action]}) or ladder order`;
+}
+
 export function planRepair(req: PlanRequest): Plan {
   const state = qState(req.faultClass, req.severity, req.recentRepairs);
-  const target = req.target ?? req.component;
   const candidates = scoreCandidates(req, state);
   const feasible = candidates.filter((c) => c.feasible);
   const automated = feasible.filter((c) => c.action !== 'escalate');
@@ -155,10 +157,8 @@ export function planRepair(req: PlanRequest): Plan {
     if (automated.length === 0) reasons.push(`no automated repair is feasible for ${req.faultClass}: escalate to a human`);
     else if (chosen.action === 'escalate') reasons.push(`the best automated repair, ${(bestAutomated as CandidateScore).action}, succeeded with p=${fmt((bestAutomated as CandidateScore).successRate)} < ${MIN_AUTOMATED_SUCCESS} over ${(bestAutomated as CandidateScore).cases} past case(s): escalate to a human`);
     else reasons.push(`${chosen.action} minimises E[C] − λE[R] (λ=${req.engine.lambda}) with score ${fmt(chosen.score)} among ${feasible.length} feasible candidate(s)`);
-    const runnerUp = ranked[1];
-    if (runnerUp && Math.abs(runnerUp.score - chosen.score) <= EPS) {
-      reasons.push(`tie with ${runnerUp.action} broken by lower risk (${ACTION_RISK[chosen.action]} vs ${ACTION_RISK[runnerUp.action]}) or ladder order`);
-    }
+    const tie = tieReason(chosen, ranked[1]);
+    if (tie) reasons.push(tie);
   }
   for (const c of candidates.filter((x) => !x.feasible)) reasons.push(`${c.action} excluded: ${c.reasons.join('; ')}`);
 
@@ -172,7 +172,7 @@ export function planRepair(req: PlanRequest): Plan {
   return {
     planId: `${req.incidentId}#${req.attempt ?? 1}:${chosen.action}`,
     action: chosen.action,
-    target,
+    target: req.component,
     state,
     score: chosen.score,
     explored,

@@ -7,8 +7,7 @@
  *   (terminal when verification passed or a human took over).
  * Pure: the table is passed in and the updated entry returned; the knowledge base stores it.
  */
-import type { Verification } from './case-based';
-import type { FaultClass, RepairAction, Severity, UNKNOWN_FAULT } from './taxonomy';
+import type { FaultClass, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from './taxonomy';
 
 export interface QEntry {
   state: string;
@@ -81,9 +80,9 @@ export function qUpdate(index: QIndex, t: QTransition, settings: QSettings): QEn
   return { state: t.state, action: t.action, value, visits: (old?.visits ?? 0) + 1 };
 }
 
-const RECOVERED: Record<Verification, number> = { pass: 1, inconclusive: 0.5, fail: 0 };
+const RECOVERED: Record<Verdict, number> = { pass: 1, inconclusive: 0.5, fail: 0 };
 
 /** r = λ·recovery − cost; recovery defaults from the verification result when ΔH was not measured. */
-export function rewardFor(verification: Verification, cost: number, lambda: number, recovery?: number): number {
+export function rewardFor(verification: Verdict, cost: number, lambda: number, recovery?: number): number {
   return lambda * (recovery ?? RECOVERED[verification]) - cost;
 }

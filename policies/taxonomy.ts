@@ -23,6 +23,12 @@ export const FAULT_CLASSES_BY_LAYER = {
 
 export type FaultClass = (typeof FAULT_CLASSES_BY_LAYER)[Layer][number];
 export const FAULT_CLASSES: readonly FaultClass[] = LAYERS.flatMap((l) => FAULT_CLASSES_BY_LAYER[l]);
+/**
+ * What a verification says about a repair — a single probe, the whole verification, and the
+ * attempts recorded in past cases all use it. Inconclusive: the probes could not decide.
+ */
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
 /** A fault whose class diagnosis could not pin down yet. */
 export const UNKNOWN_FAULT = 'unknown' as const;
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runProbes } from '../activities/probes';
 import { TEMPLATES } from '../activities/templates';
+import { compensate } from '../activities/templates/compensation';
 import { telemetryRecord, type TelemetryRecord } from '../sentinel/telemetry';
 import { clearFaults, faultContextOf, injectFault } from './faults';
 import type { FaultKind } from './faults/spec';
@@ -81,7 +82,7 @@ export async function runDrill(p: PipelineHandle, faults: readonly FaultKind[], 
     const repaired = Date.now();
     const verdict = await until(async () => ((await runProbes(template.probes, entry.repair.target, deps, { since: repaired })).result === 'pass' ? Date.now() : undefined), 90_000);
     if (entry.clearAfter) clearFaults(ctxFaults, { id: injected.id });
-    if (entry.undoAfter) await template.compensate?.(ctx, deps);
+    if (entry.undoAfter) await compensate(template, ctx, deps);
     const f: DrillFigure = {
       fault: kind,
       action: entry.repair.action,

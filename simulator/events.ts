@@ -3,7 +3,7 @@
  * event's (late) label, and the distortions data faults apply at the source.
  */
 import { createHash } from 'node:crypto';
-import { normal, type Rng } from './random';
+import { normal, type Rng } from '../common/rng';
 import { sigmoid } from './model';
 
 export type FieldType = 'string' | 'number';

@@ -5,6 +5,7 @@
  * Requests carry an idempotency key, so a retried activity queues its restart once.
  */
 import { HomeostatError } from '../common/errors';
+import { checkFence, type Fenced } from '../bindings/fence';
 import type { ComponentStatus, Orchestrator, RestartResult } from '../bindings/orchestration/types';
 import { COMPONENTS } from './config';
 import type { OrchestrationOp, PipelineState } from './state';
@@ -32,21 +33,25 @@ export class RemotePipelineOrchestrator implements Orchestrator {
     throw new HomeostatError('HS_SERVICE_UNAVAILABLE', `${op} ${component}: the pipeline host did not answer (is it running?)`);
   }
 
-  async restart(component: string, options: { graceMs?: number } = {}): Promise<RestartResult> {
+  async restart(component: string, options: { graceMs?: number } & Fenced = {}): Promise<RestartResult> {
+    await checkFence(options);
     const r = await this.call('restart', component, { graceMs: options.graceMs });
     return { component, restarted: Number(r.restarted ?? 0), killed: Number(r.killed ?? 0) };
   }
 
-  async scale(component: string, replicas: number): Promise<ComponentStatus> {
+  async scale(component: string, replicas: number, options?: Fenced): Promise<ComponentStatus> {
+    await checkFence(options);
     await this.call('scale', component, { replicas });
     return this.status(component);
   }
 
-  async stop(component: string): Promise<void> {
+  async stop(component: string, options?: Fenced): Promise<void> {
+    await checkFence(options);
     await this.call('stop', component, {});
   }
 
-  async start(component: string, replicas?: number): Promise<ComponentStatus> {
+  async start(component: string, replicas?: number, options?: Fenced): Promise<ComponentStatus> {
+    await checkFence(options);
     await this.call('start', component, { replicas });
     return this.status(component);
   }

@@ -3,6 +3,7 @@
  * knowledge base, and — when a live pipeline is attached — its repair templates and probes.
  * Without a pipeline the worker can still log, wait and escalate.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { IncidentDeps, ProbeRunner } from '../activities/deps';
 import { anomalousComponents, healthRecovered, runProbe } from '../activities/probes';
@@ -13,6 +14,7 @@ import { logAndWait } from '../activities/templates/log-and-wait';
 import type { RepairTemplate } from '../activities/templates/template';
 import { REPO_ROOT } from '../common/paths';
 import { defaultKnowledgeDbPath, openKnowledgeBase } from '../knowledge/open';
+import { recordPolicy } from '../knowledge/policy-record';
 import type { KnowledgeBase } from '../knowledge/types';
 import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
@@ -62,6 +64,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const policyFile = o.policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE;
   const policy = loadPolicyFile(policyFile);
   const kb = openKnowledgeBase(o.kbPath ?? defaultKnowledgeDbPath());
+  const stored = await recordPolicy(kb, fs.readFileSync(policyFile, 'utf8'), policyFile, policy);
   const actuations = new KnowledgeActuatorLog(kb);
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
@@ -77,13 +80,14 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     const healthUrlOption = url ? { healthUrl: `${url}/health/${encodeURIComponent(req.pipeline)}` } : {};
     if (!pipelineDeps) {
       if (name === 'health-recovered' && healthUrlOption.healthUrl) return healthRecovered(healthUrlOption.healthUrl, req.component);
-      return { result: 'inconclusive', detail: `${name}: no live pipeline attached to this worker` };
+      return { name, result: 'inconclusive', detail: `${name}: no live pipeline attached to this worker` };
     }
     const since = SINCE_PROBES.has(name) ? await repairEndedAt(kb, req.incidentId) : {};
     return runProbe(name, req.component, pipelineDeps, { ...healthUrlOption, ...since });
   };
   return {
     policy: () => policy,
+    policyVersion: stored.version,
     kb,
     templates,
     templateDeps: { ...pipelineDeps, ...(escalationWebhookUrl ? { escalationWebhookUrl } : {}) },

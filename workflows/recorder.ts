@@ -36,10 +36,14 @@ export class IncidentRecorder {
     readonly marks: IncidentMarks,
   ) {}
 
+  /** What earlier rungs of the ladder left behind (a repair that failed): kept in the impact of later ones. */
+  readonly earlierImpacts: string[] = [];
+
   static create(workflowId: string, input: IncidentInput): IncidentRecorder {
     const c = input.carried;
     if (c) {
       const rec = new IncidentRecorder(c.state, c.timeline, c.evidence, c.ladderTried, c.attempts, c.marks);
+      rec.earlierImpacts.push(...(c.earlierImpacts ?? []));
       rec.note(c.state.stage, 'resumed after continue-as-new');
       rec.syncSearchAttributes();
       return rec;
@@ -142,7 +146,7 @@ export class IncidentRecorder {
     const approvedBy = this.state.approvals.map((a) => a.approver);
     this.explain({
       action: `${r.shadow ? 'would run' : 'ran'} ${action} on ${this.state.plan?.target ?? this.state.component}${approvedBy.length ? ` (approved by ${approvedBy.join(', ')})` : ''}: ${r.summary}${this.state.plan?.reasons.length ? `; chosen because: ${this.state.plan.reasons.join('; ')}` : ''}`,
-      impact: `${formatImpact(r.impact)}${r.alreadyApplied ? ' (already applied by an earlier attempt; not repeated)' : ''}`,
+      impact: [...this.earlierImpacts, `${formatImpact(r.impact)}${r.alreadyApplied ? ' (already applied by an earlier attempt; not repeated)' : ''}`].join('; '),
     });
     this.note('execute', `${action} ${r.shadow ? 'recorded (shadow)' : 'done'}`, r.summary);
   }
@@ -173,6 +177,18 @@ export class IncidentRecorder {
     if (this.isPlaceholder('verification')) e.verification = 'not run: no repair was executed';
   }
 
+  /** A rung that failed: said in the impact now, and kept there when a later rung runs. */
+  rungFailed(text: string): void {
+    this.earlierImpacts.push(text);
+    this.appendImpact(text);
+  }
+
+  /** Adds to the explanation's impact (or replaces its opening placeholder). */
+  appendImpact(text: string): void {
+    const before = this.isPlaceholder('impact') ? '' : `${this.state.explanation.impact}; `;
+    this.explain({ impact: `${before}${text}` });
+  }
+
   explain(part: Partial<Explanation>): void {
     Object.assign(this.state.explanation, part);
     this.publish();
@@ -193,11 +209,13 @@ export class IncidentRecorder {
     ]);
   }
 
-  learnInput(outcome: Outcome, mode: IncidentState['mode'], _startTime: Date): LearnInput {
+  /** What learn stores for this incident run (`runId`: the first run of its continue-as-new chain). */
+  learnInput(outcome: Outcome, mode: IncidentState['mode'], runId: string): LearnInput {
     const s = this.state;
     const plannedAction = s.plan?.action ?? null;
     return {
       incidentId: s.id,
+      runId,
       pipeline: s.pipeline,
       component: s.component,
       faultClass: s.faultClass,
@@ -223,6 +241,7 @@ export class IncidentRecorder {
       ladderTried: this.ladderTried,
       attempts: this.attempts,
       marks: this.marks,
+      ...(this.earlierImpacts.length > 0 ? { earlierImpacts: this.earlierImpacts } : {}),
     };
   }
 

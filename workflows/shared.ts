@@ -5,8 +5,8 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Diagnosis, PlanResult, VerifyVerdict } from '../activities/contracts';
-import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
+import type { Diagnosis, PlanResult } from '../activities/contracts';
+import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 
 export const TASK_QUEUE = 'homeostat-incidents';
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
@@ -108,6 +108,10 @@ export interface IncidentTiming {
   confirmMs: number;
   /** Continue-as-new once the history holds more events than this. */
   maxHistoryEvents?: number;
+  /** Heartbeat timeout of the execute activity (default 30 s): how soon a dead worker's repair is retried. */
+  heartbeatTimeoutMs?: number;
+  /** First wait before an undelivered escalation is tried again (default 60 s, doubling to 15 min). */
+  redeliveryMs?: number;
 }
 
 export const DEFAULT_TIMING: IncidentTiming = {
@@ -177,11 +181,15 @@ export interface CarriedIncidentState {
   timeline: TimelineEntry[];
   evidence: Evidence[];
   ladderTried: RepairAction[];
-  attempts: { action: RepairAction; verify: VerifyVerdict | 'skipped' }[];
+  attempts: { action: RepairAction; verify: Verdict | 'skipped' }[];
   marks: IncidentMarks;
   diagnosis?: Diagnosis;
   /** A plan still waiting for its approval when the run continued as new. */
   pendingPlan?: PlanResult;
+  /** Who aborted the incident, when the abort arrived before the run continued as new. */
+  abortedBy?: string;
+  /** Repairs of earlier rungs that failed, as the explanation's impact states them. */
+  earlierImpacts?: string[];
 }
 
 /** Times that feed TTD / MTTM / MTTR. */

@@ -4,12 +4,20 @@
  * The component then reprocesses from that checkpoint's offsets; the idempotent sink absorbs the
  * repeats. For a corrupted latest checkpoint (the component refuses to start from it).
  */
+import { HomeostatError, isHomeostatError } from '../../common/errors';
+import type { StepUndos } from './compensation';
 import type { TemplateDeps } from './deps';
-import { isHomeostatError } from '../../common/errors';
 import { holds, once, waitFor, waitHealthy } from './steps';
 import type { RepairContext, RepairTemplate } from './template';
 
 export const RESTORE_SETTING = 'restoreFrom';
+
+const undo: StepUndos<TemplateDeps> = {
+  // Nothing destructive was done: corrupt checkpoints were moved, not deleted. Only drop the pending restore point.
+  rewind: async (ctx, deps) => {
+    deps.pipeline.deleteSetting(ctx.target, RESTORE_SETTING);
+  },
+};
 
 export const checkpointRestore: RepairTemplate<TemplateDeps> = {
   action: 'checkpoint-restore',
@@ -36,7 +44,7 @@ export const checkpointRestore: RepairTemplate<TemplateDeps> = {
     return once(ctx, deps, 'checkpoint-restore', async (steps) => {
       const chosen = await steps.step('choose', async () => {
         const { checkpoint, skipped } = await deps.checkpoints.latestValid(stream);
-        if (!checkpoint) throw new Error(`no valid checkpoint of ${stream}`);
+        if (!checkpoint) throw new HomeostatError('HS_PRECONDITION_FAILED', `no valid checkpoint of ${stream}`);
         return { checkpoint: checkpoint.meta.id, createdAt: checkpoint.meta.createdAt, skipped: skipped.map((s) => `${s.id}: ${s.reason}`) };
       });
       const moved = await steps.step('set-aside-corrupt', async () => {
@@ -53,13 +61,9 @@ export const checkpointRestore: RepairTemplate<TemplateDeps> = {
         summary: `restored ${ctx.target} from ${chosen.checkpoint}${(chosen.skipped as string[]).length ? `, skipping ${(chosen.skipped as string[]).length} corrupt checkpoint(s) (${(chosen.skipped as string[]).join('; ')})` : ''}`,
         impact: { checkpoint: String(chosen.checkpoint), corruptSetAside: Number(moved.moved), checkpointAgeMs: Date.now() - Number(chosen.createdAt) },
       };
-    });
+    }, undo);
   },
-
-  async compensate(ctx, deps) {
-    // Nothing destructive was done: corrupt checkpoints were moved, not deleted. Only drop a pending restore point.
-    deps.pipeline.deleteSetting(ctx.target, RESTORE_SETTING);
-  },
+  undo,
 };
 
 /**
@@ -71,7 +75,7 @@ export async function rewindStage(deps: TemplateDeps, ctx: RepairContext, stage:
   const stream = deps.pipeline.checkpointStream(stage) ?? stage;
   const checkpoint = await deps.checkpoints.load(stream, checkpointId);
   const desired = Math.max(1, (await deps.orchestrator.status(stage)).desiredReplicas);
-  await deps.orchestrator.stop(stage);
+  await deps.orchestrator.stop(stage, { fence: ctx.fence });
   const group = deps.pipeline.groupId(stage);
   const topics = [...new Set(checkpoint.offsets.map((o) => o.topic))];
   // The log refuses a reset while the group has members; a member that crashed without leaving may
@@ -97,7 +101,7 @@ export async function rewindStage(deps: TemplateDeps, ctx: RepairContext, stage:
   const target: { topic: string; partition: number; offset: number }[] = [];
   for (const topic of topics) for (const l of await deps.log.latestOffsets(topic)) target.push({ topic, partition: l.partition, offset: l.offset });
   deps.pipeline.setSetting(stage, RESTORE_SETTING, checkpointId);
-  await deps.orchestrator.start(stage, desired);
+  await deps.orchestrator.start(stage, desired, { fence: ctx.fence });
   return { checkpoint: checkpointId, target, groupReset: reset };
 }
 

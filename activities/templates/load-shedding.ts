@@ -5,6 +5,7 @@
  * The setting carries its own expiry, so shedding ends by itself even if nobody lifts it.
  */
 import { z } from 'zod';
+import type { StepUndos } from './compensation';
 import type { TemplateDeps } from './deps';
 import { holds, once, parseParams } from './steps';
 import type { RepairTemplate } from './template';
@@ -17,6 +18,14 @@ const paramsSchema = z.object({
 });
 
 export const SHED_SETTING = 'shed';
+
+const undo: StepUndos<TemplateDeps> = {
+  // Back to the shedding setting in force before (usually none).
+  install: async (ctx, deps, out) => {
+    if (out.previous === null || out.previous === undefined) deps.pipeline.deleteSetting(ctx.target, SHED_SETTING);
+    else deps.pipeline.setSetting(ctx.target, SHED_SETTING, out.previous);
+  },
+};
 
 export const loadShedding: RepairTemplate<TemplateDeps> = {
   action: 'load-shedding',
@@ -42,10 +51,7 @@ export const loadShedding: RepairTemplate<TemplateDeps> = {
         summary: `${ctx.target} sheds ${p.mode === 'sample' ? `all but a ${Math.round(p.keep * 100)} % sample` : 'low-priority events'} until ${new Date(Number(applied.until)).toISOString()}; shed ids are recorded in the ledger`,
         impact: { mode: p.mode, keep: p.mode === 'sample' ? p.keep : 0, until: Number(applied.until), shedBefore: Number(applied.shedBefore) },
       };
-    });
+    }, undo);
   },
-
-  async compensate(ctx, deps) {
-    deps.pipeline.deleteSetting(ctx.target, SHED_SETTING);
-  },
+  undo,
 };

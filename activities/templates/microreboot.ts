@@ -40,7 +40,7 @@ export const microreboot: RepairTemplate<TemplateDeps> = {
           if (seen.length > 0 && now.every((i) => i.state === 'running' && !seen.includes(i.pid ?? -1))) return { restarted: now.length, killed: 0, resumed: true };
         }
         await begin({ pids: before });
-        const r = await deps.orchestrator.restart(ctx.target, { graceMs });
+        const r = await deps.orchestrator.restart(ctx.target, { graceMs, fence: ctx.fence });
         return { restarted: r.restarted, killed: r.killed };
       });
       const ready = await waitHealthy(deps, ctx, ctx.target);

@@ -5,18 +5,22 @@
  * For poison records, null spikes and type mismatches.
  */
 import { z } from 'zod';
+import type { StepUndos } from './compensation';
 import type { TemplateDeps } from './deps';
+import { stageOf } from './stages';
 import { holds, once, parseParams, waitFor } from './steps';
 import type { RepairTemplate } from './template';
 
 const paramsSchema = z.object({ stage: z.string().optional() });
 
-function stageOf(target: string, deps: TemplateDeps, stage?: string): string {
-  if (stage) return stage;
-  if (deps.pipeline.inputTopic(target)) return target;
-  // A data fault at the source is quarantined by the first consumer.
-  return deps.pipeline.components().find((c) => deps.pipeline.inputTopic(c) !== undefined) ?? target;
-}
+/** A data fault at the source is quarantined by the first consumer. */
+const quarantiningStage = (target: string, deps: TemplateDeps, stage?: string): string => stageOf(deps.pipeline, target, 'consumer', stage) ?? target;
+
+const undo: StepUndos<TemplateDeps> = {
+  enable: async (_ctx, deps, out) => {
+    deps.pipeline.setSetting(String(out.stage), 'quarantine', false);
+  },
+};
 
 export const quarantine: RepairTemplate<TemplateDeps> = {
   action: 'quarantine',
@@ -25,14 +29,14 @@ export const quarantine: RepairTemplate<TemplateDeps> = {
 
   async preconditions(ctx, deps) {
     const p = parseParams(paramsSchema, ctx);
-    const stage = stageOf(ctx.target, deps, p.stage);
+    const stage = quarantiningStage(ctx.target, deps, p.stage);
     const input = deps.pipeline.inputTopic(stage);
     return [holds('consumer-stage', input !== undefined, input ? `${stage} reads ${input}; its dead-letter topic is ${input}.dlq` : `${stage} consumes nothing`)];
   },
 
   async execute(ctx, deps) {
     const p = parseParams(paramsSchema, ctx);
-    const stage = stageOf(ctx.target, deps, p.stage);
+    const stage = quarantiningStage(ctx.target, deps, p.stage);
     return once(ctx, deps, 'quarantine', async (steps) => {
       const before = deps.pipeline.integrity().quarantined;
       await steps.step('enable', async () => {
@@ -49,11 +53,7 @@ export const quarantine: RepairTemplate<TemplateDeps> = {
         summary: `${stage} quarantines unparseable and contract-breaking records to ${deps.pipeline.inputTopic(stage)}.dlq; ${after - before} set aside so far`,
         impact: { stage, quarantinedSoFar: after, quarantinedNow: after - before },
       };
-    });
+    }, undo);
   },
-
-  async compensate(ctx, deps) {
-    const p = parseParams(paramsSchema, ctx);
-    deps.pipeline.setSetting(stageOf(ctx.target, deps, p.stage), 'quarantine', false);
-  },
+  undo,
 };

@@ -9,8 +9,11 @@
  * drain instead of rewinding a second time (the rewind is a recorded step).
  */
 import { z } from 'zod';
+import { HomeostatError } from '../../common/errors';
+import type { StepUndos } from './compensation';
 import type { TemplateDeps } from './deps';
 import { offsetsRetained, pastTarget, RESTORE_SETTING, rewindStage } from './checkpoint-restore';
+import { stageOf } from './stages';
 import { holds, once, parseParams, waitFor, waitHealthy } from './steps';
 import type { RepairTemplate } from './template';
 
@@ -24,12 +27,6 @@ const paramsSchema = z.object({
   drainTimeoutMs: z.number().int().positive().default(120_000),
 });
 
-function stageOf(ctx: Parameters<RepairTemplate<TemplateDeps>['execute']>[0], deps: TemplateDeps, stage?: string): string | undefined {
-  if (stage) return stage;
-  if (deps.pipeline.checkpointStream(ctx.target)) return ctx.target;
-  return deps.pipeline.components().find((c) => deps.pipeline.checkpointStream(c) !== undefined);
-}
-
 async function pick(deps: TemplateDeps, stream: string, p: z.infer<typeof paramsSchema>): Promise<{ id: string; createdAt: number; offsets: { topic: string; partition: number; offset: number }[] } | undefined> {
   const sinceMs = p.since === undefined ? undefined : typeof p.since === 'number' ? p.since : Date.parse(p.since);
   for (const meta of await deps.checkpoints.list(stream)) {
@@ -42,6 +39,13 @@ async function pick(deps: TemplateDeps, stream: string, p: z.infer<typeof params
   return undefined;
 }
 
+const undo: StepUndos<TemplateDeps> = {
+  // The rewound stage keeps the records it already reprocessed (the sink is idempotent); only the pending restore point goes.
+  rewind: async (ctx, deps, out) => {
+    deps.pipeline.deleteSetting(String(out.stage ?? ctx.target), RESTORE_SETTING);
+  },
+};
+
 export const replayFromCheckpoint: RepairTemplate<TemplateDeps> = {
   action: 'replay-from-checkpoint',
   description: 'rewind the stateful stage to a checkpoint and reprocess into the idempotent sink',
@@ -49,7 +53,7 @@ export const replayFromCheckpoint: RepairTemplate<TemplateDeps> = {
 
   async preconditions(ctx, deps) {
     const p = parseParams(paramsSchema, ctx);
-    const stage = stageOf(ctx, deps, p.stage);
+    const stage = stageOf(deps.pipeline, ctx.target, 'stateful', p.stage);
     const stream = stage ? deps.pipeline.checkpointStream(stage) : undefined;
     if (!stage || !stream) return [holds('stateful-stage', false, 'no stage of this pipeline keeps checkpoints')];
     const chosen = await pick(deps, stream, p);
@@ -66,18 +70,18 @@ export const replayFromCheckpoint: RepairTemplate<TemplateDeps> = {
 
   async execute(ctx, deps) {
     const p = parseParams(paramsSchema, ctx);
-    const stage = stageOf(ctx, deps, p.stage);
+    const stage = stageOf(deps.pipeline, ctx.target, 'stateful', p.stage);
     const stream = stage ? deps.pipeline.checkpointStream(stage) : undefined;
-    if (!stage || !stream) throw new Error('no stateful stage to replay from');
+    if (!stage || !stream) throw new HomeostatError('HS_PRECONDITION_FAILED', 'no stateful stage to replay from');
     return once(ctx, deps, 'replay-from-checkpoint', async (steps) => {
       const chosen = await steps.step('choose', async () => {
         const c = await pick(deps, stream, p);
-        if (!c) throw new Error(`no valid checkpoint of ${stream} matches`);
+        if (!c) throw new HomeostatError('HS_PRECONDITION_FAILED', `no valid checkpoint of ${stream} matches`);
         const records = await Promise.all(c.offsets.map(async (o) => ((await deps.log.latestOffsets(o.topic)).find((l) => l.partition === o.partition)?.offset ?? o.offset) - o.offset));
         return { checkpoint: c.id, createdAt: c.createdAt, toReplay: records.reduce((a, b) => a + b, 0) };
       });
       const backfilled = await steps.step('backfill-shed', async () => ({ unaccounted: p.backfillShed ? deps.pipeline.unaccountShed() : 0 }));
-      const rewound = await steps.step('rewind', async () => rewindStage(deps, ctx, stage, String(chosen.checkpoint)));
+      const rewound = await steps.step('rewind', async () => ({ ...(await rewindStage(deps, ctx, stage, String(chosen.checkpoint))), stage }));
       await waitHealthy(deps, ctx, stage);
       // Drained: the rewound stage is past where its input ended at rewind time, and every stage's lag is back to normal.
       const started = Date.now();
@@ -92,11 +96,7 @@ export const replayFromCheckpoint: RepairTemplate<TemplateDeps> = {
         summary: `replayed ${stage} from ${chosen.checkpoint} (${chosen.toReplay} input records) into the idempotent sink${Number(backfilled.unaccounted) > 0 ? `, backfilling ${backfilled.unaccounted} shed records` : ''}`,
         impact: { checkpoint: String(chosen.checkpoint), recordsReplayed: Number(chosen.toReplay), backfilled: Number(backfilled.unaccounted), drainMs: Date.now() - started },
       };
-    });
+    }, undo);
   },
-
-  async compensate(ctx, deps) {
-    const stage = stageOf(ctx, deps) ?? ctx.target;
-    deps.pipeline.deleteSetting(stage, RESTORE_SETTING);
-  },
+  undo,
 };

@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 import { accuracy, modelSchema, trainLogistic } from '../../simulator/model';
+import { HomeostatError } from '../../common/errors';
+import type { StepUndos } from './compensation';
 import type { TemplateDeps } from './deps';
 import { holds, once, parseParams } from './steps';
 import type { RepairTemplate } from './template';
@@ -20,6 +22,14 @@ const paramsSchema = z.object({
   /** Only examples labelled after this time (epoch ms): e.g. the incident's first anomaly. */
   since: z.number().optional(),
 });
+
+const undo: StepUndos<TemplateDeps> = {
+  // Pin again the version that served before the promotion (when there was one).
+  promote: async (ctx, deps, out) => {
+    if (out.serving === 'none') return;
+    await deps.models.pinModel(deps.pipeline.modelName, String(out.serving), { reason: `compensation of ${ctx.idempotencyKey}`, idempotencyKey: `${ctx.idempotencyKey}#compensate`, fence: ctx.fence });
+  },
+};
 
 export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
   action: 'retrain-validate-promote',
@@ -38,7 +48,7 @@ export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
     return once(ctx, deps, 'retrain-validate-promote', async (steps) => {
       const evaluation = await steps.step('train-validate', async () => {
         const examples = deps.pipeline.recentExamples(p.window).filter((e) => p.since === undefined || e.labelledAt >= p.since);
-        if (examples.length < p.minExamples) throw new Error(`only ${examples.length} labelled examples (need ${p.minExamples})`);
+        if (examples.length < p.minExamples) throw new HomeostatError('HS_PRECONDITION_FAILED', `only ${examples.length} labelled examples (need ${p.minExamples})`);
         const cut = Math.floor(examples.length * (1 - p.holdoutFraction));
         const train = examples.slice(0, cut);
         const holdout = examples.slice(cut);
@@ -71,7 +81,10 @@ export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
         return { version, runId: registered.runId ?? '', candidateAcc, servingAcc, serving: serving?.version ?? 'none', trained: train.length, holdout: holdout.length, better };
       });
       if (evaluation.better) {
-        await steps.step('promote', async () => deps.models.pinModel(model, String(evaluation.version), { reason: `retrain-validate-promote (${ctx.incidentId})`, idempotencyKey: `${ctx.idempotencyKey}#pin` }));
+        await steps.step('promote', async () => ({
+          ...(await deps.models.pinModel(model, String(evaluation.version), { reason: `retrain-validate-promote (${ctx.incidentId})`, idempotencyKey: `${ctx.idempotencyKey}#pin`, fence: ctx.fence })),
+          serving: String(evaluation.serving),
+        }));
       }
       const pct = (x: unknown): string => `${(Number(x) * 100).toFixed(1)} %`;
       return {
@@ -87,14 +100,7 @@ export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
           trainedOn: Number(evaluation.trained),
         },
       };
-    });
+    }, undo);
   },
-
-  async compensate(ctx, deps) {
-    const ev = await deps.actuations.get(`${ctx.idempotencyKey}#train-validate`);
-    const promoted = await deps.actuations.get(`${ctx.idempotencyKey}#promote`);
-    if (ev?.status === 'done' && promoted?.status === 'done' && ev.detail.serving !== 'none') {
-      await deps.models.pinModel(deps.pipeline.modelName, String(ev.detail.serving), { reason: `compensation of ${ctx.idempotencyKey}`, idempotencyKey: `${ctx.idempotencyKey}#compensate` });
-    }
-  },
+  undo,
 };

@@ -35,7 +35,7 @@ export const retryWithBackoff: RepairTemplate<TemplateDeps> = {
         ctx.heartbeat({ attempt });
         const st = await deps.orchestrator.status(ctx.target);
         if (st.readyReplicas < Math.max(1, st.desiredReplicas)) {
-          await deps.orchestrator.start(ctx.target);
+          await deps.orchestrator.start(ctx.target, undefined, { fence: ctx.fence });
           starts++;
         }
         await sleep(Math.min(p.capMs, p.baseMs * 2 ** attempt));

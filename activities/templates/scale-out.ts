@@ -4,6 +4,7 @@
  * stages are refused: their single checkpoint stream cannot be split here. For lag / overload.
  */
 import { z } from 'zod';
+import type { StepUndos } from './compensation';
 import type { TemplateDeps } from './deps';
 import { holds, once, parseParams, waitHealthy } from './steps';
 import type { RepairTemplate } from './template';
@@ -16,6 +17,13 @@ async function limits(target: string, deps: TemplateDeps): Promise<{ current: nu
   const partitions = topic ? await deps.log.partitions(topic) : 1;
   return { current: Math.max(1, st.desiredReplicas), partitions };
 }
+
+const undo: StepUndos<TemplateDeps> = {
+  // Back to the instance count it had before the repair.
+  scale: async (ctx, deps, out) => {
+    await deps.orchestrator.scale(ctx.target, Number(out.from), { fence: ctx.fence });
+  },
+};
 
 export const scaleOut: RepairTemplate<TemplateDeps> = {
   action: 'scale-out',
@@ -42,16 +50,12 @@ export const scaleOut: RepairTemplate<TemplateDeps> = {
         return { from: current, to: Math.min(partitions, p.max ?? partitions, current + p.by) };
       });
       await steps.step('scale', async () => {
-        await deps.orchestrator.scale(ctx.target, Number(plan.to));
-        return { scaled: true };
+        await deps.orchestrator.scale(ctx.target, Number(plan.to), { fence: ctx.fence });
+        return { from: Number(plan.from), to: Number(plan.to) };
       });
       await waitHealthy(deps, ctx, ctx.target);
       return { summary: `scaled ${ctx.target} from ${plan.from} to ${plan.to} instance(s)`, impact: { from: Number(plan.from), to: Number(plan.to) } };
-    });
+    }, undo);
   },
-
-  async compensate(ctx, deps) {
-    const plan = await deps.actuations.get(`${ctx.idempotencyKey}#plan`);
-    if (plan?.status === 'done') await deps.orchestrator.scale(ctx.target, Number(plan.detail.from));
-  },
+  undo,
 };

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { previousPin } from '../../bindings/registries';
+import { HomeostatError } from '../../common/errors';
+import type { StepUndos } from './compensation';
 import type { TemplateDeps } from './deps';
 import { holds, once, parseParams } from './steps';
 import type { RepairTemplate } from './template';
@@ -54,6 +56,20 @@ export function mappingFor(current: Record<string, unknown>, previous: Record<st
   return { fieldMap, coerce, mappable, describe: [...Object.entries(fieldMap).map(([a, b]) => `${a} → ${b}`), ...Object.keys(coerce).map((f) => `${f} → number`)].join(', ') || 'no changes' };
 }
 
+const undo: StepUndos<TemplateDeps> = {
+  // Consumers read records as they come again.
+  'map-fields': async (_ctx, deps, out) => {
+    for (const c of (out.consumers as string[] | undefined) ?? []) {
+      deps.pipeline.deleteSetting(c, 'fieldMap');
+      deps.pipeline.deleteSetting(c, 'coerce');
+    }
+  },
+  // Pin again the version that was in force before the rollback.
+  pin: async (ctx, deps, out) => {
+    await deps.schemas.pinSchema(deps.pipeline.schemaSubject, Number(out.from), { reason: `compensation of ${ctx.idempotencyKey}`, idempotencyKey: `${ctx.idempotencyKey}#compensate`, fence: ctx.fence });
+  },
+};
+
 export const schemaRollback: RepairTemplate<TemplateDeps> = {
   action: 'schema-rollback',
   description: 'pin the previous schema version and map drifted fields for records already written',
@@ -82,7 +98,7 @@ export const schemaRollback: RepairTemplate<TemplateDeps> = {
         const history = await deps.schemas.schemaPinHistory(subject);
         const prev = previousPin(history);
         const current = await deps.schemas.pinnedSchema(subject);
-        if (!prev || !current) throw new Error(`${subject}: no previous version to roll back to`);
+        if (!prev || !current) throw new HomeostatError('HS_PRECONDITION_FAILED', `${subject}: no previous version to roll back to`);
         const base = (await deps.schemas.schemaVersions(subject)).find((v) => String(v.version) === prev.version);
         const m = mappingFor(current.definition, base?.definition ?? {});
         return { from: current.version, to: Number(prev.version), fieldMap: m.fieldMap, coerce: m.coerce, mappable: m.mappable, describe: m.describe };
@@ -97,26 +113,17 @@ export const schemaRollback: RepairTemplate<TemplateDeps> = {
       });
       let pinned = false;
       if (p.strategy === 'pin-previous') {
-        const r = await steps.step('pin', async () => deps.schemas.pinSchema(subject, Number(plan.to), { reason: `schema-rollback (${ctx.incidentId})`, idempotencyKey: `${ctx.idempotencyKey}#pin` }));
+        const r = await steps.step('pin', async () => ({
+          ...(await deps.schemas.pinSchema(subject, Number(plan.to), { reason: `schema-rollback (${ctx.incidentId})`, idempotencyKey: `${ctx.idempotencyKey}#pin`, fence: ctx.fence })),
+          from: Number(plan.from),
+        }));
         pinned = r.applied === true || (await deps.schemas.pinnedSchema(subject))?.version === Number(plan.to);
       }
       return {
         summary: `${p.strategy === 'pin-previous' ? `pinned ${subject} v${plan.to} (was v${plan.from}); ` : ''}consumers ${consumers.join(', ')} map ${plan.describe}`,
         impact: { from: Number(plan.from), to: p.strategy === 'pin-previous' ? Number(plan.to) : Number(plan.from), pinned, mapping: String(plan.describe) },
       };
-    });
+    }, undo);
   },
-
-  async compensate(ctx, deps) {
-    // Re-pin what was in force before the rollback, and remove the mapping.
-    const plan = await deps.actuations.get(`${ctx.idempotencyKey}#plan`);
-    const pin = await deps.actuations.get(`${ctx.idempotencyKey}#pin`);
-    if (plan?.status === 'done' && pin?.status === 'done') {
-      await deps.schemas.pinSchema(deps.pipeline.schemaSubject, Number(plan.detail.from), { reason: `compensation of ${ctx.idempotencyKey}`, idempotencyKey: `${ctx.idempotencyKey}#compensate` });
-    }
-    for (const c of deps.pipeline.components()) {
-      deps.pipeline.deleteSetting(c, 'fieldMap');
-      deps.pipeline.deleteSetting(c, 'coerce');
-    }
-  },
+  undo,
 };

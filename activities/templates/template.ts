@@ -4,7 +4,9 @@
  * log or Kafka. The `execute` activity of the incident workflow looks a template up by its
  * action name, checks its preconditions, runs its steps and, on failure, its compensation.
  */
+import type { Fence } from '../../bindings/fence';
 import type { RepairAction } from '../../policies/taxonomy';
+import type { StepUndos } from './compensation';
 
 export interface RepairContext {
   incidentId: string;
@@ -25,6 +27,18 @@ export interface RepairContext {
   heartbeat(details?: unknown): void;
   /** Details recorded by the last heartbeat of a previous attempt, if any. */
   resumeFrom?: unknown;
+  /**
+   * The remediation lease this repair holds on its target. Every recorded step checks it before
+   * acting, and templates pass it to the bindings they change things through, which check it
+   * too. The execute activity always sets it; drills and tools run by hand hold no lease.
+   */
+  fence?: Fence;
+  /**
+   * Set by the execute activity, which records the template's result itself (in one transaction
+   * with the action history and the audit row); standalone runs leave it unset and `once`
+   * records the result.
+   */
+  resultRecordedByCaller?: boolean;
 }
 
 export interface PreconditionResult {
@@ -57,7 +71,11 @@ export interface RepairTemplate<Deps> {
   description: string;
   preconditions(ctx: RepairContext, deps: Deps): Promise<PreconditionResult[]>;
   execute(ctx: RepairContext, deps: Deps): Promise<RepairResult>;
-  /** Undo partial effects when a step fails part-way; must itself be idempotent. */
-  compensate?(ctx: RepairContext, deps: Deps): Promise<void>;
+  /**
+   * Undo of each step that changes something, by step name, in the order the steps run. When a
+   * later step fails, the steps done so far are undone in reverse order (compensation.ts); a
+   * drill undoes a whole repair the same way.
+   */
+  undo?: StepUndos<Deps>;
   probes: ProbeName[];
 }

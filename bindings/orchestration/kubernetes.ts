@@ -16,6 +16,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { HomeostatError } from '../../common/errors';
+import { checkFence, type Fenced } from '../fence';
 import type { ComponentStatus, InstanceStatus, Orchestrator, RestartResult } from './types';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -72,7 +73,8 @@ export class KubernetesOrchestrator implements Orchestrator {
     }
   }
 
-  async restart(component: string): Promise<RestartResult> {
+  async restart(component: string, options?: Fenced): Promise<RestartResult> {
+    await checkFence(options);
     const name = this.deployment(component);
     const at = (this.options.now?.() ?? new Date()).toISOString();
     const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: at } } } } };
@@ -82,7 +84,8 @@ export class KubernetesOrchestrator implements Orchestrator {
     return { component, restarted: d.spec?.replicas ?? 0, killed: 0 };
   }
 
-  async scale(component: string, replicas: number): Promise<ComponentStatus> {
+  async scale(component: string, replicas: number, options?: Fenced): Promise<ComponentStatus> {
+    await checkFence(options);
     if (!Number.isInteger(replicas) || replicas < 0) throw new HomeostatError('HS_INVALID_INPUT', `replicas must be a non-negative integer, got ${replicas}`);
     const name = this.deployment(component);
     const current = await this.status(component).catch(() => undefined);
@@ -93,12 +96,12 @@ export class KubernetesOrchestrator implements Orchestrator {
     return this.status(component);
   }
 
-  async stop(component: string): Promise<void> {
-    await this.scale(component, 0);
+  async stop(component: string, options?: Fenced): Promise<void> {
+    await this.scale(component, 0, options);
   }
 
-  async start(component: string, replicas?: number): Promise<ComponentStatus> {
-    return this.scale(component, replicas ?? this.lastReplicas.get(component) ?? 1);
+  async start(component: string, replicas?: number, options?: Fenced): Promise<ComponentStatus> {
+    return this.scale(component, replicas ?? this.lastReplicas.get(component) ?? 1, options);
   }
 
   async status(component: string): Promise<ComponentStatus> {

@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HomeostatError } from '../../common/errors';
+import { checkFence, type Fenced } from '../fence';
 import type { ComponentStatus, InstanceStatus, OrchestrationEvent, Orchestrator, RestartResult } from './types';
 
 export interface ProcessSpec {
@@ -171,11 +172,12 @@ export class LocalSupervisor implements Orchestrator {
     return timedOut;
   }
 
-  async start(component: string, replicas?: number): Promise<ComponentStatus> {
-    return this.scale(component, replicas ?? Math.max(1, this.desired.get(component) ?? 1));
+  async start(component: string, replicas?: number, options?: Fenced): Promise<ComponentStatus> {
+    return this.scale(component, replicas ?? Math.max(1, this.desired.get(component) ?? 1), options);
   }
 
-  async scale(component: string, replicas: number): Promise<ComponentStatus> {
+  async scale(component: string, replicas: number, options?: Fenced): Promise<ComponentStatus> {
+    await checkFence(options);
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 16) throw new HomeostatError('HS_INVALID_INPUT', `replicas must be an integer in 0..16, got ${replicas}`);
     this.spec(component);
     const slots = this.slots.get(component) ?? [];
@@ -193,7 +195,8 @@ export class LocalSupervisor implements Orchestrator {
     return this.status(component);
   }
 
-  async restart(component: string, options: { graceMs?: number } = {}): Promise<RestartResult> {
+  async restart(component: string, options: { graceMs?: number } & Fenced = {}): Promise<RestartResult> {
+    await checkFence(options);
     const slots = this.slots.get(component) ?? [];
     const replicas = Math.max(1, this.desired.get(component) ?? 1);
     let killed = 0;
@@ -203,8 +206,8 @@ export class LocalSupervisor implements Orchestrator {
     return { component, restarted: replicas, killed };
   }
 
-  async stop(component: string): Promise<void> {
-    await this.scale(component, 0);
+  async stop(component: string, options?: Fenced): Promise<void> {
+    await this.scale(component, 0, options);
   }
 
   async status(component: string): Promise<ComponentStatus> {

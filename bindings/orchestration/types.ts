@@ -1,7 +1,9 @@
 /**
  * The orchestration binding: what repair templates may do to a running component, whatever runs
- * it (local processes here, Kubernetes Deployments in a cluster).
+ * it (local processes here, Kubernetes Deployments in a cluster). Every call that changes
+ * something checks the caller's fence first (bindings/fence.ts).
  */
+import type { Fenced } from '../fence';
 
 export type InstanceState = 'starting' | 'running' | 'exited' | 'crashed' | 'oom-killed' | 'stopped';
 
@@ -33,13 +35,13 @@ export interface RestartResult {
 export interface Orchestrator {
   readonly kind: 'local' | 'kubernetes';
   /** Replaces every instance of the component; the replica count stays. */
-  restart(component: string, options?: { graceMs?: number }): Promise<RestartResult>;
+  restart(component: string, options?: { graceMs?: number } & Fenced): Promise<RestartResult>;
   /** Sets the replica count (starts or stops instances). */
-  scale(component: string, replicas: number): Promise<ComponentStatus>;
+  scale(component: string, replicas: number, options?: Fenced): Promise<ComponentStatus>;
   /** Stops every instance and sets the replica count to 0. */
-  stop(component: string): Promise<void>;
+  stop(component: string, options?: Fenced): Promise<void>;
   /** Starts a stopped component with the given (or its last) replica count. */
-  start(component: string, replicas?: number): Promise<ComponentStatus>;
+  start(component: string, replicas?: number, options?: Fenced): Promise<ComponentStatus>;
   status(component: string): Promise<ComponentStatus>;
   components(): Promise<string[]>;
 }

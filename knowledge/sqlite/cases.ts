@@ -68,6 +68,7 @@ interface CaseRow {
   mttr_ms: number | null;
   explanation: string;
   created_at: number;
+  run_key: string | null;
 }
 
 function toCase(r: CaseRow): CaseRecord {
@@ -75,6 +76,7 @@ function toCase(r: CaseRow): CaseRecord {
   return {
     id: r.id,
     incidentId: r.incident_id,
+    ...(r.run_key === null ? {} : { runKey: r.run_key }),
     signature: {
       pipeline: r.pipeline,
       component: r.component,
@@ -105,12 +107,12 @@ export function recordCase(db: Database.Database, c: CaseInput, now: number): Ca
   if (missing.length > 0) throw new Error(`explanation is missing ${missing.join(', ')}`);
   const res = db
     .prepare(
-      `INSERT INTO cases (incident_id, pipeline, component, fault_class, layer, severity, mode, evidence, plan, alternatives,
+      `INSERT INTO cases (incident_id, run_key, pipeline, component, fault_class, layer, severity, mode, evidence, plan, alternatives,
         action, attempts, outcome, ttd_ms, mttm_ms, mttr_ms, explanation, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
-      c.incidentId, c.signature.pipeline, c.signature.component, c.signature.faultClass, c.signature.layer ?? null,
+      c.incidentId, c.runKey ?? null, c.signature.pipeline, c.signature.component, c.signature.faultClass, c.signature.layer ?? null,
       c.signature.severity, c.mode, JSON.stringify(c.evidence ?? null), JSON.stringify(c.plan ?? null),
       JSON.stringify(c.alternatives ?? null), c.action, JSON.stringify(c.attempts), c.outcome,
       c.ttdMs ?? null, c.mttmMs ?? null, c.mttrMs ?? null, JSON.stringify(c.explanation), now,
@@ -125,6 +127,11 @@ export function getCase(db: Database.Database, id: number): CaseRecord | undefin
 
 export function casesForIncident(db: Database.Database, incidentId: string): CaseRecord[] {
   return (db.prepare('SELECT * FROM cases WHERE incident_id = ? ORDER BY id').all(incidentId) as CaseRow[]).map(toCase);
+}
+
+export function caseForRun(db: Database.Database, runKey: string): CaseRecord | undefined {
+  const row = db.prepare('SELECT * FROM cases WHERE run_key = ?').get(runKey) as CaseRow | undefined;
+  return row ? toCase(row) : undefined;
 }
 
 /** Each attempt of each matching case, as the case-based estimator reads it; newest first. */

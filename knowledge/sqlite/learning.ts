@@ -1,7 +1,7 @@
 /** What the loop learns from and limits itself with: Q-table, action history, shadow records, modes. */
 import type Database from 'better-sqlite3';
 import type { FaultClass, Mode, RepairAction } from '../../policies/taxonomy';
-import type { ActionRecord, ModeRecord, QEntry, ShadowRecord } from '../types';
+import type { ActionInput, ActionRecord, ModeRecord, QEntry, ShadowRecord } from '../types';
 
 export function qTable(db: Database.Database): QEntry[] {
   return db.prepare('SELECT state, action, value, visits FROM q_table ORDER BY state, action').all() as QEntry[];
@@ -14,10 +14,12 @@ export function putQEntry(db: Database.Database, e: QEntry, now: number): void {
   ).run(e.state, e.action, e.value, e.visits, now);
 }
 
-export function recordAction(db: Database.Database, r: ActionRecord): void {
-  db.prepare('INSERT INTO action_history (at, pipeline, resource, action, incident_id) VALUES (?, ?, ?, ?, ?)').run(
-    r.at, r.pipeline, r.resource, r.action, r.incidentId,
-  );
+/** False when the idempotency key was recorded before: a retried attempt is counted once. */
+export function recordAction(db: Database.Database, r: ActionInput): boolean {
+  const res = db
+    .prepare('INSERT OR IGNORE INTO action_history (at, pipeline, resource, action, incident_id, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(r.at, r.pipeline, r.resource, r.action, r.incidentId, r.idempotencyKey ?? null);
+  return res.changes > 0;
 }
 
 export function recentActions(db: Database.Database, q: { since: number; pipeline?: string; resource?: string }): ActionRecord[] {

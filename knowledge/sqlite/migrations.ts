@@ -150,6 +150,18 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'exactly-once-keys',
+    sql: `
+      -- One action-history row per execute attempt, whatever its retries (failed repairs count too).
+      ALTER TABLE action_history ADD COLUMN idempotency_key TEXT;
+      CREATE UNIQUE INDEX action_history_by_key ON action_history (idempotency_key) WHERE idempotency_key IS NOT NULL;
+      -- One case per incident run, however often learn is retried.
+      ALTER TABLE cases ADD COLUMN run_key TEXT;
+      CREATE UNIQUE INDEX cases_by_run ON cases (run_key) WHERE run_key IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database; returns the versions applied now. */

@@ -11,7 +11,7 @@ import type { LogBatch } from '../../bindings/log/types';
 import type { ModelRegistry } from '../../bindings/registries';
 import { generateEvent } from '../events';
 import { accuracy, FEATURE_NAMES, modelSchema, predictProba, trainLogistic, type LogisticModel } from '../model';
-import { mulberry32 } from '../random';
+import { seededRng } from '../../common/rng';
 import { shedDecision, shedSettingSchema } from '../shedding';
 import { features, parseEvent, type EnrichState } from './enrich';
 import { runMain, STAGE_BATCH_RECORDS, type Runtime } from './runtime';
@@ -26,7 +26,7 @@ export async function ensureBootstrapModel(registry: ModelRegistry, seed: number
   const X: number[][] = [];
   const y: number[] = [];
   for (let seq = 0; seq < 2_000; seq++) {
-    const e = generateEvent(mulberry32(seed * 7919 + seq), seq, 1, {});
+    const e = generateEvent(seededRng(seed * 7919 + seq), seq, 1, {});
     const parsed = parseEvent(Buffer.from(e.bytes), {}, {});
     if (!parsed.ok) continue;
     const f = features(parsed.row, state);

@@ -7,7 +7,7 @@
  */
 import { BASE_SCHEMA, EVENT_SUBJECT, generateEvent, PROFILED_NUMERIC, schemaFingerprint, type Distortions, type SchemaDrift } from '../events';
 import { profileBatch } from '../profile';
-import { mulberry32 } from '../random';
+import { seededRng } from '../../common/rng';
 import { runMain, sleep, type Runtime } from './runtime';
 
 const TICK_MS = 100;
@@ -78,7 +78,7 @@ async function main(rt: Runtime): Promise<void> {
     carry -= n;
     const d = distortions(rt, pinned.definition.drift as SchemaDrift | undefined);
     const events = [];
-    for (let i = 0; i < n; i++, seq++) events.push(generateEvent(mulberry32((rt.config.seed * 0x9e3779b1) ^ seq), seq, pinned.version, d));
+    for (let i = 0; i < n; i++, seq++) events.push(generateEvent(seededRng((rt.config.seed * 0x9e3779b1) ^ seq), seq, pinned.version, d));
     if (events.length > 0) {
       try {
         await rt.log.append(eventsTopic, events.map((e) => ({ key: e.key, value: e.bytes, headers: { id: e.id, schemaVersion: String(pinned.version) } })));

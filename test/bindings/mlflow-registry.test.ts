@@ -13,7 +13,7 @@ import { fromTags } from '../../bindings/mlflow-client';
 import { MlflowModelRegistry, VALIDATION_TAG } from '../../bindings/mlflow-registry';
 import { startMlflow, type MlflowHandle } from '../../infra/mlflow';
 import { FEATURE_NAMES, trainLogistic } from '../../simulator/model';
-import { mulberry32 } from '../../simulator/random';
+import { seededRng } from '../../common/rng';
 import { SqliteActuatorLog } from '../../simulator/template-deps';
 import { repairContext } from '../simulator/support';
 
@@ -22,7 +22,7 @@ jest.setTimeout(20 * 60_000);
 
 /** Labelled examples of a fixed linear concept (what the score stage's state would hold). */
 function examples(n: number, seed: number): { id: string; features: number[]; label: number; labelledAt: number }[] {
-  const rnd = mulberry32(seed);
+  const rnd = seededRng(seed);
   return Array.from({ length: n }, (_, i) => {
     const features = FEATURE_NAMES.map(() => rnd() * 2 - 1);
     return { id: `e${i}`, features, label: features[0]! + 0.5 * features[1]! > 0 ? 1 : 0, labelledAt: 1_000 + i };

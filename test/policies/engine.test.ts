@@ -1,7 +1,7 @@
 import { ACTION_PRIORS, estimateFromCases, similarity, type PastCase } from '../../policies/case-based';
-import { planRepair, type PlanRequest } from '../../policies/engine';
+import { better, planRepair, tieReason, type PlanRequest } from '../../policies/engine';
 import { historyBucket, indexQ, qState, qUpdate, rewardFor, type QEntry } from '../../policies/q-learning';
-import { seededRng, seedFrom } from '../../policies/rng';
+import { seededRng, seedFrom } from '../../common/rng';
 import { demoPolicy, smallPolicy } from './fixtures';
 
 const policy = demoPolicy();
@@ -114,20 +114,16 @@ describe('planRepair', () => {
   });
 
   it('breaks ties by lower risk, then ladder order', () => {
-    const flat = { success: 0.5, cost: 0.1, recovery: 0.5, latencyMs: 0, loss: 0 };
-    const p = smallPolicy({ repairs: { crash: ['checkpoint-restore', 'microreboot'] } }).pipelines[0]!;
-    // Remove the ladder-order penalty from the comparison by giving the earlier rung the same score.
-    const plan = planRepair(
-      request({
-        pipeline: p,
-        faultClass: 'crash',
-        component: 'a',
-        priors: { 'checkpoint-restore': flat, microreboot: { ...flat, cost: 0.05 } },
-      }),
-    );
-    expect(plan.candidates[0]!.score).toBeCloseTo(plan.candidates[1]!.score, 9);
-    expect(plan.action).toBe('microreboot');
-    expect(plan.reasons.join()).toMatch(/tie with checkpoint-restore broken by lower risk/);
+    // Two candidates with the same score: checkpoint-restore first on the ladder, microreboot less risky.
+    const restore = { action: 'checkpoint-restore' as const, score: 0.25, rung: 0 };
+    const reboot = { action: 'microreboot' as const, score: 0.25 + 1e-12, rung: 1 };
+    expect([restore, reboot].sort(better).map((c) => c.action)).toEqual(['microreboot', 'checkpoint-restore']);
+    // Same risk: the earlier rung wins.
+    expect([{ ...reboot, rung: 3 }, { ...reboot, rung: 2 }].sort(better).map((c) => c.rung)).toEqual([2, 3]);
+    // A real difference in score beats risk.
+    expect([{ ...reboot, score: 0.3 }, restore].sort(better)[0]!.action).toBe('checkpoint-restore');
+    expect(tieReason(reboot, restore)).toMatch(/tie with checkpoint-restore broken by lower risk/);
+    expect(tieReason(reboot, { ...restore, score: 0.3 })).toBeUndefined();
   });
 
   it('blends the Q-table in: well-visited Q-values shift the choice', () => {

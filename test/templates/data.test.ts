@@ -4,6 +4,7 @@
  * template with real bindings, verified by probes — and the sink exactly-once at the end.
  */
 import { runProbes } from '../../activities/probes';
+import { compensate } from '../../activities/templates/compensation';
 import type { TemplateDeps } from '../../activities/templates/deps';
 import type { RepairAction } from '../../policies/taxonomy';
 import { pipelinePaths } from '../../simulator/config';
@@ -55,7 +56,7 @@ describe('data faults → templates', () => {
     expect((await runProbes(['data-checks-pass'], 'source', deps, { since: Date.now() - 1_500 })).result).not.toBe('pass');
     await repairAndVerify('quarantine', 'source', 'inc-null:execute:quarantine:1');
     clearFaults(faults, { id: fault.id });
-    await template('quarantine').compensate?.(repairContext('source', 'inc-null:execute:quarantine:1'), deps);
+    await compensate(template('quarantine'), repairContext('source', 'inc-null:execute:quarantine:1'), deps);
   });
 
   it('poison records → enrich stalls with errors → quarantine lets the rest flow', async () => {

@@ -5,6 +5,7 @@
  */
 import { runProbes } from '../../activities/probes';
 import { TEMPLATES } from '../../activities/templates';
+import { compensate } from '../../activities/templates/compensation';
 import type { TemplateDeps } from '../../activities/templates/deps';
 import type { RepairAction } from '../../policies/taxonomy';
 import { clearFaults, injectFault, type FaultContext } from '../../simulator/faults';
@@ -68,7 +69,7 @@ describe('infrastructure faults → templates', () => {
     // Enrich is stateful: scale-out refuses it.
     const pre = await template('scale-out').preconditions(repairContext('enrich', 'x'), deps);
     expect(pre.find((c) => c.name === 'stateless')?.holds).toBe(false);
-    await template('scale-out').compensate?.(ctx, deps);
+    await compensate(template('scale-out'), ctx, deps);
     expect((await p.supervisor.status('score')).desiredReplicas).toBe(1);
     clearFaults(faults, { id: fault.id });
   });
@@ -82,7 +83,7 @@ describe('infrastructure faults → templates', () => {
     const integrity = p.integrity();
     expect(integrity.shed).toBeGreaterThan(0);
     clearFaults(faults, { id: fault.id });
-    await template('load-shedding').compensate?.(repairContext('score', 'inc-shed:execute:load-shedding:1'), deps);
+    await compensate(template('load-shedding'), repairContext('score', 'inc-shed:execute:load-shedding:1'), deps);
   });
 
   it('a crashed stage → retry-with-backoff starts it and waits for progress', async () => {

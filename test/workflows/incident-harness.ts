@@ -128,16 +128,21 @@ export const HISTORIES_DIR = path.join(__dirname, '../fixtures/histories');
  * continue-as-new chain) to test/fixtures/histories/<name>.json (<name>.run<N>.json for chains);
  * replay.test.ts replays them all against the current workflow code.
  */
-export async function recordHistory(client: Client, handle: WorkflowHandle, name: string): Promise<void> {
-  if (process.env.HOMEOSTAT_RECORD_HISTORIES !== '1') return;
-  // Walk the continue-as-new chain backwards from the latest run to the first.
-  const runs: temporal.api.history.v1.IHistory[] = [];
+/** The histories of a workflow's continue-as-new chain, first run first (walked back from the latest). */
+export async function runHistories(client: Client, handle: WorkflowHandle): Promise<{ runId: string; history: temporal.api.history.v1.IHistory }[]> {
+  const runs: { runId: string; history: temporal.api.history.v1.IHistory }[] = [];
   let runId: string | undefined = (await handle.describe()).runId;
   while (runId) {
     const history = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-    runs.unshift(history);
+    runs.unshift({ runId, history });
     runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
+  return runs;
+}
+
+export async function recordHistory(client: Client, handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.HOMEOSTAT_RECORD_HISTORIES !== '1') return;
+  const runs = (await runHistories(client, handle)).map((r) => r.history);
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   runs.forEach((h, i) => {
     const file = runs.length === 1 ? `${name}.json` : `${name}.run${i + 1}.json`;

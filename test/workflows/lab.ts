@@ -8,9 +8,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { type AddressInfo } from 'node:net';
-import type { VerifyVerdict } from '../../activities/contracts';
+import type { Verdict } from '../../policies/taxonomy';
 import type { IncidentDeps, ProbeRunner } from '../../activities/deps';
 import { createActivities } from '../../activities';
+import { KnowledgeActuatorLog } from '../../activities/templates/actuations';
 import { escalateTemplate } from '../../activities/templates/escalate';
 import { logAndWait } from '../../activities/templates/log-and-wait';
 import type { RepairTemplate } from '../../activities/templates/template';
@@ -26,12 +27,22 @@ export interface Lab {
   /** Where the lab's health endpoint (`/health/<pipeline>/<component>`) and webhook (`/escalations`) listen. */
   baseUrl: string;
   kb: KnowledgeBase;
-  policy: PolicyConfig;
+  /** The policy in force; `setPolicy` replaces it for every later activity (the worker re-read the file). */
+  readonly policy: PolicyConfig;
+  setPolicy(yaml: string): void;
   deps: IncidentDeps<FileActuatorDeps>;
   activities: ReturnType<typeof createActivities>;
   /** Verdicts the health endpoint gives, per component, consumed in order (last one repeats). */
-  healthScript: Map<string, VerifyVerdict[]>;
+  healthScript: Map<string, Verdict[]>;
+  /**
+   * Holds the next health probe of `component` until the test answers it: resolves `arrived`
+   * once the probe asked, and answers it with the verdict given to `answer`.
+   */
+  holdProbe(component: string): { arrived: Promise<void>; answer(verdict: Verdict): void };
   escalations: unknown[];
+  /** While false the escalation webhook answers 503 (a pager that is down); every request is counted. */
+  escalationUp: boolean;
+  escalationRequests: number;
   close(): Promise<void>;
 }
 
@@ -80,11 +91,16 @@ export async function createLab(opts: {
   slowMs?: Partial<Record<RepairAction, number>>;
   /** Components the (scripted) sentinel reports anomalous, for diagnosis's lineage walk. */
   anomalous?: string[];
+  /** Templates that replace the lab's file actuators for some actions. */
+  templates?: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>>;
+  /** Shorter remediation leases (the default is the production 15 min). */
+  leaseTtlMs?: number;
 }): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-lab-'));
   const kb = openKnowledgeBase(path.join(dir, 'knowledge.db'));
-  const policy = parsePolicyOrThrow(opts.policyYaml ?? labPolicy(opts.pipeline), 'lab policy');
-  const healthScript = new Map<string, VerifyVerdict[]>();
+  let policy = parsePolicyOrThrow(opts.policyYaml ?? labPolicy(opts.pipeline), 'lab policy');
+  const healthScript = new Map<string, Verdict[]>();
+  const held = new Map<string, { arrived: () => void; answer: Promise<Verdict> }>();
   const escalations: unknown[] = [];
 
   const server = http.createServer((req, res) => {
@@ -92,6 +108,11 @@ export async function createLab(opts: {
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/escalations') {
+        lab.escalationRequests += 1;
+        if (!lab.escalationUp) {
+          res.writeHead(503).end();
+          return;
+        }
         escalations.push(JSON.parse(body));
         res.writeHead(204).end();
         return;
@@ -102,29 +123,60 @@ export async function createLab(opts: {
         return;
       }
       const key = decodeURIComponent(m[2]!);
+      const reply = (verdict: Verdict): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ verdict }));
+      const hold = held.get(key);
+      if (hold) {
+        held.delete(key);
+        hold.arrived();
+        void hold.answer.then(reply);
+        return;
+      }
       const script = healthScript.get(key) ?? ['pass'];
-      const verdict = script.length > 1 ? script.shift()! : script[0]!;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ verdict }));
+      reply(script.length > 1 ? script.shift()! : script[0]!);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const deps = labDeps({ dir, kb, policy, baseUrl, ...(opts.slowMs ? { slowMs: opts.slowMs } : {}), ...(opts.anomalous ? { anomalous: opts.anomalous } : {}) });
-  return {
+  const deps = labDeps({
+    dir,
+    kb,
+    policy: () => policy,
+    baseUrl,
+    ...(opts.slowMs ? { slowMs: opts.slowMs } : {}),
+    ...(opts.anomalous ? { anomalous: opts.anomalous } : {}),
+    ...(opts.templates ? { templates: opts.templates } : {}),
+    ...(opts.leaseTtlMs ? { leaseTtlMs: opts.leaseTtlMs } : {}),
+  });
+  const lab: Lab = {
     dir,
     baseUrl,
     kb,
-    policy,
+    get policy() {
+      return policy;
+    },
+    setPolicy(yaml: string) {
+      policy = parsePolicyOrThrow(yaml, 'lab policy');
+    },
     deps,
     activities: createActivities(deps),
     healthScript,
+    holdProbe(component: string) {
+      let arrived!: () => void;
+      let answer!: (v: Verdict) => void;
+      const arrival = new Promise<void>((r) => (arrived = r));
+      held.set(component, { arrived, answer: new Promise<Verdict>((r) => (answer = r)) });
+      return { arrived: arrival, answer };
+    },
     escalations,
+    escalationUp: true,
+    escalationRequests: 0,
     async close() {
       await kb.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  return lab;
 }
 
 /**
@@ -135,28 +187,35 @@ export async function createLab(opts: {
 export function labDeps(opts: {
   dir: string;
   kb: KnowledgeBase;
-  policy: PolicyConfig;
+  policy: PolicyConfig | (() => PolicyConfig);
   baseUrl: string;
   slowMs?: Partial<Record<RepairAction, number>>;
   anomalous?: string[];
+  templates?: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>>;
+  leaseTtlMs?: number;
+  faultHook?: IncidentDeps['faultHook'];
 }): IncidentDeps<FileActuatorDeps> {
   const probes: ProbeRunner = async (name, req) => {
     const res = await fetch(`${opts.baseUrl}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}`);
-    const { verdict } = (await res.json()) as { verdict: VerifyVerdict };
-    return { result: verdict, detail: `${name} via lab health endpoint` };
+    const { verdict } = (await res.json()) as { verdict: Verdict };
+    return { name, result: verdict, detail: `${name} via lab health endpoint` };
   };
   const templates: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>> = {
     'log-and-wait': logAndWait,
     escalate: escalateTemplate,
   };
   for (const a of TEST_ACTIONS) templates[a] = fileActuator(a, { slowMs: opts.slowMs?.[a] });
+  Object.assign(templates, opts.templates ?? {});
+  const policy = opts.policy;
   return {
-    policy: () => opts.policy,
+    policy: typeof policy === 'function' ? policy : () => policy,
     kb: opts.kb,
     templates,
-    templateDeps: { actuatorDir: opts.dir, escalationWebhookUrl: `${opts.baseUrl}/escalations` },
+    templateDeps: { actuatorDir: opts.dir, escalationWebhookUrl: `${opts.baseUrl}/escalations`, actuations: new KnowledgeActuatorLog(opts.kb) },
     probes,
     ...(opts.anomalous ? { anomalous: async () => [...opts.anomalous!] } : {}),
+    ...(opts.leaseTtlMs ? { leaseTtlMs: opts.leaseTtlMs } : {}),
+    ...(opts.faultHook ? { faultHook: opts.faultHook } : {}),
     settleMs: 200,
   };
 }

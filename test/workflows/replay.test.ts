@@ -17,7 +17,7 @@ import { HISTORIES_DIR } from './incident-harness';
 
 jest.setTimeout(60_000);
 
-/** Every path the incident tests cover, by fixture name (chains of runs as <name>.run<N>.json). */
+/** Every path the incident tests cover, by fixture name (chains of runs as <name>.run<N>.json); escalation-redelivered is the redelivery workflow's. */
 const PATHS = [
   'approval-by-update',
   'auto-heal',
@@ -39,6 +39,19 @@ const PATHS = [
   'continue-as-new',
   'worker-sigkill-during-execute',
   'rediagnose-new-hard-fault',
+  // Recorded with the staged workflow (workflows/stages/) and the hardening patches.
+  'execute-throws',
+  'execute-compensated',
+  'revalidation-requires-approval',
+  'approval-lapsed-reapproved',
+  'detect-confirmation-resolved',
+  'detect-confirmation-persists',
+  'ladder-continue-as-new',
+  'abort-during-verify',
+  'escalation-undelivered',
+  'escalation-redelivered',
+  'learn-failed',
+  'lease-release-failed',
 ];
 
 function fixtures(): { workflowId: string; file: string }[] {

@@ -1,0 +1,145 @@
+/**
+ * The explicit state of one incident run, shared by the stages of the cycle, and the message
+ * handlers that change it (approvals, rejections, aborts, evidence) or read it (queries).
+ * Workflow code: deterministic, no I/O.
+ */
+import * as wf from '@temporalio/workflow';
+import type { Diagnosis, PlanResult } from '../activities/contracts';
+import { PATCH_ABORT_SURVIVES_CONTINUE_AS_NEW } from './patches';
+import { IncidentRecorder } from './recorder';
+import {
+  abortSignal,
+  approveSignal,
+  approveUpdate,
+  DEFAULT_TIMING,
+  evidenceSignal,
+  explanationQuery,
+  rejectSignal,
+  rejectUpdate,
+  stateQuery,
+  timelineQuery,
+  type Approval,
+  type IncidentInput,
+  type IncidentState,
+  type IncidentTiming,
+  type Rejection,
+} from './shared';
+
+/** Continue-as-new well before Temporal's own limits, carrying state and evidence. */
+const DEFAULT_MAX_HISTORY_EVENTS = 8_000;
+
+export interface Incident {
+  readonly input: IncidentInput;
+  /** The workflow id, `incident/<pipeline>/<component>`. */
+  readonly id: string;
+  /** First run id of the continue-as-new chain: with the id it names this incident in idempotency keys. */
+  readonly runId: string;
+  readonly timing: IncidentTiming;
+  readonly rec: IncidentRecorder;
+  readonly state: IncidentState;
+  /** Operator decisions, set by the message handlers. */
+  approval?: Approval;
+  rejection?: Rejection;
+  abortedBy?: string;
+  /** The plan in force: made on this turn of the ladder, or carried while it waits for approval. */
+  current?: PlanResult;
+  diagnosis?: Diagnosis;
+  /** Evidence count when the diagnosis was made: what came later may contradict it. */
+  diagnosedAtEvidence: number;
+  /** Fencing token of the lease re-validation granted for the repair in progress. */
+  leaseToken?: number;
+}
+
+/** Starts (or resumes after continue-as-new) the incident and installs its message handlers. */
+export function openIncident(input: IncidentInput): Incident {
+  const info = wf.workflowInfo();
+  const rec = IncidentRecorder.create(info.workflowId, input);
+  const inc: Incident = {
+    input,
+    id: info.workflowId,
+    runId: info.firstExecutionRunId,
+    timing: { ...DEFAULT_TIMING, ...input.timing },
+    rec,
+    state: rec.state,
+    current: input.carried?.pendingPlan,
+    diagnosis: input.carried?.diagnosis,
+    diagnosedAtEvidence: rec.state.evidenceCount,
+  };
+  const carriedAbort = input.carried?.abortedBy;
+  if (carriedAbort !== undefined && wf.patched(PATCH_ABORT_SURVIVES_CONTINUE_AS_NEW)) inc.abortedBy = carriedAbort;
+  installHandlers(inc);
+  return inc;
+}
+
+export function historyTooLong(inc: Incident): boolean {
+  const maxHistory = inc.input.timing?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+  return wf.workflowInfo().continueAsNewSuggested || wf.workflowInfo().historyLength > maxHistory;
+}
+
+/** Why an approval or rejection by `who` must be refused now, or undefined when it may pass. */
+function refusal(inc: Incident, who: string, planId: string | undefined): string | undefined {
+  const { state, current } = inc;
+  if (!state.awaitingApproval || !current) return `incident ${inc.id} is not waiting for an approval (stage ${state.stage})`;
+  if (!current.approvers.includes(who)) {
+    return `"${who}" is not an authorised approver for pipeline ${state.pipeline} (authorised: ${current.approvers.join(', ') || 'none'})`;
+  }
+  if (planId !== undefined && planId !== current.plan.planId) {
+    return `approval names plan ${planId}, but the pending plan is ${current.plan.planId}`;
+  }
+  if (current.plan.expiresAt && Date.now() > Date.parse(current.plan.expiresAt)) {
+    return `plan ${current.plan.planId} expired at ${current.plan.expiresAt}`;
+  }
+  return undefined;
+}
+
+function installHandlers(inc: Incident): void {
+  const { rec, state } = inc;
+  wf.setHandler(evidenceSignal, (e) => rec.addEvidence(e));
+  wf.setHandler(stateQuery, () => state);
+  wf.setHandler(explanationQuery, () => state.explanation);
+  wf.setHandler(timelineQuery, () => rec.timeline);
+
+  const accept = (a: Approval): void => {
+    inc.approval = a;
+    state.approvals.push(a);
+    rec.note('approve', 'approved', `by ${a.approver}${a.reason ? `: ${a.reason}` : ''}`);
+  };
+  const decline = (r: Rejection): void => {
+    inc.rejection = r;
+    rec.note('approve', 'rejected', `by ${r.approver}${r.reason ? `: ${r.reason}` : ''}`);
+  };
+  const refuseInvalid = (why: string | undefined): void => {
+    if (why) throw new Error(why);
+  };
+  wf.setHandler(
+    approveUpdate,
+    (a) => {
+      accept(a);
+      return state;
+    },
+    { validator: (a) => refuseInvalid(refusal(inc, a.approver, a.planId)) },
+  );
+  wf.setHandler(
+    rejectUpdate,
+    (r) => {
+      decline(r);
+      return state;
+    },
+    { validator: (r) => refuseInvalid(refusal(inc, r.approver, undefined)) },
+  );
+  // Signals cannot be refused before they enter history: an invalid one is recorded and ignored.
+  wf.setHandler(approveSignal, (a) => {
+    const why = refusal(inc, a.approver, a.planId);
+    if (why) rec.note(state.stage, 'approval ignored', why);
+    else accept(a);
+  });
+  wf.setHandler(rejectSignal, (r) => {
+    const why = refusal(inc, r.approver, undefined);
+    if (why) rec.note(state.stage, 'rejection ignored', why);
+    else decline(r);
+  });
+  wf.setHandler(abortSignal, ({ by, reason }) => {
+    inc.abortedBy = by;
+    rec.note(state.stage, 'abort requested', `by ${by}${reason ? `: ${reason}` : ''}`);
+  });
+}
