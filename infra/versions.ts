@@ -10,4 +10,10 @@ export const VERSIONS = {
   /** Kafka 3.9 logs through SLF4J 1.7 and reload4j (the log4j 1 fork it ships with). */
   slf4j: '1.7.36',
   reload4j: '1.2.25',
+  /** PostgreSQL major version: Debian's `postgresql-<major>` package (bookworm ships 15). */
+  postgres: '15',
+  /** Temporal server and its SQL schema tool, from the Go module proxy (go.temporal.io/server). */
+  temporalServer: '1.29.1',
+  /** Temporal Web UI server (embeds the UI), from the Go module proxy. */
+  temporalUi: '2.42.1',
 } as const;

@@ -1,6 +1,12 @@
-/** Where the knowledge base lives and how to open it. */
+/**
+ * Where the knowledge base lives and how to open it. HOMEOSTAT_KB selects the backend: a
+ * `postgres://…` URL opens the shared PostgreSQL knowledge base (several workers, one truth;
+ * `?schema=` picks the schema), anything else is a SQLite file (the embedded default).
+ */
 import path from 'node:path';
+import { HomeostatError } from '../common/errors';
 import { stateDir } from '../common/paths';
+import { isPostgresUrl, PostgresKnowledgeBase, type PostgresOptions } from './postgres';
 import { SqliteKnowledgeBase, type SqliteOptions } from './sqlite';
 import type { KnowledgeBase } from './types';
 
@@ -11,5 +17,17 @@ export function defaultKnowledgeDbPath(): string {
 
 /** Opens (creating and migrating if needed) the SQLite knowledge base. */
 export function openKnowledgeBase(file: string = defaultKnowledgeDbPath(), options?: SqliteOptions): SqliteKnowledgeBase & KnowledgeBase {
+  if (isPostgresUrl(file)) {
+    throw new HomeostatError('HS_INVALID_INPUT', 'a postgres:// knowledge base is opened with openKnowledgeBaseAt(), which connects asynchronously.');
+  }
   return new SqliteKnowledgeBase(file, options);
+}
+
+/** Opens the knowledge base at `location`, a SQLite file or a postgres:// URL; migrates either. */
+export async function openKnowledgeBaseAt(
+  location: string = defaultKnowledgeDbPath(),
+  options: SqliteOptions & PostgresOptions = {},
+): Promise<KnowledgeBase> {
+  if (isPostgresUrl(location)) return PostgresKnowledgeBase.open(location, options);
+  return new SqliteKnowledgeBase(location, options);
 }

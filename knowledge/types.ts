@@ -1,7 +1,8 @@
 /**
  * The knowledge base's records and its interface. The SQLite backend (knowledge/sqlite/) is the
- * embedded default; a PostgreSQL backend implements the same interface, hence every method is
- * asynchronous even where SQLite answers synchronously. Times are epoch milliseconds.
+ * embedded default; the PostgreSQL backend (knowledge/postgres/) implements the same interface
+ * for several workers sharing one knowledge base, hence every method is asynchronous even where
+ * SQLite answers synchronously. Times are epoch milliseconds.
  */
 import type { ActionRecord } from '../policies/safety';
 import type { PastCase, Verification } from '../policies/case-based';
@@ -147,6 +148,20 @@ export interface ModeRecord {
 }
 
 export interface KnowledgeBase {
+  /**
+   * Runs `fn` inside one transaction: every read and write made through `tx` sees and lands
+   * together, or not at all (fn throwing rolls back and rethrows). `tx.transaction(f)` runs f(tx)
+   * inside the same transaction.
+   */
+  transaction<T>(fn: (tx: KnowledgeBase) => Promise<T>): Promise<T>;
+  /**
+   * Inside `transaction`: waits until no other transaction, in any process sharing this knowledge
+   * base, holds `scope`, then holds it until this transaction ends. Check-then-act decisions
+   * (safety admission before taking a lease) call it so that two workers cannot both pass a limit
+   * that only one of them may use. Throws outside a transaction.
+   */
+  serialiseOn(scope: string): Promise<void>;
+
   // pipelines and policies
   savePolicy(text: string, source: string): Promise<StoredPolicy>;
   latestPolicy(): Promise<StoredPolicy | undefined>;

@@ -97,7 +97,7 @@ function toCase(r: CaseRow): CaseRecord {
   };
 }
 
-const EXPLANATION_PARTS = ['trigger', 'evidence', 'cause', 'action', 'impact', 'verification'] as const;
+export const EXPLANATION_PARTS = ['trigger', 'evidence', 'cause', 'action', 'impact', 'verification'] as const;
 
 export function recordCase(db: Database.Database, c: CaseInput, now: number): CaseRecord {
   // A case without its whole explanation tuple is not worth learning from, nor auditable.

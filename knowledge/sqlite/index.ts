@@ -15,6 +15,7 @@ import * as leases from './leases';
 import * as lineage from './lineage';
 import { migrate } from './migrations';
 import * as registry from './registry';
+import { SqliteTransactions, transactionView } from './transaction';
 
 export interface SqliteOptions {
   /** Clock for timestamps; tests inject one. */
@@ -27,6 +28,7 @@ export class SqliteKnowledgeBase implements T.KnowledgeBase {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly now: () => number;
+  private readonly transactions: SqliteTransactions;
 
   constructor(file: string, options: SqliteOptions = {}) {
     this.file = file;
@@ -38,7 +40,20 @@ export class SqliteKnowledgeBase implements T.KnowledgeBase {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    migrate(this.db, this.now());
+    try {
+      migrate(this.db, this.now(), undefined, file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    this.transactions = new SqliteTransactions(this.db);
+  }
+
+  async transaction<R>(fn: (tx: T.KnowledgeBase) => Promise<R>): Promise<R> {
+    return this.transactions.run(transactionView(this), fn);
+  }
+  async serialiseOn(scope: string): Promise<void> {
+    return this.transactions.serialiseOn(scope);
   }
 
   /** Versions recorded in schema_migrations, for diagnostics and tests. */

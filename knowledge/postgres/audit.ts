@@ -1,0 +1,93 @@
+/**
+ * The audit chain on PostgreSQL: one chain however many writers. An append takes a
+ * transaction-scoped advisory lock before reading the tail, so appends from every process run one
+ * after the other and each links to the row before it; the UNIQUE constraint on prev_hash would
+ * reject a fork even if a writer skipped the lock. Hashing is the SQLite backend's, so a chain
+ * verifies the same way on either.
+ */
+import { canonicalJson } from '../canonical-json';
+import { auditRowHash, GENESIS_HASH } from '../sqlite/audit';
+import type { AuditInput, AuditRow, AuditVerification } from '../types';
+import { lockName, type Sql } from './sql';
+
+interface AuditDbRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const fromDb = (r: AuditDbRow): AuditRow => ({
+  seq: r.seq,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  subject: r.subject,
+  detail: JSON.parse(r.detail) as unknown,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export function appendAudit(sql: Sql, input: AuditInput, now: () => number): Promise<AuditRow> {
+  return sql.atomic(async (tx) => {
+    await lockName(tx, 'audit_log');
+    const [last] = await tx.rows<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const detail = JSON.parse(canonicalJson(input.detail ?? null)) as unknown;
+    const base = {
+      seq: (last?.seq ?? 0) + 1,
+      // Read the clock after the lock: rows in seq order also have non-decreasing times.
+      at: new Date(now()).toISOString(),
+      actor: input.actor,
+      action: input.action,
+      subject: input.subject,
+      detail,
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
+    const row: AuditRow = { ...base, hash: auditRowHash(base) };
+    await tx.run('INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+      row.seq, row.at, row.actor, row.action, row.subject, canonicalJson(detail), row.prevHash, row.hash,
+    ]);
+    return row;
+  });
+}
+
+export async function listAudit(sql: Sql, query: { subject?: string; limit?: number } = {}): Promise<AuditRow[]> {
+  const rows =
+    query.subject === undefined
+      ? await sql.rows<AuditDbRow>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1', [query.limit ?? 1000])
+      : await sql.rows<AuditDbRow>('SELECT * FROM audit_log WHERE subject = $1 ORDER BY seq DESC LIMIT $2', [query.subject, query.limit ?? 1000]);
+  return rows.map(fromDb).reverse();
+}
+
+/** Walks the chain in pages of 1000 rows, in order; stops at the first row that does not verify. */
+export async function verifyAuditChain(sql: Sql): Promise<AuditVerification> {
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  let rows = 0;
+  let after = 0;
+  for (;;) {
+    const page = await sql.rows<AuditDbRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000', [after]);
+    if (page.length === 0) return { ok: true, rows };
+    for (const raw of page) {
+      rows += 1;
+      const broken = (reason: string): AuditVerification => ({ ok: false, rows, firstBrokenRow: raw.seq, reason });
+      if (raw.seq !== expectedSeq) return broken(`row ${raw.seq} follows row ${expectedSeq - 1}: rows are missing`);
+      if (raw.prev_hash !== prev) return broken(`row ${raw.seq} does not link to the hash of the row before it`);
+      let detail: unknown;
+      try {
+        detail = JSON.parse(raw.detail) as unknown;
+      } catch {
+        return broken(`row ${raw.seq} has unreadable detail`);
+      }
+      const expected = auditRowHash({ seq: raw.seq, at: raw.at, actor: raw.actor, action: raw.action, subject: raw.subject, detail, prevHash: raw.prev_hash });
+      if (expected !== raw.hash) return broken(`row ${raw.seq} content does not match its hash`);
+      prev = raw.hash;
+      expectedSeq += 1;
+      after = raw.seq;
+    }
+  }
+}
