@@ -40,5 +40,5 @@ export function tempKb(start = Date.parse('2026-06-10T12:00:00Z')): TempKb {
 /** The contract suites' factory for the SQLite backend: a fresh file per test. */
 export const sqliteFactory: KbFactory = async (start) => {
   const t = tempKb(start);
-  return { kb: t.kb, clock: t.clock, reopen: async () => t.reopen(), cleanup: t.cleanup };
+  return { kb: t.kb, clock: t.clock, reopen: async () => t.reopen(), concurrentConnections: false, cleanup: t.cleanup };
 };

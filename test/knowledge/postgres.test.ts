@@ -60,6 +60,7 @@ const pgFactory: KbFactory = async (start = Date.now()) => {
     kb: await open(),
     clock,
     reopen: open,
+    concurrentConnections: true,
     cleanup: async () => {
       for (const kb of opened) await kb.close();
       await dropSchema(schema);

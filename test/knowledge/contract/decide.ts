@@ -109,5 +109,39 @@ export function decideContract(backend: string, factory: KbFactory): void {
       const d = await decide(h.t.kb, strict, input({ pipeline: 'p', component: 'a', incidentId: 'x' }));
       expect(d.mode).toBe('active');
     });
-});
+
+    it('admits concurrent revalidations from several connections one at a time: rate limit and blast radius hold', async () => {
+      // At most 2 repairs per window and 2 at once in pipeline p; 6 incidents on 6 resources race.
+      const tight = smallPolicy({
+        components: ['a', 'c', 'd', 'e', 'f', 'g'].map((name) => ({ name })),
+        edges: [],
+        approval: { rules: [] },
+        rateLimit: { maxActions: 2, window: 600_000 },
+        blastRadius: { maxConcurrentRemediations: 2, minHealthyFraction: 0 },
+      });
+      const workers = h.t.concurrentConnections ? [h.t.kb, await h.t.reopen(), await h.t.reopen()] : [h.t.kb];
+      const components = ['a', 'c', 'd', 'e', 'f', 'g'];
+      const results = await Promise.all(
+        components.map((component, i) =>
+          revalidate(workers[i % workers.length]!, tight, {
+            incidentId: `incident/p/${component}`,
+            pipeline: 'p',
+            component,
+            faultClass: 'crash',
+            severity: 'medium',
+            action: 'microreboot',
+            mode: 'active',
+            now: h.t.clock.now,
+            leaseTtlMs: 60_000,
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.verdict === 'allow')).toHaveLength(2);
+      expect(await h.t.kb.activeLeases()).toHaveLength(2);
+      // With both leases in flight, a third is refused by the rate limit as well as the blast radius.
+      const denied = results.find((r) => r.verdict === 'deny')!;
+      expect(denied.reasons.join('\n')).toMatch(/2 remediation\(s\) in pipeline p within 600s \(limit 2\)/);
+      expect(denied.reasons.join('\n')).toMatch(/2 remediation\(s\) already running in pipeline p \(limit 2\)/);
+    });
+  });
 }

@@ -10,6 +10,13 @@ export interface KbHarness {
   clock: { now: number };
   /** Another connection (another process, as far as the backend can tell) to the same knowledge base. */
   reopen(): Promise<KnowledgeBase>;
+  /**
+   * Can one process drive concurrent transactions on several connections? PostgreSQL: yes.
+   * SQLite: no — a second connection's BEGIN IMMEDIATE blocks the event loop until the busy
+   * timeout while the first transaction waits on that same loop; there the processes sharing a
+   * file are serialised by SQLite's write lock instead.
+   */
+  concurrentConnections: boolean;
   cleanup(): Promise<void>;
 }
 

@@ -56,7 +56,7 @@ export function leasesContract(backend: string, factory: KbFactory): void {
       await acquire('inc-a');
       expect((await other.acquireLease({ resource: 'demo/enrich', pipeline: 'demo', holder: 'inc-b', ttlMs: TTL })).acquired).toBe(false);
     });
-});
+  });
 
   describe(`${backend}: actuator log`, () => {
     const h = useHarness(factory);
@@ -90,12 +90,12 @@ export function leasesContract(backend: string, factory: KbFactory): void {
       await expect(h.t.kb.completeActuation('unknown-key')).rejects.toThrow(/no actuation/);
     });
 
-    it('survives reopening the file (a new worker after a crash)', async () => {
+    it('survives reopening (a new worker after a crash)', async () => {
       await h.t.kb.recordActuation(entry());
       await h.t.kb.close();
       const fresh = await h.t.reopen();
       expect((await fresh.recordActuation(entry())).alreadyRecorded).toBe(true);
       expect((await fresh.getActuation(entry().idempotencyKey))?.status).toBe('started');
     });
-});
+  });
 }
