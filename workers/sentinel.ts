@@ -12,7 +12,7 @@ import { HomeostatError } from '../common/errors';
 import { stateDir } from '../common/paths';
 import { temporalSettingsFromEnv } from '../common/temporal-config';
 import { formatZodIssues } from '../common/zod-errors';
-import { openKnowledgeBase } from '../knowledge/open';
+import { openKnowledgeBaseAt } from '../knowledge/open';
 import { loadSentinelConfig } from '../sentinel/config';
 import { startHealthServer, type HealthServer } from '../sentinel/http';
 import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/incidents';
@@ -71,7 +71,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
       ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}),
     });
   }
-  const kb = o.kb === null ? null : openKnowledgeBase(o.kb);
+  const kb = o.kb === null ? null : await openKnowledgeBaseAt(o.kb);
 
   const sentinel = new Sentinel({
     log,
