@@ -294,3 +294,15 @@ export async function connectOrStartPostgres(options: PostgresOptions = {}): Pro
   admin.pathname = '/postgres';
   return { url, adminUrl: admin.toString(), port: Number(parsed.port || 5432), pid: undefined, dataDir: undefined, logFile: undefined, started: false, stop: async () => undefined };
 }
+
+/**
+ * The kept cluster of `homeostat dev --kb postgres` / `--temporal server`: `<stateDir>/postgres`
+ * when the server's user can reach it, else one per state directory under the data root.
+ */
+export async function devPostgresDataDir(stateDirectory: string): Promise<string> {
+  const inst = await ensurePostgres();
+  const inState = path.join(path.resolve(stateDirectory), 'postgres');
+  if (!inst.runAs || traversable(inState, inst.runAs)) return inState;
+  const key = crypto.createHash('sha256').update(path.resolve(stateDirectory)).digest('hex').slice(0, 12);
+  return path.join(postgresDataRoot(inst.runAs), `dev-${key}`);
+}

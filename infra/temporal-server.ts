@@ -18,6 +18,7 @@ import { cacheDir } from '../common/paths';
 import { withCacheLock } from './cache-lock';
 import { freeLowPorts, freePorts } from './ports';
 import { connectOrStartPostgres, type PostgresHandle } from './postgres';
+import type { TemporalTarget } from './services';
 import { runToCompletion, spawnService, waitUntilReady, type ManagedProcess } from './process';
 import { registerSearchAttributes } from './search-attributes';
 import { log, step } from './step';
@@ -264,6 +265,10 @@ async function setUpDatabase(build: TemporalServerBuild, pg: URL, database: stri
 }
 
 export async function startTemporalServer(options: TemporalServerOptions = {}): Promise<TemporalServerHandle> {
+  if (options.port !== undefined && options.port > 32_767) {
+    // Its cluster_membership table keeps the port in a PostgreSQL smallint.
+    throw new HomeostatError('HS_INVALID_INPUT', `Temporal server port ${options.port}: must be at most 32767 with PostgreSQL persistence.`);
+  }
   const build = await ensureTemporalServer();
   const ownsPostgres = options.postgres === undefined;
   const postgres = options.postgres ?? (await connectOrStartPostgres());
@@ -373,4 +378,9 @@ async function ensureNamespace(connection: Connection, namespace: string, proc: 
     },
     { timeoutMs, intervalMs: 250, what: `namespace ${namespace} on the Temporal server` },
   );
+}
+
+/** The real server as the stack's TemporalTarget: stopping the target stops the server. */
+export function temporalServerTarget(handle: TemporalServerHandle): TemporalTarget {
+  return { address: handle.address, namespace: handle.namespace, uiUrl: handle.uiUrl, started: true, stop: handle.stop };
 }
