@@ -9,11 +9,12 @@ const BENCHES = {
   detectors: (): BenchModule => require('../../bench/detectors') as BenchModule,
   sentinel: (): BenchModule => require('../../bench/sentinel') as BenchModule,
   'drift-suite': (): BenchModule => require('../../bench/drift-suite') as BenchModule,
+  loop: (): BenchModule => require('../../bench/loop') as BenchModule,
 } as const;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 interface BenchModule {
-  run(opts: { json: boolean }): Promise<void>;
+  run(opts: { json: boolean; incidents?: number }): Promise<void>;
 }
 type BenchName = keyof typeof BENCHES;
 
@@ -23,7 +24,8 @@ export function register(program: Command): void {
     .description(`run a benchmark and print its figures (${Object.keys(BENCHES).join(' | ')} | all)`)
     .argument('<name>', 'which benchmark')
     .option('--json', 'print one JSON object per benchmark', false)
-    .action(async (name: string, opts: { json: boolean }) => {
+    .option('--incidents <n>', 'loop: incidents per row (default 200)', (v) => Number.parseInt(v, 10))
+    .action(async (name: string, opts: { json: boolean; incidents?: number }) => {
       const names: BenchName[] = name === 'all' ? (Object.keys(BENCHES) as BenchName[]) : [name as BenchName];
       for (const n of names) {
         const load = BENCHES[n];
@@ -31,7 +33,7 @@ export function register(program: Command): void {
           throw new HomeostatError('HS_INVALID_INPUT', `unknown benchmark "${name}"; valid: ${Object.keys(BENCHES).join(', ')}, all`);
         }
         const mod = load();
-        await mod.run({ json: opts.json });
+        await mod.run({ json: opts.json, ...(opts.incidents !== undefined ? { incidents: opts.incidents } : {}) });
       }
     });
 }
