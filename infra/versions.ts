@@ -16,4 +16,8 @@ export const VERSIONS = {
   temporalServer: '1.29.1',
   /** Temporal Web UI server (embeds the UI), from the Go module proxy. */
   temporalUi: '2.42.1',
+  /** Kubernetes whose OpenAPI schema the Helm chart is validated against (k8s.io/kubernetes module). */
+  kubernetesOpenApi: '1.32.13',
+  /** Helm, built from the Go module proxy (helm.sh/helm/v3/cmd/helm) to render the chart. */
+  helm: '3.22.0',
 } as const;

@@ -92,7 +92,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const http =
     o.httpPort === null
       ? null
-      : await startHealthServer({ views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, ...(kb ? { lineage: kb } : {}) }, o.httpPort);
+      : await startHealthServer({ views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, ...(kb ? { lineage: kb } : {}) }, o.httpPort, process.env.HOMEOSTAT_SENTINEL_HTTP_HOST || undefined);
   print(
     `sentinel ready: ${o.log} log${o.log === 'kafka' ? ` ${o.brokers.join(',')}` : ` ${o.logFile}`}, topic ${o.topic}, group ${o.groupId}, ` +
       `state ${o.db}, snapshot every ${sentinel.snapshotIntervalMs} ms${http ? `, http http://127.0.0.1:${http.port}` : ''}`,

@@ -13,6 +13,7 @@ import * as nab from './nab';
 import * as policy from './policy';
 import * as provision from './provision';
 import * as sentinel from './sentinel';
+import * as worker from './worker';
 
 /** Every subcommand registers itself; order is the order shown in `homeostat --help`. */
 export const COMMANDS: ((program: Command) => void)[] = [
@@ -26,6 +27,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   policy.register,
   audit.register,
   sentinel.register,
+  worker.register,
   inject.register,
   detect.register,
   nab.register,
