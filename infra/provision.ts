@@ -4,7 +4,11 @@
  */
 import { HomeostatError, isHomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
+import { ensureHelm } from './helm';
 import { ensureKafka } from './kafka';
+import { ensureKubeOpenApi } from './kube-openapi';
+import { ensurePostgres, POSTGRES_URL_ENV } from './postgres';
+import { ensureTemporalServer } from './temporal-server';
 import { formatDuration, log } from './step';
 import { ensureTemporalCli } from './temporal-cli';
 import { ensureTestServer } from './test-server';
@@ -13,12 +17,21 @@ export interface ProvisionSelection {
   temporal: boolean;
   testServer: boolean;
   kafka: boolean;
+  /** PostgreSQL from Debian's packages (apt-get when missing). */
+  postgres?: boolean;
+  /** The real Temporal server, its SQL tool and the Web UI server, from the Go module proxy. */
+  temporalServer?: boolean;
+  /** Helm and the Kubernetes OpenAPI schema (chart rendering and validation). */
+  helm?: boolean;
 }
 
 export interface ProvisionResult {
   temporalCli?: string;
   testServer?: string;
   kafkaClasspathEntries?: number;
+  postgresBinDir?: string;
+  temporalServer?: string;
+  helm?: string;
   /** Why a part was skipped (an existing service named in the environment). */
   skipped: string[];
 }
@@ -41,6 +54,15 @@ export async function provision(selection: ProvisionSelection): Promise<Provisio
     } else {
       result.kafkaClasspathEntries = (await ensureKafka()).classpath.length;
     }
+  }
+  if (selection.postgres) {
+    if (process.env[POSTGRES_URL_ENV]) result.skipped.push(`PostgreSQL: ${POSTGRES_URL_ENV} names a running server`);
+    else result.postgresBinDir = (await ensurePostgres()).binDir;
+  }
+  if (selection.temporalServer) result.temporalServer = (await ensureTemporalServer()).server;
+  if (selection.helm) {
+    result.helm = await ensureHelm();
+    await ensureKubeOpenApi();
   }
   for (const reason of result.skipped) log(`[homeostat] skipped ${reason}`);
   log(`[homeostat] provisioning finished in ${formatDuration(performance.now() - started)}`);
