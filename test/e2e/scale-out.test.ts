@@ -39,8 +39,8 @@ const PIPELINES = Array.from({ length: 10 }, (_, i) => `sc${RUN}-${i}`);
 const COMPONENTS = ['source', 'enrich', 'score', 'sink'];
 const ROUNDS = 5;
 const KILL_ROUND = 4;
-const COOLDOWN_MS = 6_000;
-const RATE = { maxActions: 3, windowMs: 20_000 };
+const COOLDOWN_MS = 4_000;
+const RATE = { maxActions: 3, windowMs: 10_000 };
 const BLAST_RADIUS = 2;
 const WORKER_ENTRY = path.join(__dirname, '../fixtures/workers/scale-worker.ts');
 const BIN = path.resolve(__dirname, '../../bin/homeostat.js');
@@ -149,7 +149,7 @@ test('3 workers and 2 sentinels on one PostgreSQL knowledge base: limits hold, e
   pipeline = await startPipeline({ dir: path.join(dir, 'pipeline'), pipeline: `${prefix}live`, log: 'kafka', brokers, topicPrefix: prefix, rate: 20 });
   expect(pipeline.topic('telemetry')).toBe(telemetry);
 
-  const workerConfig = (i: number): ScaleWorkerConfig => ({ temporalAddress: temporal!.address, taskQueue, bundlePath, identity: `scale-worker-${i}`, kbUrl: kbUrl.toString(), policyFile, ledger, repairMs: 400 });
+  const workerConfig = (i: number): ScaleWorkerConfig => ({ temporalAddress: temporal!.address, taskQueue, bundlePath, identity: `scale-worker-${i}`, kbUrl: kbUrl.toString(), policyFile, ledger, repairMs: 1_500 });
   const workers: WorkerProcess[] = [];
   for (let i = 1; i <= 3; i++) workers.push(await startWorkerProcess(WORKER_ENTRY, workerConfig(i), children));
   const sentinelOptions = { brokers, topic: telemetry, group: `${prefix}sentinels`, dir, kbUrl: kbUrl.toString(), taskQueue, address: temporal!.address };
@@ -160,8 +160,15 @@ test('3 workers and 2 sentinels on one PostgreSQL knowledge base: limits hold, e
   await producer.connect();
   const ids = PIPELINES.flatMap((p) => COMPONENTS.map((c) => incidentWorkflowId(p, c)));
   const roundStarts: number[] = [];
+  let killed: string | undefined;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
+      if (round === KILL_ROUND) {
+        // Let every pipeline's rate window pass since its last repair, so this round repairs
+        // again and the kills land in the middle of repairs.
+        const lastEnd = Math.max(0, ...readLedger(ledger).map((l) => l.at));
+        await new Promise((r) => setTimeout(r, Math.max(0, lastEnd + RATE.windowMs + 500 - Date.now())));
+      }
       const started = Date.now();
       roundStarts.push(started);
       await producer.send({
@@ -174,13 +181,13 @@ test('3 workers and 2 sentinels on one PostgreSQL knowledge base: limits hold, e
         ),
       });
       if (round === KILL_ROUND) {
-        // Mid-run: once worker 1 is inside a repair, kill it and the first sentinel.
-        await waitFor('a repair in flight on worker 1', async () => {
+        // Mid-run: once a worker is inside a repair, kill that worker and the first sentinel.
+        const victim = await waitFor('a repair in flight', async () => {
           const lines = readLedger(ledger).filter((l) => l.at >= started);
-          const open = lines.filter((l) => l.phase === 'begin' && l.worker === 'scale-worker-1' && !lines.some((e) => e.phase === 'end' && e.key === l.key));
-          return open.length > 0 ? true : undefined;
+          return lines.find((l) => l.phase === 'begin' && !lines.some((e) => e.phase === 'end' && e.key === l.key))?.worker;
         }, 120_000);
-        workers[0]!.child.kill('SIGKILL');
+        killed = victim;
+        workers[Number(victim.split('-').at(-1)) - 1]!.child.kill('SIGKILL');
         sentinels[0]!.child.kill('SIGKILL');
       }
       // The round is over when every component's latest incident started after the round's
@@ -260,5 +267,9 @@ test('3 workers and 2 sentinels on one PostgreSQL knowledge base: limits hold, e
   } finally {
     await kb.close();
   }
-  for (const w of workers.slice(1)) await stopWorkerProcess(w);
+  // The killed worker's repair was finished by another one, once.
+  const interrupted = lines.filter((l) => l.phase === 'begin' && l.worker === killed && !lines.some((e) => e.phase === 'end' && e.key === l.key && e.worker === killed));
+  expect(interrupted.length).toBeGreaterThan(0);
+  for (const b of interrupted) expect(applied.filter((e) => e.key === b.key)).toHaveLength(1);
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) await stopWorkerProcess(w);
 });
