@@ -13,6 +13,7 @@ import { cacheDir, REPO_ROOT } from '../common/paths';
 import { withCacheLock } from './cache-lock';
 import { runToCompletion } from './process';
 import { log, step } from './step';
+import { isExecutable } from './temporal-cli';
 import { requireTool } from './toolchain';
 import { VERSIONS } from './versions';
 
@@ -25,25 +26,17 @@ export function helmDir(): string {
   return path.join(cacheDir(), `helm-${VERSIONS.helm}`);
 }
 
-const executable = (f: string): boolean => {
-  try {
-    fs.accessSync(f, fs.constants.X_OK);
-    return fs.statSync(f).isFile();
-  } catch {
-    return false;
-  }
-};
 
 export async function ensureHelm(): Promise<string> {
   const override = process.env.HELM_PATH;
   if (override) {
-    if (!executable(override)) throw new HomeostatError('HS_INVALID_INPUT', `HELM_PATH=${override} is not an executable file.`);
+    if (!isExecutable(override)) throw new HomeostatError('HS_INVALID_INPUT', `HELM_PATH=${override} is not an executable file.`);
     return override;
   }
   const binary = path.join(helmDir(), 'helm');
-  if (executable(binary)) return binary;
+  if (isExecutable(binary)) return binary;
   await withCacheLock(cacheDir(), `helm-${VERSIONS.helm}`, async () => {
-    if (executable(binary)) return;
+    if (isExecutable(binary)) return;
     const go = requireTool('go');
     const staging = fs.mkdtempSync(path.join(cacheDir(), '.helm-build-'));
     try {

@@ -3,36 +3,10 @@
  * decides atomically which of several concurrent attempts recorded the key first; completing
  * keeps the first result.
  */
+import { toActuation, type ActuationRow } from '../sqlite/actuations';
 import type { Actuation, ActuationInput } from '../types';
 import type { Sql } from './sql';
 
-interface ActuationRow {
-  idempotency_key: string;
-  incident_id: string;
-  step: string;
-  attempt: number;
-  action: string;
-  resource: string;
-  detail: string | null;
-  status: 'started' | 'done';
-  result: string | null;
-  recorded_at: number;
-  completed_at: number | null;
-}
-
-const toActuation = (r: ActuationRow): Actuation => ({
-  idempotencyKey: r.idempotency_key,
-  incidentId: r.incident_id,
-  step: r.step,
-  attempt: r.attempt,
-  action: r.action as Actuation['action'],
-  resource: r.resource,
-  ...(r.detail === null ? {} : { detail: JSON.parse(r.detail) as unknown }),
-  status: r.status,
-  ...(r.result === null ? {} : { result: JSON.parse(r.result) as unknown }),
-  recordedAt: r.recorded_at,
-  ...(r.completed_at === null ? {} : { completedAt: r.completed_at }),
-});
 
 export async function getActuation(sql: Sql, key: string): Promise<Actuation | undefined> {
   const [row] = await sql.rows<ActuationRow>('SELECT * FROM actuations WHERE idempotency_key = $1', [key]);

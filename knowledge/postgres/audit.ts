@@ -6,31 +6,10 @@
  * verifies the same way on either.
  */
 import { canonicalJson } from '../canonical-json';
-import { auditRowHash, GENESIS_HASH } from '../sqlite/audit';
+import { auditRowHash, ChainWalk, fromDb, GENESIS_HASH, type AuditDbRow } from '../sqlite/audit';
 import type { AuditInput, AuditRow, AuditVerification } from '../types';
 import { lockName, type Sql } from './sql';
 
-interface AuditDbRow {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const fromDb = (r: AuditDbRow): AuditRow => ({
-  seq: r.seq,
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  subject: r.subject,
-  detail: JSON.parse(r.detail) as unknown,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
 
 export function appendAudit(sql: Sql, input: AuditInput, now: () => number): Promise<AuditRow> {
   return sql.atomic(async (tx) => {
@@ -65,28 +44,13 @@ export async function listAudit(sql: Sql, query: { subject?: string; limit?: num
 
 /** Walks the chain in pages of 1000 rows, in order; stops at the first row that does not verify. */
 export async function verifyAuditChain(sql: Sql): Promise<AuditVerification> {
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
-  let rows = 0;
-  let after = 0;
-  for (;;) {
-    const page = await sql.rows<AuditDbRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000', [after]);
-    if (page.length === 0) return { ok: true, rows };
+  const walk = new ChainWalk();
+  for (let after = 0; ; ) {
+    const page = await sql.rows<AuditDbRow & Record<string, unknown>>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000', [after]);
+    if (page.length === 0) return walk.result();
     for (const raw of page) {
-      rows += 1;
-      const broken = (reason: string): AuditVerification => ({ ok: false, rows, firstBrokenRow: raw.seq, reason });
-      if (raw.seq !== expectedSeq) return broken(`row ${raw.seq} follows row ${expectedSeq - 1}: rows are missing`);
-      if (raw.prev_hash !== prev) return broken(`row ${raw.seq} does not link to the hash of the row before it`);
-      let detail: unknown;
-      try {
-        detail = JSON.parse(raw.detail) as unknown;
-      } catch {
-        return broken(`row ${raw.seq} has unreadable detail`);
-      }
-      const expected = auditRowHash({ seq: raw.seq, at: raw.at, actor: raw.actor, action: raw.action, subject: raw.subject, detail, prevHash: raw.prev_hash });
-      if (expected !== raw.hash) return broken(`row ${raw.seq} content does not match its hash`);
-      prev = raw.hash;
-      expectedSeq += 1;
+      const broken = walk.next(raw);
+      if (broken) return broken;
       after = raw.seq;
     }
   }

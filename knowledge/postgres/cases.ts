@@ -1,20 +1,10 @@
 /** Stored policies, pipeline definitions and incident cases on PostgreSQL. */
 import { createHash } from 'node:crypto';
-import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../../policies/taxonomy';
-import type { Explanation, Outcome } from '../../workflows/shared';
-import { EXPLANATION_PARTS } from '../sqlite/cases';
-import type { CaseAttempt, CaseInput, CaseRecord, PastCase, StoredPolicy } from '../types';
+import type { FaultClass, UNKNOWN_FAULT } from '../../policies/taxonomy';
+import { attemptsOf, EXPLANATION_PARTS, toCase, toPolicy, type CaseRow, type PolicyRow } from '../sqlite/cases';
+import type { CaseInput, CaseRecord, PastCase, StoredPolicy } from '../types';
 import { lockName, type Sql } from './sql';
 
-interface PolicyRow {
-  version: number;
-  sha256: string;
-  source: string;
-  text: string;
-  created_at: number;
-}
-
-const toPolicy = (r: PolicyRow): StoredPolicy => ({ version: r.version, sha256: r.sha256, source: r.source, text: r.text, createdAt: r.created_at });
 
 /** Stores a policy text as a new version; the same text again returns the existing version. */
 export function savePolicy(sql: Sql, text: string, source: string, now: number): Promise<StoredPolicy> {
@@ -50,54 +40,6 @@ export async function listPipelines(sql: Sql): Promise<string[]> {
   return (await sql.rows<{ name: string }>('SELECT name FROM pipelines ORDER BY name')).map((r) => r.name);
 }
 
-interface CaseRow {
-  id: number;
-  incident_id: string;
-  pipeline: string;
-  component: string;
-  fault_class: string;
-  layer: string | null;
-  severity: string;
-  mode: string;
-  evidence: string;
-  plan: string;
-  alternatives: string;
-  action: string;
-  attempts: string;
-  outcome: string;
-  ttd_ms: number | null;
-  mttm_ms: number | null;
-  mttr_ms: number | null;
-  explanation: string;
-  created_at: number;
-}
-
-function toCase(r: CaseRow): CaseRecord {
-  const opt = (k: 'ttdMs' | 'mttmMs' | 'mttrMs', v: number | null) => (v === null ? {} : { [k]: v });
-  return {
-    id: r.id,
-    incidentId: r.incident_id,
-    signature: {
-      pipeline: r.pipeline,
-      component: r.component,
-      faultClass: r.fault_class as FaultClass | typeof UNKNOWN_FAULT,
-      ...(r.layer === null ? {} : { layer: r.layer as Layer }),
-      severity: r.severity as Severity,
-    },
-    mode: r.mode as Mode,
-    evidence: JSON.parse(r.evidence) as unknown,
-    plan: JSON.parse(r.plan) as unknown,
-    alternatives: JSON.parse(r.alternatives) as unknown,
-    action: r.action as RepairAction,
-    attempts: JSON.parse(r.attempts) as CaseAttempt[],
-    outcome: r.outcome as Outcome,
-    ...opt('ttdMs', r.ttd_ms),
-    ...opt('mttmMs', r.mttm_ms),
-    ...opt('mttrMs', r.mttr_ms),
-    explanation: JSON.parse(r.explanation) as Explanation,
-    createdAt: r.created_at,
-  };
-}
 
 export async function recordCase(sql: Sql, c: CaseInput, now: number): Promise<CaseRecord> {
   const missing = EXPLANATION_PARTS.filter((k) => typeof c.explanation[k] !== 'string' || c.explanation[k].length === 0);
@@ -131,14 +73,5 @@ export async function pastCases(sql: Sql, q: { pipeline?: string; faultClass?: F
     'SELECT * FROM cases WHERE ($1::text IS NULL OR pipeline = $1) AND ($2::text IS NULL OR fault_class = $2) ORDER BY id DESC LIMIT $3',
     [q.pipeline ?? null, q.faultClass ?? null, q.limit ?? 500],
   );
-  return rows.map(toCase).flatMap((c) =>
-    c.attempts.map((a) => ({
-      pipeline: c.signature.pipeline,
-      component: c.signature.component,
-      faultClass: c.signature.faultClass,
-      ...(c.signature.layer ? { layer: c.signature.layer } : {}),
-      severity: c.signature.severity,
-      ...a,
-    })),
-  );
+  return rows.map(toCase).flatMap(attemptsOf);
 }

@@ -1,5 +1,6 @@
 /** Q-table, action history, shadow records and modes on PostgreSQL. */
 import type { FaultClass, Mode, RepairAction } from '../../policies/taxonomy';
+import { toShadow, type ShadowRow } from '../sqlite/learning';
 import type { ActionRecord, ModeRecord, QEntry, ShadowRecord } from '../types';
 import type { Sql } from './sql';
 
@@ -27,15 +28,6 @@ export async function recentActions(sql: Sql, q: { since: number; pipeline?: str
   );
 }
 
-interface ShadowRow {
-  incident_id: string;
-  pipeline: string;
-  fault_class: string;
-  would_do: string;
-  final_action: string | null;
-  resolved: boolean;
-  at: number;
-}
 
 export async function recordShadow(sql: Sql, r: Omit<ShadowRecord, 'finalAction'>): Promise<void> {
   await sql.run('INSERT INTO shadow_records (incident_id, pipeline, fault_class, would_do, at) VALUES ($1, $2, $3, $4, $5)', [r.incidentId, r.pipeline, r.faultClass, r.wouldDo, r.at]);
@@ -48,14 +40,7 @@ export async function resolveShadow(sql: Sql, incidentId: string, finalAction: R
 
 export async function shadowRecords(sql: Sql, pipeline: string, faultClass: FaultClass, limit = 1000): Promise<ShadowRecord[]> {
   const rows = await sql.rows<ShadowRow>('SELECT * FROM shadow_records WHERE pipeline = $1 AND fault_class = $2 ORDER BY at DESC, id DESC LIMIT $3', [pipeline, faultClass, limit]);
-  return rows.map((r) => ({
-    incidentId: r.incident_id,
-    pipeline: r.pipeline,
-    faultClass: r.fault_class as FaultClass,
-    wouldDo: r.would_do as RepairAction,
-    ...(r.resolved ? { finalAction: r.final_action as RepairAction | null } : {}),
-    at: r.at,
-  }));
+  return rows.map(toShadow);
 }
 
 export async function getMode(sql: Sql, pipeline: string, faultClass: FaultClass): Promise<ModeRecord | undefined> {

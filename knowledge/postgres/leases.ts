@@ -4,26 +4,10 @@
  * row makes concurrent takers queue, and exactly one of them sees the row free. The fencing token
  * is the row's counter, kept when a lease is released, so it only ever grows per resource.
  */
+import { toLease, type LeaseRow } from '../sqlite/leases';
 import type { Lease, LeaseResult } from '../types';
 import type { Sql } from './sql';
 
-interface LeaseRow {
-  resource: string;
-  pipeline: string;
-  holder: string | null;
-  token: number;
-  acquired_at: number;
-  expires_at: number;
-}
-
-const toLease = (r: LeaseRow): Lease => ({
-  resource: r.resource,
-  pipeline: r.pipeline,
-  holder: r.holder ?? '',
-  token: r.token,
-  acquiredAt: r.acquired_at,
-  expiresAt: r.expires_at,
-});
 
 export async function acquireLease(sql: Sql, req: { resource: string; pipeline: string; holder: string; ttlMs: number }, now: number): Promise<LeaseResult> {
   // Same live holder again (a retried activity): same token, fresh expiry. Otherwise a free or

@@ -1,36 +1,8 @@
 /** Schema and model version registries with pins on PostgreSQL; versions 1, 2, 3… per subject. */
+import { toModel, toSchema, type ModelRow, type SchemaRow } from '../sqlite/registry';
 import type { ModelVersion, SchemaVersion } from '../types';
 import { lockName, type Sql } from './sql';
 
-interface SchemaRow {
-  subject: string;
-  version: number;
-  schema: string;
-  fingerprint: string | null;
-  created_at: number;
-}
-interface ModelRow {
-  name: string;
-  version: number;
-  uri: string;
-  metrics: string | null;
-  created_at: number;
-}
-
-const toSchema = (r: SchemaRow): SchemaVersion => ({
-  subject: r.subject,
-  version: r.version,
-  schema: JSON.parse(r.schema) as unknown,
-  ...(r.fingerprint === null ? {} : { fingerprint: r.fingerprint }),
-  createdAt: r.created_at,
-});
-const toModel = (r: ModelRow): ModelVersion => ({
-  name: r.name,
-  version: r.version,
-  uri: r.uri,
-  ...(r.metrics === null ? {} : { metrics: JSON.parse(r.metrics) as Record<string, number> }),
-  createdAt: r.created_at,
-});
 
 export function registerSchemaVersion(sql: Sql, s: { subject: string; schema: unknown; fingerprint?: string }, now: number): Promise<SchemaVersion> {
   // The lock makes "MAX + 1" safe against another process registering the same subject.
