@@ -6,7 +6,7 @@
  * verifies the same way on either.
  */
 import { canonicalJson } from '../canonical-json';
-import { auditRowHash, ChainWalk, fromDb, GENESIS_HASH, type AuditDbRow } from '../sqlite/audit';
+import { ChainWalk, fromDb, nextAuditRow, type AuditDbRow } from '../sqlite/audit';
 import type { AuditInput, AuditRow, AuditVerification } from '../types';
 import { lockName, type Sql } from './sql';
 
@@ -15,20 +15,10 @@ export function appendAudit(sql: Sql, input: AuditInput, now: () => number): Pro
   return sql.atomic(async (tx) => {
     await lockName(tx, 'audit_log');
     const [last] = await tx.rows<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    const detail = JSON.parse(canonicalJson(input.detail ?? null)) as unknown;
-    const base = {
-      seq: (last?.seq ?? 0) + 1,
-      // Read the clock after the lock: rows in seq order also have non-decreasing times.
-      at: new Date(now()).toISOString(),
-      actor: input.actor,
-      action: input.action,
-      subject: input.subject,
-      detail,
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const row: AuditRow = { ...base, hash: auditRowHash(base) };
+    // The clock is read after the lock: rows in seq order also have non-decreasing times.
+    const row = nextAuditRow(input, last, now());
     await tx.run('INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-      row.seq, row.at, row.actor, row.action, row.subject, canonicalJson(detail), row.prevHash, row.hash,
+      row.seq, row.at, row.actor, row.action, row.subject, canonicalJson(row.detail), row.prevHash, row.hash,
     ]);
     return row;
   });

@@ -39,26 +39,31 @@ export function fromDb(r: AuditDbRow): AuditRow {
   return { seq: r.seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, detail: JSON.parse(r.detail) as unknown, prevHash: r.prev_hash, hash: r.hash };
 }
 
+/** The row that follows `last` (undefined: the first row), hashed. */
+export function nextAuditRow(input: AuditInput, last: { seq: number; hash: string } | undefined, now: number): AuditRow {
+  // Round-trip detail through canonical JSON so the stored text and the hashed value agree.
+  const detail = JSON.parse(canonicalJson(input.detail ?? null)) as unknown;
+  const base = {
+    seq: (last?.seq ?? 0) + 1,
+    at: new Date(now).toISOString(),
+    actor: input.actor,
+    action: input.action,
+    subject: input.subject,
+    detail,
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  return { ...base, hash: auditRowHash(base) };
+}
+
 export function appendAudit(db: Database.Database, input: AuditInput, now: number): AuditRow {
   // IMMEDIATE takes the write lock before reading the tail, so concurrent writers (worker, CLI)
   // cannot both link to the same previous row.
   const tx = db.transaction((): AuditRow => {
     const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-    // Round-trip detail through canonical JSON so the stored text and the hashed value agree.
-    const detail = JSON.parse(canonicalJson(input.detail ?? null)) as unknown;
-    const base = {
-      seq: (last?.seq ?? 0) + 1,
-      at: new Date(now).toISOString(),
-      actor: input.actor,
-      action: input.action,
-      subject: input.subject,
-      detail,
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const row: AuditRow = { ...base, hash: auditRowHash(base) };
+    const row = nextAuditRow(input, last, now);
     db.prepare(
       'INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(row.seq, row.at, row.actor, row.action, row.subject, canonicalJson(detail), row.prevHash, row.hash);
+    ).run(row.seq, row.at, row.actor, row.action, row.subject, canonicalJson(row.detail), row.prevHash, row.hash);
     return row;
   });
   return tx.immediate();
