@@ -6,7 +6,8 @@
  * (one shared PostgreSQL knowledge base, fresh schema per row) and the 1 ms settle timer.
  *
  * Per row: a warm-up batch (not counted), then N incidents opened as fast as the client can
- * (up to 32 starts in flight) on N distinct components; figures come from the incidents'
+ * (up to 32 starts in flight) on N distinct components, then 10 incidents one at a time (the
+ * loop's own overhead, without queueing: overheadP50Ms); figures come from the incidents'
  * histories. `--json` prints one line: {"rows":[{server,workers,incidentsPerSecond,p50Ms,p99Ms,overheadP50Ms},…]}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,6 +41,8 @@ export interface LoopRow {
 /** Where the time of one row went, per incident (means), for the table people read. */
 export interface LoopBreakdown {
   row: LoopRow;
+  /** Loop overhead p50 of the saturated batch (queueing behind the other incidents included). */
+  loadedOverheadP50Ms: number;
   workflowTasks: number;
   workflowTaskQueueMs: number;
   workflowTaskRunMs: number;
@@ -51,6 +54,8 @@ export interface LoopBreakdown {
 
 const WORKER_ENTRY = path.join(__dirname, 'loop', 'worker.ts');
 const START_CONCURRENCY = 32;
+/** Incidents run one at a time after the batch: the loop's own overhead, without queueing. */
+const ALONE = 10;
 
 function startWorker(config: LoopWorkerConfig): Promise<{ child: ChildProcess; stats: Promise<{ kbCalls: number; kbMs: number }> }> {
   const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER_ENTRY, JSON.stringify(config)], {
@@ -132,7 +137,7 @@ async function measureRow(o: {
   kbUrl.searchParams.set('schema', schema);
   await (await PostgresKnowledgeBase.open(kbUrl.toString())).close();
   const taskQueue = `bench-loop-${schema}`;
-  const components = o.warmup + o.incidents;
+  const components = o.warmup + o.incidents + ALONE;
   const workers = await Promise.all(
     Array.from({ length: o.workers }, (_, i) =>
       startWorker({ temporalAddress: o.address, taskQueue, bundlePath: o.bundlePath, identity: `bench-${o.server}-${i + 1}`, kbUrl: kbUrl.toString(), components }),
@@ -143,17 +148,27 @@ async function measureRow(o: {
     const client = new Client({ connection });
     await openAndClose(client, taskQueue, 0, o.warmup);
     const ids = await openAndClose(client, taskQueue, o.warmup, o.incidents);
+    const aloneIds: string[] = [];
+    for (let i = 0; i < ALONE; i++) aloneIds.push(...(await openAndClose(client, taskQueue, o.warmup + o.incidents + i, 1)));
     const times = await pool(ids, 16, (id) => fetchIncidentTimes(client, id));
+    const alone = await pool(aloneIds, 4, (id) => fetchIncidentTimes(client, id));
     for (const w of workers) w.child.kill('SIGTERM');
     const stats = await Promise.all(workers.map((w) => w.stats));
-    return breakdown(o.server, o.workers, times, stats, components);
+    return breakdown(o.server, o.workers, times, alone, stats, components);
   } finally {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await connection.close();
   }
 }
 
-function breakdown(server: LoopRow['server'], workers: LoopRow['workers'], times: IncidentTimes[], stats: { kbCalls: number; kbMs: number }[], allIncidents: number): LoopBreakdown {
+function breakdown(
+  server: LoopRow['server'],
+  workers: LoopRow['workers'],
+  times: IncidentTimes[],
+  alone: IncidentTimes[],
+  stats: { kbCalls: number; kbMs: number }[],
+  allIncidents: number,
+): LoopBreakdown {
   const n = times.length;
   const span = Math.max(...times.map((t) => t.closeMs)) - Math.min(...times.map((t) => t.startMs));
   const mean = (f: (t: IncidentTimes) => number): number => times.reduce((s, t) => s + f(t), 0) / n;
@@ -167,8 +182,9 @@ function breakdown(server: LoopRow['server'], workers: LoopRow['workers'], times
       incidentsPerSecond: round(n / (span / 1000), 1),
       p50Ms: round(percentile(times.map((t) => t.e2eMs), 50)),
       p99Ms: round(percentile(times.map((t) => t.e2eMs), 99)),
-      overheadP50Ms: round(percentile(times.map((t) => t.overheadMs), 50)),
+      overheadP50Ms: round(percentile(alone.map((t) => t.overheadMs), 50)),
     },
+    loadedOverheadP50Ms: round(percentile(times.map((t) => t.overheadMs), 50)),
     workflowTasks: mean((t) => t.workflowTasks),
     workflowTaskQueueMs: mean((t) => t.workflowTaskQueueMs),
     workflowTaskRunMs: mean((t) => t.workflowTaskRunMs),
@@ -185,7 +201,7 @@ function breakdown(server: LoopRow['server'], workers: LoopRow['workers'], times
 const round = (v: number, digits = 0): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
 export function formatLoopTable(results: LoopBreakdown[]): string {
-  const head = ['server', 'workers', 'incidents/s', 'p50 ms', 'p99 ms', 'overhead p50 ms', 'WFT n', 'WFT queue ms', 'WFT run ms', 'activities run ms', 'activities queue ms', 'KB ms (calls)', 'timer ms'];
+  const head = ['server', 'workers', 'incidents/s', 'p50 ms', 'p99 ms', 'overhead p50 ms (alone)', 'overhead p50 ms (batch)', 'WFT n', 'WFT queue ms', 'WFT run ms', 'activities run ms', 'activities queue ms', 'KB ms (calls)', 'timer ms'];
   const lines = results.map((b) => {
     const acts = Object.values(b.activities);
     return [
@@ -195,6 +211,7 @@ export function formatLoopTable(results: LoopBreakdown[]): string {
       String(b.row.p50Ms),
       String(b.row.p99Ms),
       String(b.row.overheadP50Ms),
+      String(b.loadedOverheadP50Ms),
       b.workflowTasks.toFixed(1),
       b.workflowTaskQueueMs.toFixed(0),
       b.workflowTaskRunMs.toFixed(0),
@@ -216,7 +233,8 @@ export function formatLoopTable(results: LoopBreakdown[]): string {
     fmt(head),
     ...lines.map(fmt),
     '',
-    'Per incident, means: WFT = workflow tasks; queue = scheduled → picked up by a worker; KB = time inside knowledge-base calls (worker side).',
+    `incidents/s, p50, p99 and the means: the batch of incidents opened together. Overhead = open → closed minus timers and probes; "alone": ${ALONE} incidents run one at a time after the batch (JSON overheadP50Ms), "batch": queueing behind the others included.`,
+    'Per incident, means over the batch: WFT = workflow tasks; queue = scheduled → picked up by a worker; KB = time inside knowledge-base calls (worker side, warm-up included).',
     'Activities, run + queue ms:',
     ...activityLines,
   ].join('\n');
