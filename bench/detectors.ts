@@ -11,29 +11,36 @@
  *   `update(x)` + `driftDetected` read; River, best of 2 passes of the loop a River user writes
  *   (`detector.update(x)` then `detector.drift_detected`), timed inside Python with
  *   perf_counter_ns so interpreter start-up is excluded. River has no CUSUM or EWMA detector in
- *   0.26.1: those two are timed through bench/river/reference_detectors.py (River's main-branch
- *   algorithms on River 0.26.1's statistics).
+ *   0.26.1: those two are timed through River's main-branch files when HOMEOSTAT_RIVER_MAIN
+ *   points at a copy of River's repository, else through bench/river/reference_detectors.py
+ *   (the same algorithms on River 0.26.1's statistics); the table says which.
+ * - Floor: the same loop on each side around a detector whose update does nothing (River's
+ *   `drift.NoDrift`; a no-op object here): the cost of the loop, the call and the flag read alone.
+ *   A detector's time minus its side's floor is what its own work costs.
  * - Memory ("bytes"): one instance receives 10^6 updates of a stationary stream (the worst case
- *   for ADWIN, whose window then spans all of them); 2,000 exact copies of it are restored from
- *   its snapshot, and the heap growth (V8 heap used + array buffers, after forced GC) is divided
- *   by 2,000. The size of the JSON snapshot is printed beside it.
+ *   for ADWIN, whose window then spans all of them; KSWIN, whose state is its 100-value window,
+ *   20,000 on River's side); 2,000 exact copies of it are restored from its snapshot, and the heap
+ *   growth (V8 heap used + array buffers, after forced GC) is divided by 2,000. River's: 1,000
+ *   deep copies of an instance trained the same way; per copy, the larger of what tracemalloc
+ *   sees and the growth of the Python process's resident set (River's ADWIN keeps its window in
+ *   Rust, where tracemalloc does not look). The size of the JSON snapshot is printed beside them.
  * - Fused path: one component with Page-Hinkley, ADWIN, CUSUM and EWMA on the same scalar signal,
  *   fused by detection/fusion.ts (`ComponentHealth.observeHandle`): records per second.
  *
  * Progress goes to stderr; `--json` prints one object on stdout.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { HomeostatError } from '../common/errors';
-import { cacheDir } from '../common/paths';
 import { DETECTOR_NAMES, type DetectorName, type StreamingDetector } from '../detection/detector';
 import { ComponentHealth } from '../detection/fusion';
 import { RandomState } from '../detection/random';
 import { createDetector, restoreDetector } from '../detection/registry';
+import { RIVER_VERSION, ensureRiver } from './river/venv';
 
 export interface BenchOptions {
   json: boolean;
@@ -45,6 +52,7 @@ export interface DetectorFigures {
   riverNsPerUpdate: number;
   speedup: number;
   bytes: number;
+  riverBytes: number;
   snapshotBytes: number;
   riverReference: string;
   /** Detections on the bench stream: Homeostat and River must agree. */
@@ -52,8 +60,7 @@ export interface DetectorFigures {
   riverDrifts: number;
 }
 
-const RIVER_VERSION = '0.26.1';
-const BINARY: readonly DetectorName[] = ['ddm', 'eddm', 'hddm-a', 'hddm-w'];
+const BINARY: readonly DetectorName[] = ['ddm', 'eddm', 'hddm-a', 'hddm-w', 'fhddm'];
 const MEMORY_COPIES = 2000;
 const MEMORY_UPDATES = 1_000_000;
 const FUSED_RECORDS = 1_000_000;
@@ -70,64 +77,15 @@ function updatesFromEnv(): number {
   return n;
 }
 
-// ---------------------------------------------------------------------------------------------
-// River 0.26.1 in a private venv.
-
-export function riverVenvDir(): string {
-  return path.join(cacheDir(), 'river-venv');
-}
-
-function venvPython(dir: string): string {
-  return process.platform === 'win32' ? path.join(dir, 'Scripts', 'python.exe') : path.join(dir, 'bin', 'python');
-}
-
-function riverVersion(python: string): string | null {
-  if (!fs.existsSync(python)) return null;
-  const r = spawnSync(python, ['-c', 'import numpy, river; print(river.__version__)'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
-
-/** Runs a command with its output on our stderr (stdout stays clean for --json). */
-function runVisible(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 2, 2] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
-  });
-}
-
-/** Creates the venv and installs River 0.26.1 and numpy from PyPI when they are missing. */
-export async function ensureRiver(): Promise<string> {
-  const dir = riverVenvDir();
-  const python = venvPython(dir);
-  const found = riverVersion(python);
-  if (found === RIVER_VERSION) return python;
-  const system = ['python3', 'python'].find((p) => spawnSync(p, ['--version']).status === 0);
-  if (!system) throw new HomeostatError('HS_TOOLCHAIN_MISSING', 'python3 is needed to run River for the detector benchmark');
-  try {
-    if (!fs.existsSync(python)) {
-      progress(`creating Python venv ${dir}`);
-      fs.mkdirSync(path.dirname(dir), { recursive: true });
-      await runVisible(system, ['-m', 'venv', dir]);
-    }
-    progress(`installing river==${RIVER_VERSION} and numpy from PyPI into ${dir} (found: ${found ?? 'none'})`);
-    await runVisible(python, ['-m', 'pip', 'install', '--disable-pip-version-check', `river==${RIVER_VERSION}`, 'numpy']);
-  } catch (err) {
-    throw new HomeostatError('HS_PROVISION_FAILED', `could not install River ${RIVER_VERSION}: ${(err as Error).message}`);
-  }
-  const now = riverVersion(python);
-  if (now !== RIVER_VERSION) throw new HomeostatError('HS_PROVISION_FAILED', `River ${RIVER_VERSION} expected in ${dir}, found ${now ?? 'none'}`);
-  return python;
-}
-
 interface RiverFigures {
   river: string;
-  detectors: Record<string, { nsPerUpdate: number; drifts: number; impl: string }>;
+  floorNsPerUpdate: number;
+  detectors: Record<string, { nsPerUpdate: number; drifts: number; impl: string; bytes: number }>;
 }
 
-function runRiver(python: string, realFile: string, binaryFile: string, updates: number): RiverFigures {
+function runRiver(python: string, files: string[], updates: number): RiverFigures {
   const script = path.join(__dirname, 'river', 'bench_river.py');
-  const r = spawnSync(python, [script, realFile, binaryFile, String(updates), '2', ...DETECTOR_NAMES], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(python, [script, ...files, String(updates), '2', ...DETECTOR_NAMES], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new HomeostatError('HS_INTERNAL', `River benchmark failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return JSON.parse(r.stdout) as RiverFigures;
 }
@@ -167,12 +125,18 @@ function freshLoop(): Loop {
   ) as Loop;
 }
 
-function timeDetector(name: DetectorName, data: Float64Array): { ns: number; drifts: number } {
+/** A detector that does nothing: the floor of the timing loop. */
+function noopDetector(): StreamingDetector {
+  return { name: 'adwin', driftDetected: false, score: 0, skipped: 0, update() { return this; }, snapshot: () => ({ type: 'adwin', version: 0, params: {}, state: {} }) };
+}
+
+function timeDetector(name: DetectorName | 'floor', data: Float64Array): { ns: number; drifts: number } {
+  const make = (): StreamingDetector => (name === 'floor' ? noopDetector() : createDetector(name));
   const loop = freshLoop();
-  let drifts = loop(createDetector(name), data); // warm-up: JIT and inline caches
+  let drifts = loop(make(), data); // warm-up: JIT and inline caches
   let best = Infinity;
   for (let rep = 0; rep < 7; rep++) {
-    const d = createDetector(name);
+    const d = make();
     const t0 = process.hrtime.bigint();
     drifts = loop(d, data);
     const ns = Number(process.hrtime.bigint() - t0);
@@ -244,32 +208,41 @@ function fusedRecordsPerSecond(data: Float64Array): number {
 
 export async function run({ json }: BenchOptions): Promise<void> {
   const updates = updatesFromEnv();
-  const python = await ensureRiver();
+  const python = await ensureRiver(progress);
 
   const real = realStream(updates, 1, true);
   const binary = binaryStream(updates, 2, true);
+  const stationaryReal = realStream(MEMORY_UPDATES, 3, false);
+  const stationaryBinary = binaryStream(MEMORY_UPDATES, 4, false);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-bench-'));
-  const realFile = path.join(tmp, 'real.f64');
-  const binaryFile = path.join(tmp, 'binary.f64');
-  fs.writeFileSync(realFile, Buffer.from(real.buffer));
-  fs.writeFileSync(binaryFile, Buffer.from(binary.buffer));
+  const files = (
+    [
+      ['real', real],
+      ['binary', binary],
+      ['real-still', stationaryReal],
+      ['binary-still', stationaryBinary],
+    ] as const
+  ).map(([name, data]) => {
+    const file = path.join(tmp, `${name}.f64`);
+    fs.writeFileSync(file, Buffer.from(data.buffer));
+    return file;
+  });
 
   let river: RiverFigures;
   try {
-    progress(`River ${RIVER_VERSION}: ${updates} updates per detector`);
-    river = runRiver(python, realFile, binaryFile, updates);
+    progress(`River ${RIVER_VERSION}: ${updates} updates per detector, then its memory (a few minutes)`);
+    river = runRiver(python, files, updates);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
   progress(`Homeostat: ${updates} updates per detector`);
+  const floor = timeDetector('floor', real).ns;
   const timings = new Map<DetectorName, { ns: number; drifts: number }>();
   for (const name of DETECTOR_NAMES) timings.set(name, timeDetector(name, BINARY.includes(name) ? binary : real));
 
   progress(`memory: ${MEMORY_UPDATES} updates, then ${MEMORY_COPIES} restored copies per detector`);
   const gc = exposeGc();
-  const stationaryReal = realStream(MEMORY_UPDATES, 3, false);
-  const stationaryBinary = binaryStream(MEMORY_UPDATES, 4, false);
   const memory = new Map<DetectorName, { bytes: number; snapshotBytes: number }>();
   for (const name of DETECTOR_NAMES) memory.set(name, measureMemory(name, BINARY.includes(name) ? stationaryBinary : stationaryReal, gc));
 
@@ -286,6 +259,7 @@ export async function run({ json }: BenchOptions): Promise<void> {
       riverNsPerUpdate: round(theirs.nsPerUpdate, 1),
       speedup: round(theirs.nsPerUpdate / ours.ns, 1),
       bytes: mem.bytes,
+      riverBytes: theirs.bytes,
       snapshotBytes: mem.snapshotBytes,
       riverReference: theirs.impl,
       homeostatDrifts: ours.drifts,
@@ -295,17 +269,20 @@ export async function run({ json }: BenchOptions): Promise<void> {
   const fusedRecords = Math.round(fused);
 
   if (json) {
-    process.stdout.write(`${JSON.stringify({ detectors, fusedRecordsPerSecond: fusedRecords, updates, river: river.river })}\n`);
+    const floors = { homeostatNsPerUpdate: round(floor, 2), riverNsPerUpdate: round(river.floorNsPerUpdate, 1) };
+    process.stdout.write(`${JSON.stringify({ detectors, floor: floors, fusedRecordsPerSecond: fusedRecords, updates, river: river.river })}\n`);
     return;
   }
   const rows = [
-    ['detector', 'homeostat ns/update', `river ${river.river} ns/update`, 'speedup', 'bytes (heap)', 'snapshot bytes', 'drifts (ours/river)'],
+    ['detector', 'homeostat ns/update', `river ${river.river} ns/update`, 'speedup', 'bytes (heap)', 'river bytes', 'snapshot bytes', 'drifts (ours/river)'],
+    ['(empty-loop floor)', floor.toFixed(2), river.floorNsPerUpdate.toFixed(1), '', '', '', '', ''],
     ...detectors.map((d) => [
       d.name,
       d.homeostatNsPerUpdate.toFixed(2),
       d.riverNsPerUpdate.toFixed(1),
       `${d.speedup.toFixed(1)}×`,
       String(d.bytes),
+      String(d.riverBytes),
       String(d.snapshotBytes),
       `${d.homeostatDrifts}/${d.riverDrifts}`,
     ]),
@@ -315,7 +292,8 @@ export async function run({ json }: BenchOptions): Promise<void> {
   lines.push('');
   lines.push(`fused path (PH + ADWIN + CUSUM + EWMA → ComponentHealth): ${fusedRecords.toLocaleString('en-US')} records/s on one core`);
   lines.push(`streams: ${updates} updates; bytes = heap growth per instance holding the state after ${MEMORY_UPDATES} updates (${MEMORY_COPIES} copies)`);
-  lines.push('cusum / ewma: River 0.26.1 has no such detector; timed against bench/river/reference_detectors.py');
+  lines.push(`cusum / ewma: River 0.26.1 has no such detector; River side: ${river.detectors.cusum?.impl ?? '–'}, ${river.detectors.ewma?.impl ?? '–'}`);
+  lines.push('floor: the same loop around a detector that does nothing (River: drift.NoDrift), on each side');
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -39,6 +39,8 @@ export const DEFAULT_KNOBS: Record<DetectorName, SensitivityKnob> = {
   'hddm-a': { param: 'driftConfidence', lessSensitive: 'down', range: [1e-12, 0.2], log: true },
   'hddm-w': { param: 'driftConfidence', lessSensitive: 'down', range: [1e-12, 0.2], log: true },
   ewma: { param: 'threshold', lessSensitive: 'up', range: [0.5, 50], log: true },
+  kswin: { param: 'alpha', lessSensitive: 'down', range: [1e-12, 0.5], log: true },
+  fhddm: { param: 'confidenceLevel', lessSensitive: 'down', range: [1e-15, 0.5], log: true },
   'bernoulli-cusum': { param: 'threshold', lessSensitive: 'up', range: [0.5, 50], log: true },
 };
 

@@ -25,7 +25,7 @@ import { HomeostatError } from '../common/errors';
  * The streaming detectors ported from River, by their CLI / registry name: each is checked against
  * River's output (golden parity, `bench/detectors`) and offered by `homeostat detect`.
  */
-export const DETECTOR_NAMES = ['adwin', 'page-hinkley', 'cusum', 'ddm', 'eddm', 'hddm-a', 'hddm-w', 'ewma'] as const;
+export const DETECTOR_NAMES = ['adwin', 'page-hinkley', 'cusum', 'ddm', 'eddm', 'hddm-a', 'hddm-w', 'ewma', 'kswin', 'fhddm'] as const;
 
 /**
  * Homeostat's own streaming detectors: same contract, same registry, but no River counterpart to

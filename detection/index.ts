@@ -22,4 +22,5 @@ export {
 export * as windows from './windows';
 export * as quality from './quality';
 export { calibrate, formatCalibration, DEFAULT_KNOBS, type CalibrationOptions, type CalibrationReport, type CalibrationSpec, type CalibrationChoice, type SensitivityKnob } from './calibration';
-export { runDriftSuite, formatDriftSuite, type DriftSuiteOptions, type DriftSuiteResult, type DriftSuiteRow } from './drift-suite';
+export { runSuite, scoreDetections, SUITE_DETECTORS, type SuiteResult, type SuiteRow, type DriftFigures } from './drift/suite';
+export { readStreams, parseStreams, type DriftStream } from './drift/stream-file';

@@ -27,16 +27,10 @@
  * equidistributed uniform pseudo-random number generator", ACM TOMACS 8(1), 1998.
  */
 import { HomeostatError } from '../common/errors';
-
-const N = 624;
-const M = 397;
-const MATRIX_A = 0x9908b0df;
-const UPPER_MASK = 0x80000000;
-const LOWER_MASK = 0x7fffffff;
+import { Mt19937 } from './mt19937';
 
 export class RandomState {
-  private readonly mt = new Uint32Array(N);
-  private mti = N + 1;
+  private readonly core = new Mt19937();
   private hasGauss = false;
   private gauss = 0;
 
@@ -44,51 +38,18 @@ export class RandomState {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new HomeostatError('HS_INVALID_INPUT', `seed must be an integer in [0, 2^32 − 1], got ${seed}`);
     }
-    this.initGenrand(seed >>> 0);
-  }
-
-  /** Knuth's linear initialiser from the reference implementation (init_genrand). */
-  private initGenrand(seed: number): void {
-    const mt = this.mt;
-    mt[0] = seed;
-    for (let i = 1; i < N; i++) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      // 1812433253 · prev + i, modulo 2^32, split into 16-bit halves to stay exact.
-      mt[i] = ((((prev & 0xffff0000) >>> 16) * 1812433253) << 16) + (prev & 0x0000ffff) * 1812433253 + i;
-    }
-    this.mti = N;
+    // numpy's legacy seeding of an integer: init_genrand.
+    this.core.initGenrand(seed >>> 0);
   }
 
   /** Next 32-bit unsigned integer. */
   nextUint32(): number {
-    const mt = this.mt;
-    if (this.mti >= N) {
-      let kk = 0;
-      for (; kk < N - M; kk++) {
-        const y = (mt[kk] & UPPER_MASK) | (mt[kk + 1] & LOWER_MASK);
-        mt[kk] = mt[kk + M] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      for (; kk < N - 1; kk++) {
-        const y = (mt[kk] & UPPER_MASK) | (mt[kk + 1] & LOWER_MASK);
-        mt[kk] = mt[kk + (M - N)] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      const y = (mt[N - 1] & UPPER_MASK) | (mt[0] & LOWER_MASK);
-      mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      this.mti = 0;
-    }
-    let y = mt[this.mti++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.core.nextUint32();
   }
 
   /** Uniform double in [0, 1) with 53 random bits (genrand_res53). */
   randomDouble(): number {
-    const a = this.nextUint32() >>> 5;
-    const b = this.nextUint32() >>> 6;
-    return (a * 67108864.0 + b) / 9007199254740992.0;
+    return this.core.res53();
   }
 
   /** Integer in [0, high), as `np.random.randint(high)` draws it (high ≤ 2^32). */

@@ -14,7 +14,9 @@ import { ALL_DETECTOR_NAMES, type DetectorName, type DetectorSnapshot, type Stre
 import { Eddm, type EddmParams } from './eddm';
 import { EwmaChart, type EwmaChartParams } from './ewma-chart';
 import { HddmA, type HddmAParams } from './hddm-a';
+import { Fhddm, type FhddmParams } from './fhddm';
 import { HddmW, type HddmWParams } from './hddm-w';
+import { Kswin, type KswinParams } from './kswin';
 import { PageHinkley, type PageHinkleyParams } from './page-hinkley';
 
 /** Settings accepted by each detector, keyed by registry name. */
@@ -27,6 +29,8 @@ export interface DetectorParamsByName {
   'hddm-a': HddmAParams;
   'hddm-w': HddmWParams;
   ewma: EwmaChartParams;
+  kswin: KswinParams;
+  fhddm: FhddmParams;
   'bernoulli-cusum': BernoulliCusumParams;
 }
 
@@ -39,6 +43,8 @@ export interface DetectorByName {
   'hddm-a': HddmA;
   'hddm-w': HddmW;
   ewma: EwmaChart;
+  kswin: Kswin;
+  fhddm: Fhddm;
   'bernoulli-cusum': BernoulliCusum;
 }
 
@@ -98,6 +104,18 @@ const REGISTRY: { [N in DetectorName]: Entry<N> } = {
     restore: (s) => EwmaChart.fromSnapshot(s),
     params: ['alpha', 'threshold', 'minInstances', 'mode'],
     version: EwmaChart.VERSION,
+  },
+  kswin: {
+    create: (p) => new Kswin(p),
+    restore: (s) => Kswin.fromSnapshot(s),
+    params: ['alpha', 'windowSize', 'statSize', 'seed'],
+    version: Kswin.VERSION,
+  },
+  fhddm: {
+    create: (p) => new Fhddm(p),
+    restore: (s) => Fhddm.fromSnapshot(s),
+    params: ['slidingWindowSize', 'confidenceLevel', 'shortWindowSize'],
+    version: Fhddm.VERSION,
   },
   'bernoulli-cusum': {
     create: (p) => new BernoulliCusum(p),

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { type Adwin } from '../../detection/adwin';
 import { hasWarning, type DetectorName } from '../../detection/detector';
 import { createDetector } from '../../detection/registry';
-import { ensureRiver } from '../detectors';
+import { ensureRiver } from './venv';
 
 interface FuzzCase {
   detector: DetectorName;

@@ -3,7 +3,7 @@
 Run from the repository root with the venv the benchmark creates (or any venv holding
 `river==0.26.1` and numpy):
 
-    ${HOMEOSTAT_CACHE_DIR:-~/.cache/homeostat}/river-venv/bin/python bench/river/generate_fixtures.py
+    ${HOMEOSTAT_CACHE_DIR:-~/.cache/homeostat}/river-0.26.1/bin/python bench/river/generate_fixtures.py
 
 Outputs (all plain JSON, floats written with Python's shortest round-trip repr):
 - numpy-streams.json  the three seeded streams of River's drift tests, plus raw draws of numpy's
@@ -11,12 +11,21 @@ Outputs (all plain JSON, floats written with Python's shortest round-trip repr):
 - river-golden.json   River 0.26.1 on those three streams, in the settings River's tests use;
 - river-parity.json   River 0.26.1 on further seeded streams (stored inline) and settings.
 
-CUSUM and EWMA are not in River 0.26.1: their expected outputs come from the oracles in
-reference_detectors.py (River's main-branch algorithms on River 0.26.1's statistics).
+CUSUM and EWMA are not in River 0.26.1 (the newest release on PyPI); River's main branch ships
+them as river/drift/cusum.py and river/drift/ewma.py. Their expected outputs come from those two
+files of River's own source, loaded from a local copy of River's repository on top of River
+0.26.1's `stats` and `base` (they import nothing else):
+
+    .../python bench/river/generate_fixtures.py --river-main <river checkout> --river-main-commit <sha>
+
+The fixtures record each file's SHA-256 and the commit given.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -24,9 +33,6 @@ import sys
 import numpy as np
 import river
 from river import drift
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference_detectors import ReferenceCusum, ReferenceEwmaChart  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "test", "fixtures", "detection")
@@ -51,6 +57,12 @@ PARAM_NAMES = {
     "warningConfidence": "warning_confidence",
     "lambdaVal": "lambda_val",
     "twoSidedTest": "two_sided_test",
+    "windowSize": "window_size",
+    "statSize": "stat_size",
+    "seed": "seed",
+    "slidingWindowSize": "sliding_window_size",
+    "confidenceLevel": "confidence_level",
+    "shortWindowSize": "short_window_size",
 }
 
 REFERENCES = {
@@ -60,11 +72,25 @@ REFERENCES = {
     "eddm": ("river.drift.binary.EDDM", drift.binary.EDDM),
     "hddm-a": ("river.drift.binary.HDDMA", drift.binary.HDDMA),
     "hddm-w": ("river.drift.binary.HDDMW", drift.binary.HDDMW),
-    "cusum": ("reference_detectors.ReferenceCusum (River main CUSUM; absent from 0.26.1)", ReferenceCusum),
-    "ewma": ("reference_detectors.ReferenceEwmaChart (River main EWMA; absent from 0.26.1)", ReferenceEwmaChart),
+    "kswin": ("river.drift.KSWIN", drift.KSWIN),
+    "fhddm": ("river.drift.binary.FHDDM", drift.binary.FHDDM),
 }
 
-BINARY = {"ddm", "eddm", "hddm-a", "hddm-w"}
+BINARY = {"ddm", "eddm", "hddm-a", "hddm-w", "fhddm"}
+
+
+def load_main(checkout, commit, filename, cls_name):
+    """A detector class from River's own main-branch source file, run on River 0.26.1."""
+    path = os.path.join(checkout, "river", "drift", filename)
+    if not os.path.exists(path):
+        sys.exit(f"{path} not found: --river-main must point at a copy of River's repository")
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    spec = importlib.util.spec_from_file_location(f"river_main_{cls_name.lower()}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    label = f"river/drift/{filename} of online-ml/river main @ {commit} (sha256 {digest[:16]}; not in River 0.26.1), on River 0.26.1"
+    return label, getattr(module, cls_name)
 
 
 def river_params(params):
@@ -209,6 +235,20 @@ SETTINGS = {
         {"lambdaVal": 0.2, "driftConfidence": 0.01, "warningConfidence": 0.05, "twoSidedTest": True},
         {"lambdaVal": 1.0},
     ],
+    # River's default seed is None (a new sample every run); parity needs one. 470 > 277 draws
+    # the sample by rejection from a set, the smaller ranges by a partial shuffle of a pool.
+    "kswin": [
+        {"seed": 1},
+        {"alpha": 0.05, "windowSize": 60, "statSize": 20, "seed": 7},
+        {"alpha": 0.0001, "windowSize": 200, "statSize": 50, "seed": 3},
+        {"windowSize": 500, "statSize": 30, "seed": 5},
+    ],
+    "fhddm": [
+        {},
+        {"slidingWindowSize": 50, "confidenceLevel": 0.001},
+        {"shortWindowSize": 20},
+        {"slidingWindowSize": 200, "confidenceLevel": 0.0001, "shortWindowSize": 50},
+    ],
 }
 
 
@@ -225,6 +265,12 @@ def write(name, payload):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--river-main", required=True, help="a local copy of River's repository (main branch), for CUSUM and EWMA")
+    parser.add_argument("--river-main-commit", required=True, help="the commit of that copy, recorded in the fixtures")
+    args = parser.parse_args()
+    REFERENCES["cusum"] = load_main(args.river_main, args.river_main_commit, "cusum.py", "CUSUM")
+    REFERENCES["ewma"] = load_main(args.river_main, args.river_main_commit, "ewma.py", "EWMA")
     os.makedirs(OUT, exist_ok=True)
     versions = {"river": river.__version__, "numpy": np.__version__, "python": sys.version.split()[0]}
     if versions["river"] != "0.26.1":

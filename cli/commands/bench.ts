@@ -14,7 +14,7 @@ const BENCHES = {
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 interface BenchModule {
-  run(opts: { json: boolean; incidents?: number }): Promise<void>;
+  run(opts: { json: boolean; streams?: string; calibrate?: boolean; incidents?: number }): Promise<void>;
 }
 type BenchName = keyof typeof BENCHES;
 
@@ -24,8 +24,10 @@ export function register(program: Command): void {
     .description(`run a benchmark and print its figures (${Object.keys(BENCHES).join(' | ')} | all)`)
     .argument('<name>', 'which benchmark')
     .option('--json', 'print one JSON object per benchmark', false)
+    .option('--streams <file>', 'drift-suite: score these streams (JSONL, one {"name","kind","values","changePoints","tolerance"?} per line) with the frozen settings')
+    .option('--calibrate', 'drift-suite: choose the frozen settings again from the no-drift calibration streams', false)
     .option('--incidents <n>', 'loop: incidents per row (default 200)', (v) => Number.parseInt(v, 10))
-    .action(async (name: string, opts: { json: boolean; incidents?: number }) => {
+    .action(async (name: string, opts: { json: boolean; streams?: string; calibrate: boolean; incidents?: number }) => {
       const names: BenchName[] = name === 'all' ? (Object.keys(BENCHES) as BenchName[]) : [name as BenchName];
       for (const n of names) {
         const load = BENCHES[n];
@@ -33,7 +35,14 @@ export function register(program: Command): void {
           throw new HomeostatError('HS_INVALID_INPUT', `unknown benchmark "${name}"; valid: ${Object.keys(BENCHES).join(', ')}, all`);
         }
         const mod = load();
-        await mod.run({ json: opts.json, ...(opts.incidents !== undefined ? { incidents: opts.incidents } : {}) });
+        if ((opts.streams || opts.calibrate) && n !== 'drift-suite') throw new HomeostatError('HS_INVALID_INPUT', '--streams and --calibrate belong to the drift-suite benchmark');
+        if (opts.incidents !== undefined && n !== 'loop') throw new HomeostatError('HS_INVALID_INPUT', '--incidents belongs to the loop benchmark');
+        await mod.run({
+          json: opts.json,
+          ...(opts.streams ? { streams: opts.streams } : {}),
+          calibrate: opts.calibrate,
+          ...(opts.incidents !== undefined ? { incidents: opts.incidents } : {}),
+        });
       }
     });
 }

@@ -25,7 +25,7 @@ const SETTINGS: Record<string, { kind: Kind; help: string }> = {
   gracePeriod: { kind: 'integer', help: 'ADWIN: updates before the first test' },
   minInstances: { kind: 'integer', help: 'Page-Hinkley / CUSUM / EWMA: warm-up length' },
   threshold: { kind: 'number', help: 'Page-Hinkley λ; CUSUM h and EWMA L (in standard deviations); Bernoulli CUSUM h (nats)' },
-  alpha: { kind: 'number', help: 'Page-Hinkley forgetting factor; EWMA weight; EDDM warning level' },
+  alpha: { kind: 'number', help: 'Page-Hinkley forgetting factor; EWMA weight; EDDM warning level; KSWIN significance level' },
   mode: { kind: 'mode', help: `Page-Hinkley / CUSUM / EWMA direction: ${MODES.join(' | ')}` },
   slack: { kind: 'number', help: 'CUSUM slack k (in standard deviations)' },
   warmStart: { kind: 'integer', help: 'DDM / EDDM: updates before detection starts' },
@@ -39,6 +39,12 @@ const SETTINGS: Record<string, { kind: Kind; help: string }> = {
   reference: { kind: 'integer', help: 'Bernoulli CUSUM: updates whose error rate becomes the kept reference' },
   oddsRatio: { kind: 'number', help: 'Bernoulli CUSUM: odds of the rate to detect, relative to the reference (> 1)' },
   holdOff: { kind: 'integer', help: 'Bernoulli CUSUM: silent updates after a detection' },
+  windowSize: { kind: 'integer', help: 'KSWIN: values kept' },
+  statSize: { kind: 'integer', help: 'KSWIN: size of each compared sample (< window size)' },
+  seed: { kind: 'integer', help: 'KSWIN: seed of the reference-sample draws (CPython random)' },
+  slidingWindowSize: { kind: 'integer', help: 'FHDDM: bits in the long window' },
+  confidenceLevel: { kind: 'number', help: 'FHDDM: δ of the Hoeffding bound, in (0, 1)' },
+  shortWindowSize: { kind: 'integer', help: 'FHDDM: bits in the short window (stacking FHDDM)' },
 };
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -43,6 +43,15 @@ export interface NabStreamDetector {
 export interface NabDetectorFactory {
   readonly name: string;
   create(ctx: { probation: number }): NabStreamDetector;
+  /**
+   * A detector that decides by itself (the sentinel as deployed: 1 = it acted) is scored at this
+   * threshold, the decision it made, besides NAB's sweep.
+   */
+  readonly decisionThreshold?: number;
+  /** Set for configurations whose settings were chosen on the NAB corpus: their figures are in-sample. */
+  readonly tunedOnNab?: boolean;
+  /** The same configuration with its block scales shifted by `alignment` ∈ [0, 1) of a block. */
+  aligned?(alignment: number): NabDetectorFactory;
 }
 
 export const NAB_SIGNALS = ['value', 'delta', 'shift', 'vol', 'seasonal', 'context'] as const;

@@ -1,7 +1,7 @@
 /**
  * The multi-scale NAB configurations (`homeostat nab --detector homeostat-multiscale`, and with the
- * stricter gate of `PEAK_GATE_MULTISCALE_PARAMS` `homeostat-peakgate`, the default `homeostat`
- * entry): the six detectors of `detector.ts` run at several time scales at once, their
+ * stricter gate of `PEAK_GATE_MULTISCALE_PARAMS` `homeostat-tuned`, labelled "tuned on NAB"; and,
+ * with fixed block sizes and its own settings, the frozen online default of `online.ts`): the six detectors of `detector.ts` run at several time scales at once, their
  * surprises are summed with one weight and one cap each, and the sum goes through the emission gate.
  *
  * Why several scales: a detector that ranks single rows sees every noisy row of a tweet-count series
@@ -41,12 +41,14 @@
  * the search log is in docs/nab.md.
  */
 import { HomeostatError } from '../../common/errors';
-import { DEFAULT_NAB_PARAMS, HomeostatNabStream, NAB_SIGNALS, type NabDetectorFactory, type NabSignal, type NabStreamDetector } from './detector';
+import { DEFAULT_NAB_PARAMS, HomeostatNabStream, type HomeostatNabParams, NAB_SIGNALS, type NabDetectorFactory, type NabSignal, type NabStreamDetector } from './detector';
 import { EmissionGate, type EmissionGateParams } from './emission';
 
 export interface NabScale {
   /** Rows per block = round(probation / probationDiv); 0 means every row is scored on its own. */
   probationDiv: number;
+  /** Rows per block, fixed: replaces `probationDiv` (independent of the probation length). */
+  blockRows?: number;
   /** Weight of each signal at this scale (missing: 0, the signal is ignored). */
   weights: Partial<Record<NabSignal, number>>;
   /** Surprise −log10 p that maps to a standardised score of 1 (missing: `defaultCap`). */
@@ -68,6 +70,13 @@ export interface MultiScaleNabParams {
    * configuration independent of the file length (`homeostat-fixedscale`).
    */
   sizingRows?: number;
+  /** Settings of every scale's detectors (default `DEFAULT_NAB_PARAMS`, tuned on NAB). */
+  stream?: HomeostatNabParams;
+  /**
+   * Block alignment in [0, 1): a scale of b-row blocks ignores its first round(alignment · b) rows,
+   * so its blocks end at other rows. Scores that swing with it were fitted to one alignment.
+   */
+  alignment?: number;
   gate: EmissionGateParams & {
     /** Re-alerts are suppressed for at least this fraction of the probation length. */
     suppressProbation: number;
@@ -90,7 +99,7 @@ export const DEFAULT_MULTISCALE_PARAMS: MultiScaleNabParams = {
 };
 
 /**
- * The default since round 3 (`homeostat`, `homeostat-peakgate`): the same scales and weights, with
+ * Tuned on NAB (`homeostat-tuned`; the default of rounds 3 and 4 before the frozen online one): the same scales and weights, with
  * a stricter emission gate — a re-alert within the span must beat the last emission by 2.5 %, and
  * an emission that does not top every fused score of the previous 0.3 · probation rows loses 30 %
  * (a level reached moments ago is no new event). Chosen on the NAB corpus from a small grid; it
@@ -109,9 +118,11 @@ export function validateMultiScaleParams(p: MultiScaleNabParams): void {
   if (p.scales.length === 0) bad('at least one scale is needed');
   if (!(p.defaultCap > 0)) bad(`defaultCap must be > 0, got ${p.defaultCap}`);
   if (p.sizingRows !== undefined && !(Number.isInteger(p.sizingRows) && p.sizingRows > 0)) bad(`sizingRows must be an integer > 0, got ${p.sizingRows}`);
+  if (p.alignment !== undefined && !(p.alignment >= 0 && p.alignment < 1)) bad(`alignment must be in [0, 1), got ${p.alignment}`);
   let total = 0;
   for (const [i, s] of p.scales.entries()) {
     if (!(Number.isInteger(s.probationDiv) && s.probationDiv >= 0)) bad(`scale ${i}: probationDiv must be an integer ≥ 0, got ${s.probationDiv}`);
+    if (s.blockRows !== undefined && !(Number.isInteger(s.blockRows) && s.blockRows >= 1)) bad(`scale ${i}: blockRows must be an integer ≥ 1, got ${s.blockRows}`);
     for (const [name, w] of Object.entries(s.weights)) {
       if (!(w !== undefined && Number.isFinite(w) && w >= 0)) bad(`scale ${i}: weight of ${name} must be a finite number ≥ 0`);
       total += w;
@@ -143,7 +154,7 @@ export function validateMultiScaleParams(p: MultiScaleNabParams): void {
 
 /** One time scale: block averaging in front of a `HomeostatNabStream`, and its weights. */
 class Scale {
-  private readonly stream = new HomeostatNabStream(DEFAULT_NAB_PARAMS);
+  private readonly stream: HomeostatNabStream;
   private readonly w = new Float64Array(NAB_SIGNALS.length);
   private readonly cap = new Float64Array(NAB_SIGNALS.length);
   private readonly beyond: { k: number; signal: NabSignal; weight: number; span: number } | undefined;
@@ -154,7 +165,11 @@ class Scale {
     spec: NabScale,
     defaultCap: number,
     private readonly block: number,
+    streamParams: HomeostatNabParams,
+    /** Rows ignored at the start (block alignment). */
+    private skip: number,
   ) {
+    this.stream = new HomeostatNabStream(streamParams);
     NAB_SIGNALS.forEach((name, k) => {
       this.w[k] = spec.weights[name] ?? 0;
       this.cap[k] = spec.caps?.[name] ?? defaultCap;
@@ -169,6 +184,10 @@ class Scale {
 
   /** Adds one row; returns Σ w · min(1, u/cap) plus the beyond-range term when it completes a block, else 0. */
   push(x: number, t: number): number {
+    if (this.skip > 0) {
+      this.skip--;
+      return 0;
+    }
     this.sum += x;
     if (++this.count < this.block) return 0;
     const mean = this.sum / this.count;
@@ -198,9 +217,11 @@ export class MultiScaleNabStream implements NabStreamDetector {
       throw new HomeostatError('HS_INVALID_INPUT', `nab multiscale: probation must be an integer ≥ 0, got ${probation}`);
     }
     const sizing = params.sizingRows ?? probation;
-    this.scales = params.scales.map(
-      (s) => new Scale(s, params.defaultCap, s.probationDiv === 0 ? 1 : Math.max(1, Math.round(sizing / s.probationDiv))),
-    );
+    const streamParams = params.stream ?? DEFAULT_NAB_PARAMS;
+    this.scales = params.scales.map((s) => {
+      const block = s.blockRows ?? (s.probationDiv === 0 ? 1 : Math.max(1, Math.round(sizing / s.probationDiv)));
+      return new Scale(s, params.defaultCap, block, streamParams, block > 1 ? Math.round((params.alignment ?? 0) * block) : 0);
+    });
     this.total = this.scales.reduce((a, s) => a + s.weight, 0);
     const g = params.gate;
     this.gate = new EmissionGate({
@@ -220,5 +241,9 @@ export class MultiScaleNabStream implements NabStreamDetector {
 
 export function multiScaleNabDetector(params: MultiScaleNabParams = DEFAULT_MULTISCALE_PARAMS, name = 'homeostat-multiscale'): NabDetectorFactory {
   validateMultiScaleParams(params);
-  return { name, create: ({ probation }) => new MultiScaleNabStream(params, probation) };
+  return {
+    name,
+    create: ({ probation }) => new MultiScaleNabStream(params, probation),
+    aligned: (alignment) => multiScaleNabDetector({ ...params, alignment }, `${name}@${alignment}`),
+  };
 }

@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type NabCorpus, type NabFile, loadCorpus } from './corpus';
+import { type NabCorpus, type NabFile, PROFILE_NAMES, loadCorpus } from './corpus';
 import { type NabDetectorFactory } from './detector';
-import { type NabScores, sweepAll } from './scorer';
+import { type NabScores, type ScoredFile, scoreAtThreshold, sweepAll } from './scorer';
 
 export interface NabProgress {
   file: string;
@@ -29,6 +29,10 @@ export interface NabRunOptions {
 export interface NabRunResult {
   detector: string;
   scores: NabScores;
+  /** For a detector that decides by itself: the corpus scored at its own decisions. */
+  atDecision?: NabScores;
+  /** The scored files, for bootstrap intervals. */
+  scored: ScoredFile[];
   files: number;
   rows: number;
   windows: number;
@@ -65,9 +69,14 @@ export function runNab(options: NabRunOptions): NabRunResult {
     if (options.outDir) writeResults(options.outDir, options.detector.name, file, scores);
     return { file, scores };
   });
+  const decision = options.detector.decisionThreshold;
+  const atDecision =
+    decision === undefined ? undefined : (Object.fromEntries(PROFILE_NAMES.map((p) => [p, scoreAtThreshold(scored, corpus.profiles[p], decision)])) as NabScores);
   return {
     detector: options.detector.name,
     scores: sweepAll(scored, corpus.profiles),
+    ...(atDecision ? { atDecision } : {}),
+    scored,
     files: corpus.files.length,
     rows: corpus.rowCount,
     windows: corpus.windowCount,

@@ -126,38 +126,81 @@ export interface ScoredFile {
   scores: ArrayLike<number>;
 }
 
-/** Corpus-wide threshold sweep for one profile (NAB rules 6–7). */
-export function sweepProfile(files: readonly ScoredFile[], profile: CostProfile): ProfileResult {
+/**
+ * The corpus's scored rows in decreasing score order, prepared once so that sweeps for several
+ * profiles, or over resampled corpora (a bootstrap over files), need no further sorting.
+ */
+export interface PreparedSweep {
+  score: Float64Array;
+  window: Int32Array;
+  unit: Float64Array;
+  file: Int32Array;
+  /** Windows per file. */
+  windows: Int32Array;
+  windowCount: number;
+}
+
+export function prepareSweep(files: readonly ScoredFile[]): PreparedSweep {
   let total = 0;
   let windowCount = 0;
   for (const f of files) {
-    total += f.file.values.length - f.file.probation;
+    total += Math.max(0, f.file.values.length - f.file.probation);
     windowCount += f.file.windows.length;
   }
-  const score = new Float64Array(total);
-  const win = new Int32Array(total);
-  const unit = new Float64Array(total);
+  const rawScore = new Float64Array(total);
+  const rawWin = new Int32Array(total);
+  const rawUnit = new Float64Array(total);
+  const rawFile = new Int32Array(total);
+  const windows = new Int32Array(files.length);
   let at = 0;
   let base = 0;
-  for (const f of files) {
+  files.forEach((f, fi) => {
     const rv = rowValues(f.file, base);
     for (let i = f.file.probation; i < f.file.values.length; i++) {
       const s = f.scores[i];
       // A missing or NaN score can never be a detection.
-      score[at] = Number.isFinite(s) ? s : Number.NEGATIVE_INFINITY;
-      win[at] = rv.window[i];
-      unit[at] = rv.unit[i];
+      rawScore[at] = Number.isFinite(s) ? s : Number.NEGATIVE_INFINITY;
+      rawWin[at] = rv.window[i];
+      rawUnit[at] = rv.unit[i];
+      rawFile[at] = fi;
       at++;
     }
+    windows[fi] = f.file.windows.length;
     base += f.file.windows.length;
-  }
+  });
   const order = new Uint32Array(total);
   for (let i = 0; i < total; i++) order[i] = i;
-  order.sort((a, b) => score[b] - score[a]);
+  order.sort((a, b) => rawScore[b] - rawScore[a]);
+  const score = new Float64Array(total);
+  const window = new Int32Array(total);
+  const unit = new Float64Array(total);
+  const file = new Int32Array(total);
+  for (let k = 0; k < total; k++) {
+    const r = order[k];
+    score[k] = rawScore[r];
+    window[k] = rawWin[r];
+    unit[k] = rawUnit[r];
+    file[k] = rawFile[r];
+  }
+  return { score, window, unit, file, windows, windowCount };
+}
 
+/**
+ * Corpus-wide threshold sweep for one profile (NAB rules 6–7). `fileWeights` counts each file that
+ * many times (a bootstrap replicate draws files with replacement): copies of a file have the same
+ * scores, so each copy's windows and false positives behave alike and simply add up.
+ * `fixedThreshold` scores at that threshold instead of the best one (a detector's own decisions).
+ */
+export function sweepPrepared(prep: PreparedSweep, profile: CostProfile, fileWeights?: ArrayLike<number>, fixedThreshold?: number): ProfileResult {
+  const total = prep.score.length;
+  let windowCount = prep.windowCount;
+  if (fileWeights) {
+    windowCount = 0;
+    for (let f = 0; f < prep.windows.length; f++) windowCount += fileWeights[f] * prep.windows[f];
+  }
   const nullRaw = -profile.fnWeight * windowCount;
   const perfectRaw = profile.tpWeight * windowCount;
-  const best = new Float64Array(windowCount).fill(Number.NaN);
+  const best = new Float64Array(prep.windowCount).fill(Number.NaN);
   let raw = nullRaw;
   let tp = 0;
   let fp = 0;
@@ -166,30 +209,34 @@ export function sweepProfile(files: readonly ScoredFile[], profile: CostProfile)
   let bestTp = 0;
   let bestFp = 0;
   let k = 0;
+  const { score, window: win, unit, file } = prep;
   while (k < total) {
-    const thr = score[order[k]];
-    if (thr === Number.NEGATIVE_INFINITY) break;
+    const thr = score[k];
+    if (thr === Number.NEGATIVE_INFINITY || (fixedThreshold !== undefined && thr < fixedThreshold)) break;
     // Every row with exactly this score becomes a detection at this threshold.
-    while (k < total && score[order[k]] === thr) {
-      const r = order[k];
-      const w = win[r];
-      if (w >= 0) {
-        const v = profile.tpWeight * unit[r];
-        if (Number.isNaN(best[w])) {
-          best[w] = v;
-          raw += profile.fnWeight + v;
-          tp++;
-        } else if (v > best[w]) {
-          raw += v - best[w];
-          best[w] = v;
+    while (k < total && score[k] === thr) {
+      const m = fileWeights ? fileWeights[file[k]] : 1;
+      if (m !== 0) {
+        const w = win[k];
+        if (w >= 0) {
+          const v = profile.tpWeight * unit[k];
+          if (Number.isNaN(best[w])) {
+            best[w] = v;
+            raw += m * (profile.fnWeight + v);
+            tp += m;
+          } else if (v > best[w]) {
+            raw += m * (v - best[w]);
+            best[w] = v;
+          }
+        } else {
+          raw += m * profile.fpWeight * unit[k];
+          fp += m;
         }
-      } else {
-        raw += profile.fpWeight * unit[r];
-        fp++;
       }
       k++;
     }
-    if (raw > bestRaw) {
+    // With a fixed threshold the score is the one of the lowest score still at or above it.
+    if (raw > bestRaw || fixedThreshold !== undefined) {
       bestRaw = raw;
       bestThreshold = thr;
       bestTp = tp;
@@ -208,8 +255,36 @@ export function sweepProfile(files: readonly ScoredFile[], profile: CostProfile)
   };
 }
 
+export function sweepProfile(files: readonly ScoredFile[], profile: CostProfile): ProfileResult {
+  return sweepPrepared(prepareSweep(files), profile);
+}
+
 export function sweepAll(files: readonly ScoredFile[], profiles: Record<ProfileName, CostProfile>): NabScores {
+  const prep = prepareSweep(files);
   const out = {} as NabScores;
-  for (const p of PROFILE_NAMES) out[p] = sweepProfile(files, profiles[p]);
+  for (const p of PROFILE_NAMES) out[p] = sweepPrepared(prep, profiles[p]);
   return out;
+}
+
+/**
+ * The corpus score at a given threshold, normalised like the sweep: what NAB's runner reports in
+ * `final_results.json`, which scores every file at the threshold stored in `config/thresholds.json`.
+ */
+export function scoreAtThreshold(files: readonly ScoredFile[], profile: CostProfile, threshold: number): ProfileResult {
+  let raw = 0;
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let windowCount = 0;
+  for (const f of files) {
+    const parts = scoreFile(f.file, f.scores, threshold, profile);
+    raw += parts.score;
+    tp += parts.tp;
+    fp += parts.fp;
+    fn += parts.fn;
+    windowCount += f.file.windows.length;
+  }
+  const nullRaw = -profile.fnWeight * windowCount;
+  const perfectRaw = profile.tpWeight * windowCount;
+  return { score: (100 * (raw - nullRaw)) / (perfectRaw - nullRaw), raw, threshold, nullRaw, perfectRaw, tp, fp, fn };
 }

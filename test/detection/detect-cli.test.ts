@@ -109,7 +109,7 @@ test('bad settings fail with the valid values and no output', () => {
   r = detect(['adwin', '--delta', '2'], '1\n');
   expect(r.status).toBe(2);
   expect(r.stderr).toContain('(0, 1)');
-  r = detect(['kswin'], '1\n');
+  r = detect(['no-such-detector'], '1\n');
   expect(r.status).toBe(2);
   expect(r.stderr).toContain('adwin, page-hinkley, cusum, ddm, eddm, hddm-a, hddm-w, ewma');
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const DIR = path.resolve(__dirname, '../../detection');
-const FILES = ['adwin.ts', 'page-hinkley.ts', 'cusum.ts', 'ddm.ts', 'eddm.ts', 'hddm-a.ts', 'hddm-w.ts', 'ewma-chart.ts', 'bernoulli-cusum.ts', 'random.ts'];
+const FILES = ['adwin.ts', 'page-hinkley.ts', 'cusum.ts', 'ddm.ts', 'eddm.ts', 'hddm-a.ts', 'hddm-w.ts', 'ewma-chart.ts', 'kswin.ts', 'fhddm.ts', 'bernoulli-cusum.ts', 'random.ts'];
 
 interface Example {
   code: string;

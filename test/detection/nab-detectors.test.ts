@@ -21,16 +21,38 @@ describe('NAB detector configurations', () => {
     expect(Array.from(scoreRows(nabDetector(name), file))).toEqual(Array.from(full));
   });
 
-  it('the default is the peak-gate multi-scale configuration; likelihood finds the first injected spike of the fixture', () => {
+  it('the default is the frozen online configuration; likelihood finds the first injected spike of the fixture', () => {
     expect(nabDetector('homeostat').name).toBe('homeostat');
-    const rows = (name: 'homeostat' | 'homeostat-peakgate' | 'homeostat-multiscale') => corpus.files.map((f) => Array.from(scoreRows(nabDetector(name), f)));
-    expect(rows('homeostat')).toEqual(rows('homeostat-peakgate'));
-    expect(rows('homeostat')).not.toEqual(rows('homeostat-multiscale'));
+    const rows = (name: 'homeostat' | 'homeostat-online' | 'homeostat-tuned') => corpus.files.map((f) => Array.from(scoreRows(nabDetector(name), f)));
+    expect(rows('homeostat')).toEqual(rows('homeostat-online'));
+    expect(rows('homeostat')).not.toEqual(rows('homeostat-tuned'));
     const r = runNab({ corpus, detector: nabDetector('likelihood') });
     expect(r.detector).toBe('likelihood');
     // The spikes are 130 rows apart, inside its 300-row suppression: the second is emitted only
     // when it scores higher than the first, which on this fixture it does not.
     expect(r.scores.standard.tp).toBeGreaterThanOrEqual(1);
     expect(r.scores.standard.score).toBeGreaterThan(0);
+  });
+
+  it('the default uses no per-file information: the probation length NAB hands it changes no score', () => {
+    const factory = nabDetector('homeostat');
+    for (const f of corpus.files) {
+      const run = (probation: number) => {
+        const d = factory.create({ probation });
+        return Array.from(f.values, (x, i) => d.next(x, f.timestamps[i]));
+      };
+      expect(run(7)).toEqual(run(f.probation));
+      expect(run(750)).toEqual(run(f.probation));
+    }
+    // Configurations whose settings were chosen on NAB say so; the default was not.
+    expect(NAB_DETECTORS.filter((d) => nabDetector(d).tunedOnNab === true)).toEqual(['homeostat-tuned', 'homeostat-multiscale', 'homeostat-fixedscale', 'homeostat-fused', 'likelihood']);
+    // The tuned configuration, by contrast, sizes its time scales from it.
+    const tuned = nabDetector('homeostat-tuned');
+    const f = corpus.files[0];
+    const run = (probation: number) => {
+      const d = tuned.create({ probation });
+      return Array.from(f.values, (x, i) => d.next(x, f.timestamps[i]));
+    };
+    expect(run(60)).not.toEqual(run(600));
   });
 });

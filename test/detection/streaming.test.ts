@@ -12,10 +12,12 @@ import { Adwin } from '../../detection/adwin';
 import { PageHinkley } from '../../detection/page-hinkley';
 import { runDetector } from '../fixtures/detection/fixtures';
 
-/** River's 0/1 detectors (they also raise warnings). */
+/** River's 0/1 detectors that also raise warnings. */
 const BINARY: readonly DetectorName[] = ['ddm', 'eddm', 'hddm-a', 'hddm-w'];
+/** River's 0/1 detectors. */
+const RIVER_BINARY: readonly DetectorName[] = [...BINARY, 'fhddm'];
 /** Every detector fed a 0/1 error stream. */
-const BINARY_INPUT: readonly DetectorName[] = [...BINARY, 'bernoulli-cusum'];
+const BINARY_INPUT: readonly DetectorName[] = [...RIVER_BINARY, 'bernoulli-cusum'];
 
 function expectError(fn: () => unknown, code: string, ...fragments: string[]): void {
   let caught: unknown;
@@ -50,7 +52,7 @@ describe('registry and settings', () => {
       expect(d.driftDetected).toBe(false);
       expect(d.score).toBe(0);
       expect(hasWarning(d)).toBe(BINARY.includes(name));
-      expect(isBinaryDetector(d)).toBe(BINARY.includes(name));
+      expect(isBinaryDetector(d)).toBe(RIVER_BINARY.includes(name));
     }
     const adwin = createDetector('adwin');
     expect([adwin.delta, adwin.clock, adwin.maxBuckets, adwin.minWindowLength, adwin.gracePeriod]).toEqual([0.002, 32, 5, 5, 10]);
@@ -59,7 +61,7 @@ describe('registry and settings', () => {
   });
 
   test('an unknown detector name lists the valid ones', () => {
-    expectError(() => createDetector('kswin'), 'HS_INVALID_INPUT', 'adwin, page-hinkley, cusum, ddm, eddm, hddm-a, hddm-w, ewma');
+    expectError(() => createDetector('no-such-detector'), 'HS_INVALID_INPUT', 'adwin, page-hinkley, cusum, ddm, eddm, hddm-a, hddm-w, ewma, kswin, fhddm');
   });
 
   test('an unknown setting lists the valid settings', () => {
@@ -215,7 +217,7 @@ describe('snapshots', () => {
     const snap = createDetector('ddm').snapshot();
     expectError(() => Adwin.fromSnapshot(snap), 'HS_SNAPSHOT_MISMATCH', '"ddm"', 'adwin');
     expectError(() => restoreDetector({ ...snap, version: 2 }), 'HS_SNAPSHOT_MISMATCH', 'version 2', 'version 1');
-    expectError(() => restoreDetector({ ...snap, type: 'kswin' } as unknown as DetectorSnapshot), 'HS_SNAPSHOT_MISMATCH', '"kswin"');
+    expectError(() => restoreDetector({ ...snap, type: 'no-such-detector' } as unknown as DetectorSnapshot), 'HS_SNAPSHOT_MISMATCH', '"no-such-detector"');
     expectError(() => restoreDetector({ ...snap, state: { ...snap.state, p: 'x' } }), 'HS_SNAPSHOT_MISMATCH', 'state.p');
   });
 
@@ -231,6 +233,8 @@ describe('snapshots', () => {
       eddm: fc.record({ warmStart: fc.integer({ min: 0, max: 40 }), alpha: fc.constant(0.95), beta: fc.constantFrom(0.8, 0.9) }),
       'hddm-a': fc.record({ twoSidedTest: fc.boolean(), driftConfidence: fc.constantFrom(0.001, 0.05) }),
       'hddm-w': fc.record({ twoSidedTest: fc.boolean(), lambdaVal: fc.constantFrom(0.05, 0.3, 1) }),
+      kswin: fc.record({ alpha: fc.constantFrom(0.005, 0.05), windowSize: fc.constantFrom(60, 100), statSize: fc.constantFrom(20, 30), seed: fc.integer({ min: 0, max: 1000 }) }),
+      fhddm: fc.record({ slidingWindowSize: fc.constantFrom(25, 100), confidenceLevel: fc.constantFrom(1e-6, 0.01), shortWindowSize: fc.constantFrom(undefined, 10) }),
       'bernoulli-cusum': fc.record({
         reference: fc.integer({ min: 1, max: 300 }),
         oddsRatio: fc.constantFrom(1.5, 2, 4),
