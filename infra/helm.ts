@@ -12,7 +12,7 @@ import { HomeostatError } from '../common/errors';
 import { cacheDir, REPO_ROOT } from '../common/paths';
 import { withCacheLock } from './cache-lock';
 import { runToCompletion } from './process';
-import { log, step } from './step';
+import { log, longStep } from './step';
 import { isExecutable } from './temporal-cli';
 import { requireTool } from './toolchain';
 import { VERSIONS } from './versions';
@@ -40,7 +40,7 @@ export async function ensureHelm(): Promise<string> {
     const go = requireTool('go');
     const staging = fs.mkdtempSync(path.join(cacheDir(), '.helm-build-'));
     try {
-      await step(`Helm ${VERSIONS.helm}: go install ${HELM_MODULE}@v${VERSIONS.helm} (a cold build takes minutes)`, () =>
+      await longStep(`Helm ${VERSIONS.helm}: go install ${HELM_MODULE}@v${VERSIONS.helm} (a cold build takes minutes)`, () =>
         runToCompletion('go install helm', 'nice', ['-n', '15', go, 'install', `${HELM_MODULE}@v${VERSIONS.helm}`], {
           env: { ...process.env, GOBIN: staging, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
         }),

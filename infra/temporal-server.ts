@@ -21,7 +21,7 @@ import { connectOrStartPostgres, type PostgresHandle } from './postgres';
 import type { TemporalTarget } from './services';
 import { runToCompletion, spawnService, waitUntilReady, type ManagedProcess } from './process';
 import { registerSearchAttributes } from './search-attributes';
-import { log, step } from './step';
+import { log, longStep, step } from './step';
 import { requireTool } from './toolchain';
 import { VERSIONS } from './versions';
 
@@ -55,7 +55,7 @@ async function goInstall(what: string, dir: string, commands: { pkg: string; bui
   fs.mkdirSync(dir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(dir, '.build-'));
   try {
-    await step(`${what}: go install ${commands.map((c) => `${c.pkg}@v${version}`).join(' ')} (a cold build takes many minutes)`, () =>
+    await longStep(`${what}: go install ${commands.map((c) => `${c.pkg}@v${version}`).join(' ')} (a cold build takes many minutes)`, () =>
       runToCompletion(`go install ${what}`, 'nice', ['-n', '15', go, 'install', ...commands.map((c) => `${c.pkg}@v${version}`)], {
         env: { ...process.env, GOBIN: staging, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
       }),
