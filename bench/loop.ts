@@ -200,6 +200,20 @@ function breakdown(
 
 const round = (v: number, digits = 0): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
+/** The `--json` line: {"rows":[{server,workers,incidentsPerSecond,p50Ms,p99Ms,overheadP50Ms},…]}. */
+export function loopJson(results: LoopBreakdown[]): string {
+  return JSON.stringify({
+    rows: results.map(({ row }) => ({
+      server: row.server,
+      workers: row.workers,
+      incidentsPerSecond: row.incidentsPerSecond,
+      p50Ms: row.p50Ms,
+      p99Ms: row.p99Ms,
+      overheadP50Ms: row.overheadP50Ms,
+    })),
+  });
+}
+
 export function formatLoopTable(results: LoopBreakdown[]): string {
   const head = ['server', 'workers', 'incidents/s', 'p50 ms', 'p99 ms', 'overhead p50 ms (alone)', 'overhead p50 ms (batch)', 'WFT n', 'WFT queue ms', 'WFT run ms', 'activities run ms', 'activities queue ms', 'KB ms (calls)', 'timer ms'];
   const lines = results.map((b) => {
@@ -279,6 +293,6 @@ export async function run(opts: { json: boolean; incidents?: number; warmup?: nu
     throw new HomeostatError('HS_INVALID_INPUT', '--incidents: must be a positive whole number');
   }
   const results = await runLoopBench({ incidents: opts.incidents ?? 200, warmup: opts.warmup ?? 20 });
-  if (opts.json) process.stdout.write(`${JSON.stringify({ rows: results.map((r) => r.row) })}\n`);
+  if (opts.json) process.stdout.write(`${loopJson(results)}\n`);
   else process.stdout.write(`${formatLoopTable(results)}\n`);
 }
