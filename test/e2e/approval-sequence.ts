@@ -26,10 +26,11 @@ export interface SequenceOptions {
 }
 
 /** Holds the running `dev` so afterAll can stop it when the sequence fails half-way. */
-export const running: { dev?: ChildProcess } = {};
+export const running: { dev?: ChildProcess; stateDir?: string } = {};
 
 export async function approvalSequence(o: SequenceOptions): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-dev-'));
+  running.stateDir = stateDir;
   const { port, uiPort } = o;
   const env = { HOMEOSTAT_STATE_DIR: stateDir, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, HOMEOSTAT_UI_URL: `http://127.0.0.1:${uiPort}` };
   // `dev` starts its own server: it must not see the suite's TEMPORAL_ADDRESS.

@@ -6,7 +6,8 @@
  */
 import { defaultKnowledgeDbPath } from '../../knowledge/open';
 import { freeLowPorts } from '../../infra/ports';
-import { ensurePostgres } from '../../infra/postgres';
+import fs from 'node:fs';
+import { devPostgresDataDir, ensurePostgres } from '../../infra/postgres';
 import { ensureTemporalServer } from '../../infra/temporal-server';
 import { approvalSequence, running } from './approval-sequence';
 import { interrupt } from './cli';
@@ -21,6 +22,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (running.dev) await interrupt(running.dev);
+  // `dev --kb postgres` keeps its cluster for the next start; a test's is not needed again.
+  if (running.stateDir) fs.rmSync(await devPostgresDataDir(running.stateDir), { recursive: true, force: true });
 });
 
 test('open → waiting → refused → approved → healed → explained → audit chain intact, on the real server and PostgreSQL', async () => {
