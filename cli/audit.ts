@@ -3,7 +3,7 @@
  * hash-chained audit log, so a refused approval leaves a trace even though it never reached
  * the workflow's history.
  */
-import { defaultKnowledgeDbPath, openKnowledgeBase } from '../knowledge/open';
+import { defaultKnowledgeDbPath, openKnowledgeBaseAt } from '../knowledge/open';
 
 export interface CliAuditEntry {
   actor: string;
@@ -13,7 +13,7 @@ export interface CliAuditEntry {
 }
 
 export async function recordCliAudit(entry: CliAuditEntry, dbPath: string = defaultKnowledgeDbPath()): Promise<void> {
-  const kb = openKnowledgeBase(dbPath);
+  const kb = await openKnowledgeBaseAt(dbPath);
   try {
     await kb.appendAudit({ ...entry, detail: { ...entry.detail, via: 'cli' } });
   } finally {

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   HS_PRECONDITION_FAILED: { exitCode: 7, summary: 'a repair precondition does not hold' },
   HS_SNAPSHOT_MISMATCH: { exitCode: 2, summary: 'a snapshot belongs to another type or version' },
   HS_INTEGRITY: { exitCode: 8, summary: 'an integrity check failed' },
+  HS_SCHEMA_TOO_NEW: { exitCode: 9, summary: 'the knowledge base was migrated by a newer Homeostat' },
   HS_INTERNAL: { exitCode: 1, summary: 'an unexpected internal error' },
 } as const;
 

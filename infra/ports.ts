@@ -24,3 +24,28 @@ export async function freePorts(count: number): Promise<number[]> {
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
 }
+
+/**
+ * Distinct free ports below 32768, for servers that store their ports as a signed 16-bit
+ * number (Temporal's cluster_membership table on PostgreSQL); the kernel's ephemeral range starts
+ * above that, so these are probed one by one from a random start.
+ */
+export async function freeLowPorts(count: number, from = 20_000, to = 32_767): Promise<number[]> {
+  const ports: number[] = [];
+  let candidate = from + Math.floor(Math.random() * (to - from));
+  for (let tries = 0; ports.length < count && tries < to - from; tries++) {
+    candidate = candidate >= to ? from : candidate + 1;
+    if (await bindable(candidate)) ports.push(candidate);
+  }
+  if (ports.length < count) throw new Error(`no ${count} free ports between ${from} and ${to}`);
+  return ports;
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

@@ -30,6 +30,9 @@ export interface SpawnOptions {
   cwd?: string;
   /** Where stdout and stderr go; a fresh file under the OS temp directory when omitted. */
   logFile?: string;
+  /** Run as this user and group (a server that refuses to run as root, such as PostgreSQL). */
+  uid?: number;
+  gid?: number;
 }
 
 const live = new Set<{ pid: number; exited: boolean }>();
@@ -82,6 +85,8 @@ export function spawnService(name: string, command: string, args: string[], opti
     env: options.env ?? process.env,
     detached: true,
     stdio: ['ignore', fd, fd],
+    ...(options.uid !== undefined ? { uid: options.uid } : {}),
+    ...(options.gid !== undefined ? { gid: options.gid } : {}),
   });
   fs.closeSync(fd);
   let status: string | undefined;
@@ -182,10 +187,16 @@ export function runToCompletion(
   what: string,
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number } = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
+      ...(options.gid !== undefined ? { gid: options.gid } : {}),
+    });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));

@@ -4,9 +4,13 @@
  */
 import { HomeostatError, isHomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
+import { ensureHelm } from './helm';
 import { ensureKafka } from './kafka';
 import { ensureMlflow } from './mlflow';
 import { ensurePrometheus } from './prometheus';
+import { ensureKubeOpenApi } from './kube-openapi';
+import { ensurePostgres, POSTGRES_URL_ENV } from './postgres';
+import { ensureTemporalServer } from './temporal-server';
 import { formatDuration, log } from './step';
 import { ensureTemporalCli } from './temporal-cli';
 import { ensureTestServer } from './test-server';
@@ -19,6 +23,12 @@ export interface ProvisionSelection {
   prometheus?: boolean;
   /** MLflow in its cached virtual environment. */
   mlflow?: boolean;
+  /** PostgreSQL from Debian's packages (apt-get when missing). */
+  postgres?: boolean;
+  /** The real Temporal server, its SQL tool and the Web UI server, from the Go module proxy. */
+  temporalServer?: boolean;
+  /** Helm and the Kubernetes OpenAPI schema (chart rendering and validation). */
+  helm?: boolean;
 }
 
 export interface ProvisionResult {
@@ -27,6 +37,9 @@ export interface ProvisionResult {
   kafkaClasspathEntries?: number;
   prometheus?: string;
   mlflow?: string;
+  postgresBinDir?: string;
+  temporalServer?: string;
+  helm?: string;
   /** Why a part was skipped (an existing service named in the environment). */
   skipped: string[];
 }
@@ -57,6 +70,15 @@ export async function provision(selection: ProvisionSelection): Promise<Provisio
   if (selection.mlflow) {
     if (process.env.MLFLOW_TRACKING_URI) result.skipped.push(`MLflow: MLFLOW_TRACKING_URI=${process.env.MLFLOW_TRACKING_URI} names a running server`);
     else result.mlflow = (await ensureMlflow()).mlflow;
+  }
+  if (selection.postgres) {
+    if (process.env[POSTGRES_URL_ENV]) result.skipped.push(`PostgreSQL: ${POSTGRES_URL_ENV} names a running server`);
+    else result.postgresBinDir = (await ensurePostgres()).binDir;
+  }
+  if (selection.temporalServer) result.temporalServer = (await ensureTemporalServer()).server;
+  if (selection.helm) {
+    result.helm = await ensureHelm();
+    await ensureKubeOpenApi();
   }
   for (const reason of result.skipped) log(`[homeostat] skipped ${reason}`);
   log(`[homeostat] provisioning finished in ${formatDuration(performance.now() - started)}`);

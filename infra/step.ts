@@ -19,6 +19,18 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Like `step`, and prints a line every `everyMs` while it runs (builds that take minutes). */
+export async function longStep<T>(what: string, run: () => Promise<T>, everyMs = 60_000): Promise<T> {
+  const started = performance.now();
+  const timer = setInterval(() => log(`[homeostat] ${what}: still running (${formatDuration(performance.now() - started)})`), everyMs);
+  timer.unref();
+  try {
+    return await step(what, run);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Runs one named step, printing its start, its duration and whether it failed. */
 export async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   const started = performance.now();

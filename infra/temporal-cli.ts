@@ -18,7 +18,7 @@ export function temporalCliDir(): string {
   return path.join(cacheDir(), `temporal-cli-${VERSIONS.temporalCli}`);
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();

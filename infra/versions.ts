@@ -16,4 +16,14 @@ export const VERSIONS = {
   alertmanager: '0.25',
   /** MLflow tracking server and model registry, from PyPI into a cached virtual environment. */
   mlflow: '3.17.2',
+  /** PostgreSQL major version: Debian's `postgresql-<major>` package (bookworm ships 15). */
+  postgres: '15',
+  /** Temporal server and its SQL schema tool, from the Go module proxy (go.temporal.io/server). */
+  temporalServer: '1.29.1',
+  /** Temporal Web UI server (embeds the UI), from the Go module proxy. */
+  temporalUi: '2.42.1',
+  /** Kubernetes whose OpenAPI schema the Helm chart is validated against (k8s.io/kubernetes module). */
+  kubernetesOpenApi: '1.32.13',
+  /** Helm, built from the Go module proxy (helm.sh/helm/v3/cmd/helm) to render the chart. */
+  helm: '3.22.0',
 } as const;

@@ -11,7 +11,7 @@ import { evaluateSafety, resourceOf, type SafetyContext, type SafetyDecision } f
 import type { PipelinePolicy, PolicyConfig } from '../policies/schema';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
 import type { PlanSummary } from '../workflows/shared';
-import type { KnowledgeBase } from './types';
+import type { ActionRecord, KnowledgeBase, Lease } from './types';
 
 export interface Health {
   /** Fraction of the pipeline's components that are healthy. */
@@ -78,9 +78,20 @@ export async function safetyContext(kb: KnowledgeBase, policy: PolicyConfig, pip
     now,
     leases: leases.map((l) => ({ resource: l.resource, pipeline: l.pipeline, holder: l.holder, expiresAt: l.expiresAt })),
     history,
+    inFlight: inFlight(leases, history),
     health: health ?? ASSUME_HEALTHY,
   };
 }
+
+/** Leases whose holder has not recorded its action on that resource since taking the lease. */
+function inFlight(leases: readonly Lease[], history: readonly ActionRecord[]): SafetyContext['inFlight'] {
+  return leases
+    .filter((l) => !history.some((h) => h.incidentId === l.holder && h.resource === l.resource && h.at >= l.acquiredAt))
+    .map((l) => ({ pipeline: l.pipeline, resource: l.resource, holder: l.holder }));
+}
+
+/** Every admission, in every worker sharing the knowledge base, runs alone: see `revalidate`. */
+export const ADMISSION_SCOPE = 'remediation-admission';
 
 export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: DecisionInput): Promise<Decision> {
   const pipeline = requirePipeline(policy, input.pipeline);
@@ -201,9 +212,19 @@ export interface Revalidation {
 /**
  * Right before executing (and after any approval wait): re-run safety on fresh facts and, when
  * allowed in active mode, take the remediation lease. Losing the race for the lease is a deny.
+ * Check and lease happen in one transaction serialised on ADMISSION_SCOPE: two workers admitting
+ * at once would otherwise both read the same counts and together pass a rate limit or a
+ * blast-radius limit that only one of them may use.
  */
 export async function revalidate(kb: KnowledgeBase, policy: PolicyConfig, input: RevalidationInput): Promise<Revalidation> {
   const pipeline = requirePipeline(policy, input.pipeline);
+  return kb.transaction(async (tx) => {
+    await tx.serialiseOn(ADMISSION_SCOPE);
+    return admit(tx, policy, pipeline, input);
+  });
+}
+
+async function admit(kb: KnowledgeBase, policy: PolicyConfig, pipeline: PipelinePolicy, input: RevalidationInput): Promise<Revalidation> {
   const ctx = await safetyContext(kb, policy, pipeline, input.now, input.health);
   const resource = resourceOf(input.pipeline, input.component);
   const d = evaluateSafety(

@@ -1,9 +1,8 @@
 /**
  * The knowledge base's records and its interface. The SQLite backend (knowledge/sqlite/) is the
- * only one today; the interface is written so that a server-backed one (PostgreSQL) can implement
- * it too, hence every method is asynchronous even where SQLite answers synchronously, and
- * `transaction` hands out a handle instead of relying on one shared connection. Times are epoch
- * milliseconds.
+ * embedded default; the PostgreSQL backend (knowledge/postgres/) implements the same interface
+ * for several workers sharing one knowledge base, hence every method is asynchronous even where
+ * SQLite answers synchronously. Times are epoch milliseconds.
  */
 import type { ActionRecord } from '../policies/safety';
 import type { PastCase } from '../policies/case-based';
@@ -166,6 +165,13 @@ export interface KnowledgeBase {
    * inside the same transaction.
    */
   transaction<T>(fn: (tx: KnowledgeBase) => Promise<T>): Promise<T>;
+  /**
+   * Inside `transaction`: waits until no other transaction, in any process sharing this knowledge
+   * base, holds `scope`, then holds it until this transaction ends. Check-then-act decisions
+   * (safety admission before taking a lease) call it so that two workers cannot both pass a limit
+   * that only one of them may use. Throws outside a transaction.
+   */
+  serialiseOn(scope: string): Promise<void>;
 
   // pipelines and policies
   savePolicy(text: string, source: string): Promise<StoredPolicy>;

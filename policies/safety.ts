@@ -61,6 +61,11 @@ export interface SafetyContext {
   now: number;
   leases: readonly ActiveLease[];
   history: readonly ActionRecord[];
+  /**
+   * Remediations admitted (their lease taken) whose action is not in `history` yet: they count
+   * against the rate limit, so that several workers admitting at once cannot overshoot it.
+   */
+  inFlight?: readonly { pipeline: string; resource: string; holder: string }[];
   /** Fraction of healthy components, in the pipeline and across every pipeline watched. */
   health: { pipeline: number; fleet: number };
 }
@@ -142,7 +147,9 @@ function limitFindings(req: SafetyRequest, resource: string, p: PipelinePolicy, 
     deny('cooldown', `${req.action} ran on ${resource} ${secs(ctx.now - latest)} ago; cooldown is ${secs(cooldownMs)}`);
   }
 
-  const inWindow = recent(ctx, p.rateLimit.window).filter((h) => h.pipeline === req.pipeline).length;
+  const inWindow =
+    recent(ctx, p.rateLimit.window).filter((h) => h.pipeline === req.pipeline).length +
+    (ctx.inFlight ?? []).filter((f) => f.pipeline === req.pipeline && f.holder !== req.incidentId).length;
   if (inWindow >= p.rateLimit.maxActions) {
     deny('rate-limit', `${inWindow} remediation(s) in pipeline ${req.pipeline} within ${secs(p.rateLimit.window)} (limit ${p.rateLimit.maxActions})`);
   }

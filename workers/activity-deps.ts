@@ -13,7 +13,7 @@ import { TEMPLATES, type TemplateDeps } from '../activities/templates/index';
 import { logAndWait } from '../activities/templates/log-and-wait';
 import type { RepairTemplate } from '../activities/templates/template';
 import { REPO_ROOT } from '../common/paths';
-import { defaultKnowledgeDbPath, openKnowledgeBase } from '../knowledge/open';
+import { defaultKnowledgeDbPath, openKnowledgeBaseAt } from '../knowledge/open';
 import { recordPolicy } from '../knowledge/policy-record';
 import type { KnowledgeBase } from '../knowledge/types';
 import { loadPolicyFile } from '../policies/load';
@@ -63,7 +63,7 @@ async function repairEndedAt(kb: KnowledgeBase, incidentId: string): Promise<{ s
 export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<WorkerDeps> {
   const policyFile = o.policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE;
   const policy = loadPolicyFile(policyFile);
-  const kb = openKnowledgeBase(o.kbPath ?? defaultKnowledgeDbPath());
+  const kb = await openKnowledgeBaseAt(o.kbPath ?? defaultKnowledgeDbPath());
   const stored = await recordPolicy(kb, fs.readFileSync(policyFile, 'utf8'), policyFile, policy);
   const actuations = new KnowledgeActuatorLog(kb);
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;

@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { REPO_ROOT } from '../common/paths';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
-import { connectOrStartKafka, type KafkaTarget } from '../infra/services';
+import { connectOrStartKafka, type KafkaTarget, type TemporalTarget } from '../infra/services';
 import { log } from '../infra/step';
 import { ensureTemporalCli } from '../infra/temporal-cli';
 import { TemporalIncidentOpener } from '../sentinel/incidents';
@@ -63,6 +63,8 @@ export interface LocalEnvOptions {
   observability?: ObservabilityKind;
   /** `mlflow`: the model registry is an MLflow server (the policy names it; the score stage loads by alias). */
   models?: ModelsKind;
+  /** Starts Temporal instead of the dev server (see StackOptions.temporal). */
+  temporal?: () => Promise<TemporalTarget>;
 }
 
 export const KAFKA_SETTLE_MS = 12_000;
@@ -94,7 +96,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
   };
   try {
     // Fail fast, before any process starts, when Temporal can be neither reached nor built.
-    if (!process.env.TEMPORAL_ADDRESS) await ensureTemporalCli();
+    if (!process.env.TEMPORAL_ADDRESS && !o.temporal) await ensureTemporalCli();
     let kafka: KafkaTarget | undefined;
     if (o.kafka && o.brokers?.length) kafka = { brokers: o.brokers, started: false, stop: async () => undefined };
     else if (o.kafka) {
@@ -152,6 +154,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       uiPort: o.uiPort ?? DEFAULT_UI_PORT,
       dbFile: path.join(o.dir, 'temporal.db'),
       activities: createActivities(deps),
+      ...(o.temporal ? { temporal: o.temporal } : {}),
     });
     cleanups.push(() => stack.stop());
     const connection = await Connection.connect({ address: stack.temporal.address });

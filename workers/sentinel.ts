@@ -12,7 +12,7 @@ import { HomeostatError } from '../common/errors';
 import { stateDir } from '../common/paths';
 import { temporalSettingsFromEnv } from '../common/temporal-config';
 import { formatZodIssues } from '../common/zod-errors';
-import { openKnowledgeBase } from '../knowledge/open';
+import { openKnowledgeBaseAt } from '../knowledge/open';
 import { loadSentinelConfig } from '../sentinel/config';
 import { startHealthServer, type HealthServer } from '../sentinel/http';
 import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/incidents';
@@ -89,7 +89,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
       ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}),
     });
   }
-  const kb = o.kb === null ? null : openKnowledgeBase(o.kb);
+  const kb = o.kb === null ? null : await openKnowledgeBaseAt(o.kb);
 
   const sentinel = new Sentinel({
     log,
@@ -110,7 +110,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const http =
     o.httpPort === null
       ? null
-      : await startHealthServer({ views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, ...(kb ? { lineage: kb } : {}) }, o.httpPort);
+      : await startHealthServer({ views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, ...(kb ? { lineage: kb } : {}) }, o.httpPort, process.env.HOMEOSTAT_SENTINEL_HTTP_HOST || undefined);
   let prometheus: PrometheusSource | undefined;
   if (promSource) {
     const { config: promConfig, url } = promSource;

@@ -19,6 +19,8 @@ export interface StackOptions {
   /** Persistent SQLite file of the dev server (default <state dir>/temporal.db). */
   dbFile?: string;
   activities: IncidentActivities;
+  /** Starts (or connects to) Temporal instead of the dev server, e.g. the real server (`dev --temporal server`). */
+  temporal?: () => Promise<TemporalTarget>;
 }
 
 export interface Stack {
@@ -34,7 +36,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   installQuietRuntime();
   const dbFile = options.dbFile ?? path.join(stateDir(), 'temporal.db');
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
-  const temporal = await connectOrStartTemporal({
+  const temporal = options.temporal ? await options.temporal() : await connectOrStartTemporal({
     port: options.port ?? 7233,
     uiPort: options.uiPort ?? DEFAULT_UI_PORT,
     dbFile,

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { type Command } from 'commander';
 import { ERROR_CODES, HomeostatError } from '../../common/errors';
-import { defaultKnowledgeDbPath, openKnowledgeBase } from '../../knowledge/open';
+import { redactUrl } from '../../common/redact-url';
+import { defaultKnowledgeDbPath, openKnowledgeBaseAt } from '../../knowledge/open';
+import { isPostgresUrl } from '../../knowledge/postgres';
 
 interface AuditOptions {
   db?: string;
@@ -13,13 +15,15 @@ export function register(program: Command): void {
   audit
     .command('verify')
     .description('check every row of the audit chain; names the first broken row')
-    .option('--db <path>', 'knowledge base file (default: $HOMEOSTAT_KB or <state dir>/knowledge.db)')
+    .option('--db <path>', 'knowledge base file or postgres:// URL (default: $HOMEOSTAT_KB or <state dir>/knowledge.db)')
     .option('--json', 'print a JSON object instead of text', false)
     .action(async (opts: AuditOptions) => {
-      const file = opts.db ?? defaultKnowledgeDbPath();
+      const location = opts.db ?? defaultKnowledgeDbPath();
+      const postgres = isPostgresUrl(location);
+      const file = postgres ? redactUrl(location) : location;
       // Verifying must not create an empty database and call it valid.
-      if (!fs.existsSync(file)) throw new HomeostatError('HS_NOT_FOUND', `no knowledge base at ${file}`);
-      const kb = openKnowledgeBase(file);
+      if (!postgres && !fs.existsSync(location)) throw new HomeostatError('HS_NOT_FOUND', `no knowledge base at ${file}`);
+      const kb = await openKnowledgeBaseAt(location);
       try {
         const result = await kb.verifyAuditChain();
         if (opts.json) {

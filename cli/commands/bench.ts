@@ -10,11 +10,12 @@ const BENCHES = {
   sentinel: (): BenchModule => require('../../bench/sentinel') as BenchModule,
   'drift-suite': (): BenchModule => require('../../bench/drift-suite') as BenchModule,
   storm: (): BenchModule => require('../../bench/storm') as BenchModule,
+  loop: (): BenchModule => require('../../bench/loop') as BenchModule,
 } as const;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 interface BenchModule {
-  run(opts: { json: boolean; streams?: string; calibrate?: boolean }): Promise<void>;
+  run(opts: { json: boolean; streams?: string; calibrate?: boolean; incidents?: number }): Promise<void>;
 }
 type BenchName = keyof typeof BENCHES;
 
@@ -26,7 +27,8 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object per benchmark', false)
     .option('--streams <file>', 'drift-suite: score these streams (JSONL, one {"name","kind","values","changePoints","tolerance"?} per line) with the frozen settings')
     .option('--calibrate', 'drift-suite: choose the frozen settings again from the no-drift calibration streams', false)
-    .action(async (name: string, opts: { json: boolean; streams?: string; calibrate: boolean }) => {
+    .option('--incidents <n>', 'loop: incidents per row (default 200)', (v) => Number.parseInt(v, 10))
+    .action(async (name: string, opts: { json: boolean; streams?: string; calibrate: boolean; incidents?: number }) => {
       const names: BenchName[] = name === 'all' ? (Object.keys(BENCHES) as BenchName[]) : [name as BenchName];
       for (const n of names) {
         const load = BENCHES[n];
@@ -35,7 +37,13 @@ export function register(program: Command): void {
         }
         const mod = load();
         if ((opts.streams || opts.calibrate) && n !== 'drift-suite') throw new HomeostatError('HS_INVALID_INPUT', '--streams and --calibrate belong to the drift-suite benchmark');
-        await mod.run({ json: opts.json, ...(opts.streams ? { streams: opts.streams } : {}), calibrate: opts.calibrate });
+        if (opts.incidents !== undefined && n !== 'loop') throw new HomeostatError('HS_INVALID_INPUT', '--incidents belongs to the loop benchmark');
+        await mod.run({
+          json: opts.json,
+          ...(opts.streams ? { streams: opts.streams } : {}),
+          calibrate: opts.calibrate,
+          ...(opts.incidents !== undefined ? { incidents: opts.incidents } : {}),
+        });
       }
     });
 }

@@ -14,6 +14,7 @@ import * as policy from './policy';
 import * as provision from './provision';
 import * as sentinel from './sentinel';
 import * as telemetry from './telemetry';
+import * as worker from './worker';
 
 /** Every subcommand registers itself; order is the order shown in `homeostat --help`. */
 export const COMMANDS: ((program: Command) => void)[] = [
@@ -28,6 +29,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   audit.register,
   sentinel.register,
   telemetry.register,
+  worker.register,
   inject.register,
   detect.register,
   nab.register,

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { Actuation, ActuationInput } from '../types';
 
-interface ActuationRow {
+export interface ActuationRow {
   idempotency_key: string;
   incident_id: string;
   step: string;
@@ -20,7 +20,7 @@ interface ActuationRow {
   completed_at: number | null;
 }
 
-function toActuation(r: ActuationRow): Actuation {
+export function toActuation(r: ActuationRow): Actuation {
   return {
     idempotencyKey: r.idempotency_key,
     incidentId: r.incident_id,

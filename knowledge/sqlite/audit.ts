@@ -10,7 +10,7 @@ import type { AuditInput, AuditRow, AuditVerification } from '../types';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-interface AuditDbRow {
+export interface AuditDbRow {
   seq: number;
   at: string;
   actor: string;
@@ -35,8 +35,24 @@ export function auditRowHash(row: Omit<AuditRow, 'hash'>): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-function fromDb(r: AuditDbRow): AuditRow {
+export function fromDb(r: AuditDbRow): AuditRow {
   return { seq: r.seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, detail: JSON.parse(r.detail) as unknown, prevHash: r.prev_hash, hash: r.hash };
+}
+
+/** The row that follows `last` (undefined: the first row), hashed. */
+export function nextAuditRow(input: AuditInput, last: { seq: number; hash: string } | undefined, now: number): AuditRow {
+  // Round-trip detail through canonical JSON so the stored text and the hashed value agree.
+  const detail = JSON.parse(canonicalJson(input.detail ?? null)) as unknown;
+  const base = {
+    seq: (last?.seq ?? 0) + 1,
+    at: new Date(now).toISOString(),
+    actor: input.actor,
+    action: input.action,
+    subject: input.subject,
+    detail,
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  return { ...base, hash: auditRowHash(base) };
 }
 
 export function appendAudit(db: Database.Database, input: AuditInput, now: number): AuditRow {
@@ -44,21 +60,10 @@ export function appendAudit(db: Database.Database, input: AuditInput, now: numbe
   // cannot both link to the same previous row.
   const tx = db.transaction((): AuditRow => {
     const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-    // Round-trip detail through canonical JSON so the stored text and the hashed value agree.
-    const detail = JSON.parse(canonicalJson(input.detail ?? null)) as unknown;
-    const base = {
-      seq: (last?.seq ?? 0) + 1,
-      at: new Date(now).toISOString(),
-      actor: input.actor,
-      action: input.action,
-      subject: input.subject,
-      detail,
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const row: AuditRow = { ...base, hash: auditRowHash(base) };
+    const row = nextAuditRow(input, last, now);
     db.prepare(
       'INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(row.seq, row.at, row.actor, row.action, row.subject, canonicalJson(detail), row.prevHash, row.hash);
+    ).run(row.seq, row.at, row.actor, row.action, row.subject, canonicalJson(row.detail), row.prevHash, row.hash);
     return row;
   });
   return tx.immediate();
@@ -75,14 +80,26 @@ export function listAudit(db: Database.Database, query: { subject?: string; limi
 
 /** Walks the whole chain in order; stops at the first row that does not verify. */
 export function verifyAuditChain(db: Database.Database): AuditVerification {
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
-  let rows = 0;
+  const walk = new ChainWalk();
   for (const raw of db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditDbRow>) {
-    rows += 1;
-    const broken = (reason: string): AuditVerification => ({ ok: false, rows, firstBrokenRow: raw.seq, reason });
-    if (raw.seq !== expectedSeq) return broken(`row ${raw.seq} follows row ${expectedSeq - 1}: rows are missing`);
-    if (raw.prev_hash !== prev) return broken(`row ${raw.seq} does not link to the hash of the row before it`);
+    const broken = walk.next(raw);
+    if (broken) return broken;
+  }
+  return walk.result();
+}
+
+/** The chain check, one stored row at a time (the backends read rows their own way). */
+export class ChainWalk {
+  private prev = GENESIS_HASH;
+  private expectedSeq = 1;
+  private rows = 0;
+
+  /** Undefined while the chain holds; the verdict naming this row when it does not. */
+  next(raw: AuditDbRow): AuditVerification | undefined {
+    this.rows += 1;
+    const broken = (reason: string): AuditVerification => ({ ok: false, rows: this.rows, firstBrokenRow: raw.seq, reason });
+    if (raw.seq !== this.expectedSeq) return broken(`row ${raw.seq} follows row ${this.expectedSeq - 1}: rows are missing`);
+    if (raw.prev_hash !== this.prev) return broken(`row ${raw.seq} does not link to the hash of the row before it`);
     let detail: unknown;
     try {
       detail = JSON.parse(raw.detail) as unknown;
@@ -91,8 +108,12 @@ export function verifyAuditChain(db: Database.Database): AuditVerification {
     }
     const expected = auditRowHash({ seq: raw.seq, at: raw.at, actor: raw.actor, action: raw.action, subject: raw.subject, detail, prevHash: raw.prev_hash });
     if (expected !== raw.hash) return broken(`row ${raw.seq} content does not match its hash`);
-    prev = raw.hash;
-    expectedSeq += 1;
+    this.prev = raw.hash;
+    this.expectedSeq += 1;
+    return undefined;
   }
-  return { ok: true, rows };
+
+  result(): AuditVerification {
+    return { ok: true, rows: this.rows };
+  }
 }

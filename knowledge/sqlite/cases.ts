@@ -5,7 +5,7 @@ import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } f
 import type { Explanation, Outcome } from '../../workflows/shared';
 import type { CaseAttempt, CaseInput, CaseRecord, PastCase, StoredPolicy } from '../types';
 
-interface PolicyRow {
+export interface PolicyRow {
   version: number;
   sha256: string;
   source: string;
@@ -13,7 +13,7 @@ interface PolicyRow {
   created_at: number;
 }
 
-const toPolicy = (r: PolicyRow): StoredPolicy => ({ version: r.version, sha256: r.sha256, source: r.source, text: r.text, createdAt: r.created_at });
+export const toPolicy = (r: PolicyRow): StoredPolicy => ({ version: r.version, sha256: r.sha256, source: r.source, text: r.text, createdAt: r.created_at });
 
 /** Stores a policy text as a new version; the same text again returns the existing version. */
 export function savePolicy(db: Database.Database, text: string, source: string, now: number): StoredPolicy {
@@ -48,7 +48,7 @@ export function listPipelines(db: Database.Database): string[] {
   return (db.prepare('SELECT name FROM pipelines ORDER BY name').all() as { name: string }[]).map((r) => r.name);
 }
 
-interface CaseRow {
+export interface CaseRow {
   id: number;
   incident_id: string;
   pipeline: string;
@@ -71,7 +71,7 @@ interface CaseRow {
   run_key: string | null;
 }
 
-function toCase(r: CaseRow): CaseRecord {
+export function toCase(r: CaseRow): CaseRecord {
   const opt = (k: 'ttdMs' | 'mttmMs' | 'mttrMs', v: number | null) => (v === null ? {} : { [k]: v });
   return {
     id: r.id,
@@ -99,7 +99,7 @@ function toCase(r: CaseRow): CaseRecord {
   };
 }
 
-const EXPLANATION_PARTS = ['trigger', 'evidence', 'cause', 'action', 'impact', 'verification'] as const;
+export const EXPLANATION_PARTS = ['trigger', 'evidence', 'cause', 'action', 'impact', 'verification'] as const;
 
 export function recordCase(db: Database.Database, c: CaseInput, now: number): CaseRecord {
   // A case without its whole explanation tuple is not worth learning from, nor auditable.
@@ -151,14 +151,17 @@ export function pastCases(
   }
   const sql = `SELECT * FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
   const rows = db.prepare(sql).all(...args, q.limit ?? 500) as CaseRow[];
-  return rows.map(toCase).flatMap((c) =>
-    c.attempts.map((a) => ({
-      pipeline: c.signature.pipeline,
-      component: c.signature.component,
-      faultClass: c.signature.faultClass,
-      ...(c.signature.layer ? { layer: c.signature.layer } : {}),
-      severity: c.signature.severity,
-      ...a,
-    })),
-  );
+  return rows.map(toCase).flatMap(attemptsOf);
+}
+
+/** One case's attempts, each with its signature, as the case-based estimator reads them. */
+export function attemptsOf(c: CaseRecord): PastCase[] {
+  return c.attempts.map((a) => ({
+    pipeline: c.signature.pipeline,
+    component: c.signature.component,
+    faultClass: c.signature.faultClass,
+    ...(c.signature.layer ? { layer: c.signature.layer } : {}),
+    severity: c.signature.severity,
+    ...a,
+  }));
 }

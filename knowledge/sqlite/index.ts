@@ -44,6 +44,7 @@ abstract class SqliteOperations implements T.KnowledgeBase {
   /** Runs one synchronous operation when this handle may. */
   protected abstract gate<R>(op: () => R): Promise<R>;
   abstract transaction<R>(fn: (tx: T.KnowledgeBase) => Promise<R>): Promise<R>;
+  abstract serialiseOn(scope: string): Promise<void>;
   abstract close(): Promise<void>;
 
   savePolicy(text: string, source: string): Promise<T.StoredPolicy> {
@@ -209,6 +210,14 @@ class SqliteTransaction extends SqliteOperations {
     return fn(this);
   }
 
+  /**
+   * BEGIN IMMEDIATE took the database's write lock when this transaction began, so it is already
+   * exclusive among writers in every process on the file: there is nothing left to wait for.
+   */
+  async serialiseOn(): Promise<void> {
+    if (!this.open) throw new HomeostatError('HS_INTERNAL', 'knowledge base transaction handle used after its transaction ended');
+  }
+
   end(): void {
     this.open = false;
   }
@@ -234,7 +243,16 @@ export class SqliteKnowledgeBase extends SqliteOperations {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    migrate(this.db, this.now());
+    try {
+      migrate(this.db, this.now(), undefined, file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  serialiseOn(scope: string): Promise<void> {
+    return Promise.reject(new HomeostatError('HS_INTERNAL', `serialiseOn(${scope}) called outside a transaction: call it on the tx handle`));
   }
 
   /** Versions recorded in schema_migrations, for diagnostics and tests. */

@@ -32,15 +32,25 @@ export function recentActions(db: Database.Database, q: { since: number; pipelin
   return rows as ActionRecord[];
 }
 
-interface ShadowRow {
+export interface ShadowRow {
   incident_id: string;
   pipeline: string;
   fault_class: string;
   would_do: string;
   final_action: string | null;
-  resolved: number;
+  /** 0/1 in SQLite, a boolean in PostgreSQL. */
+  resolved: number | boolean;
   at: number;
 }
+
+export const toShadow = (r: ShadowRow): ShadowRecord => ({
+  incidentId: r.incident_id,
+  pipeline: r.pipeline,
+  faultClass: r.fault_class as FaultClass,
+  wouldDo: r.would_do as RepairAction,
+  ...(r.resolved ? { finalAction: r.final_action as RepairAction | null } : {}),
+  at: r.at,
+});
 
 export function recordShadow(db: Database.Database, r: Omit<ShadowRecord, 'finalAction'>): void {
   db.prepare('INSERT INTO shadow_records (incident_id, pipeline, fault_class, would_do, at) VALUES (?, ?, ?, ?, ?)').run(
@@ -58,14 +68,7 @@ export function shadowRecords(db: Database.Database, pipeline: string, faultClas
   const rows = db
     .prepare('SELECT * FROM shadow_records WHERE pipeline = ? AND fault_class = ? ORDER BY at DESC, id DESC LIMIT ?')
     .all(pipeline, faultClass, limit) as ShadowRow[];
-  return rows.map((r) => ({
-    incidentId: r.incident_id,
-    pipeline: r.pipeline,
-    faultClass: r.fault_class as FaultClass,
-    wouldDo: r.would_do as RepairAction,
-    ...(r.resolved ? { finalAction: r.final_action as RepairAction | null } : {}),
-    at: r.at,
-  }));
+  return rows.map(toShadow);
 }
 
 export function getMode(db: Database.Database, pipeline: string, faultClass: FaultClass): ModeRecord | undefined {

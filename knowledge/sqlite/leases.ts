@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { Lease, LeaseResult } from '../types';
 
-interface LeaseRow {
+export interface LeaseRow {
   resource: string;
   pipeline: string;
   holder: string | null;
@@ -15,7 +15,7 @@ interface LeaseRow {
   expires_at: number;
 }
 
-function toLease(r: LeaseRow): Lease {
+export function toLease(r: LeaseRow): Lease {
   return { resource: r.resource, pipeline: r.pipeline, holder: r.holder ?? '', token: r.token, acquiredAt: r.acquired_at, expiresAt: r.expires_at };
 }
 

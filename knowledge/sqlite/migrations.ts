@@ -1,13 +1,13 @@
 /**
- * Versioned schema migrations. Each runs once, in its own transaction, and is recorded in
- * `schema_migrations`; reopening a database applies only what is missing. Never edit a shipped
- * migration: add the next one.
+ * Versioned schema migrations of the SQLite backend. Each runs once and is recorded in
+ * `schema_migrations`; reopening a database applies only what is missing, and a database that a
+ * newer Homeostat migrated further is refused (knowledge/schema-version.ts). Never edit a shipped
+ * migration: add the next one (the PostgreSQL backend keeps its own list, knowledge/postgres/).
  */
 import type Database from 'better-sqlite3';
+import { pendingMigrations, type VersionedMigration } from '../schema-version';
 
-export interface Migration {
-  version: number;
-  name: string;
+export interface Migration extends VersionedMigration {
   sql: string;
 }
 
@@ -164,16 +164,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Applies every migration newer than the database; returns the versions applied now. */
-export function migrate(db: Database.Database, now: number, migrations: readonly Migration[] = MIGRATIONS): number[] {
+/**
+ * Applies every migration newer than the database; returns the versions applied now. Throws
+ * HS_SCHEMA_TOO_NEW, before changing anything, when the database is newer than `migrations`.
+ */
+export function migrate(db: Database.Database, now: number, migrations: readonly Migration[] = MIGRATIONS, where = db.name): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied: number[] = [];
   // IMMEDIATE: two processes opening a fresh file at once must not both run migration 1.
   const run = db.transaction(() => {
     const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-    for (const m of migrations) {
-      if (m.version <= current) continue;
+    for (const m of pendingMigrations(where, current, migrations)) {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
       applied.push(m.version);

@@ -5,14 +5,14 @@
 import type Database from 'better-sqlite3';
 import type { ModelVersion, SchemaVersion } from '../types';
 
-interface SchemaRow {
+export interface SchemaRow {
   subject: string;
   version: number;
   schema: string;
   fingerprint: string | null;
   created_at: number;
 }
-interface ModelRow {
+export interface ModelRow {
   name: string;
   version: number;
   uri: string;
@@ -20,14 +20,14 @@ interface ModelRow {
   created_at: number;
 }
 
-const toSchema = (r: SchemaRow): SchemaVersion => ({
+export const toSchema = (r: SchemaRow): SchemaVersion => ({
   subject: r.subject,
   version: r.version,
   schema: JSON.parse(r.schema) as unknown,
   ...(r.fingerprint === null ? {} : { fingerprint: r.fingerprint }),
   createdAt: r.created_at,
 });
-const toModel = (r: ModelRow): ModelVersion => ({
+export const toModel = (r: ModelRow): ModelVersion => ({
   name: r.name,
   version: r.version,
   uri: r.uri,

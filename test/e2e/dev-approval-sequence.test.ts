@@ -1,93 +1,15 @@
-/**
- * The operator's sequence against `homeostat dev`, every step a real process: open an incident
- * that needs approval → `show` reports it waiting → `approve --as mallory` is refused → approve
- * as oncall-lead → the incident completes → `explain` has all six parts → `audit verify` passes.
- * The Temporal CLI's own visibility query sees the incident's search attributes; Ctrl-C stops
- * everything `dev` started.
- */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { type ChildProcess } from 'node:child_process';
 import { freePorts } from '../../infra/ports';
-import { openKnowledgeBase } from '../../knowledge/open';
-import { ensureTemporalCli } from '../../infra/temporal-cli';
-import { homeostat, interrupt, startHomeostat } from './cli';
+import { approvalSequence, running } from './approval-sequence';
+import { interrupt } from './cli';
 
 jest.setTimeout(420_000);
 
-let dev: ChildProcess | undefined;
 afterAll(async () => {
-  if (dev) await interrupt(dev);
+  if (running.dev) await interrupt(running.dev);
 });
 
 test('open → waiting → refused → approved → healed → explained → audit chain intact', async () => {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-dev-'));
   const [port, uiPort] = await freePorts(2);
-  const env = { HOMEOSTAT_STATE_DIR: stateDir, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, HOMEOSTAT_UI_URL: `http://127.0.0.1:${uiPort}` };
-  // `dev` starts its own server: it must not see the suite's TEMPORAL_ADDRESS.
-  const started = await startHomeostat(['dev', '--port', String(port), '--ui-port', String(uiPort)], { HOMEOSTAT_STATE_DIR: stateDir, TEMPORAL_ADDRESS: '' }, 'Press Ctrl-C to stop.');
-  dev = started.child;
-
-  const open = await homeostat(['incidents', 'open', '--pipeline', 'demo', '--component', 'sink', '--fault', 'lag', '--require-approval'], env);
-  expect(open.stderr).toBe('');
-  const id = open.stdout.trim();
-  expect(id).toBe('incident/demo/sink');
-
-  let shown: { stage: string; awaitingApproval: boolean; outcome: string | null } | undefined;
-  for (let i = 0; i < 120 && !shown?.awaitingApproval; i++) {
-    const r = await homeostat(['incidents', 'show', id, '--json'], env);
-    shown = JSON.parse(r.stdout) as typeof shown;
-    if (!shown?.awaitingApproval) await new Promise((r2) => setTimeout(r2, 500));
-  }
-  expect(shown).toMatchObject({ stage: 'approve', awaitingApproval: true, outcome: null });
-
-  const refused = await homeostat(['approve', id, '--as', 'mallory'], env);
-  expect(refused.code).not.toBe(0);
-  expect(refused.stderr).toMatch(/mallory.*not an authorised approver/);
-
-  const approved = await homeostat(['approve', id, '--as', 'oncall-lead', '--reason', 'checked the lag graph'], env);
-  expect(approved.code).toBe(0);
-
-  for (let i = 0; i < 240 && shown?.stage !== 'closed'; i++) {
-    const r = await homeostat(['incidents', 'show', id, '--json'], env);
-    shown = JSON.parse(r.stdout) as typeof shown;
-    if (shown?.stage !== 'closed') await new Promise((r2) => setTimeout(r2, 500));
-  }
-  expect(shown).toMatchObject({ stage: 'closed', awaitingApproval: false });
-  expect(shown?.outcome).not.toBeNull();
-
-  const explained = await homeostat(['explain', id, '--json'], env);
-  const { explanation } = JSON.parse(explained.stdout) as { explanation: Record<string, string> };
-  for (const part of ['trigger', 'evidence', 'cause', 'action', 'impact', 'verification']) {
-    expect(explanation[part]).toEqual(expect.any(String));
-    expect(explanation[part]!.length).toBeGreaterThan(0);
-  }
-
-  const audit = await homeostat(['audit', 'verify', '--json'], env);
-  expect(audit.code).toBe(0);
-  const verdict = JSON.parse(audit.stdout) as { ok: boolean; rows: number };
-  expect(verdict.ok).toBe(true);
-  // The refusal, the approval and the worker's own actions are all in the chain.
-  const kb = openKnowledgeBase(path.join(stateDir, 'knowledge.db'));
-  const rows = await kb.listAudit({ subject: id });
-  await kb.close();
-  expect(rows.map((r) => `${r.actor} ${r.action}`)).toEqual(
-    expect.arrayContaining(['mallory approve.refused', 'oncall-lead approve.accepted', 'homeostat-worker incident.closed']),
-  );
-  expect(verdict.rows).toBeGreaterThanOrEqual(rows.length);
-
-  // The Temporal CLI sees the same incident through the Homeostat search attributes.
-  const temporal = await ensureTemporalCli();
-  const listed = execFileSync(
-    temporal,
-    ['workflow', 'list', '--address', `127.0.0.1:${port}`, '--query', "HealPipeline = 'demo' AND HealComponent = 'sink' AND HealStage = 'closed'", '-o', 'json'],
-    { encoding: 'utf8' },
-  );
-  expect(listed).toContain('incident/demo/sink');
-
-  const code = await interrupt(dev);
-  dev = undefined;
-  expect(code).toBe(0);
+  await approvalSequence({ devFlags: [], port: port!, uiPort: uiPort!, knowledgeBase: (stateDir) => path.join(stateDir, 'knowledge.db') });
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteKnowledgeBase } from '../../knowledge/sqlite';
+import type { KbFactory } from './contract/harness';
 
 export interface TempKb {
   kb: SqliteKnowledgeBase;
@@ -35,3 +36,9 @@ export function tempKb(start = Date.parse('2026-06-10T12:00:00Z')): TempKb {
     },
   };
 }
+
+/** The contract suites' factory for the SQLite backend: a fresh file per test. */
+export const sqliteFactory: KbFactory = async (start) => {
+  const t = tempKb(start);
+  return { kb: t.kb, clock: t.clock, reopen: async () => t.reopen(), concurrentConnections: false, cleanup: t.cleanup };
+};

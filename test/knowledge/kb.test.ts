@@ -1,39 +1,12 @@
-import fs from 'node:fs';
+import { ERROR_CODES, HomeostatError } from '../../common/errors';
 import { MIGRATIONS } from '../../knowledge/sqlite/migrations';
-import { type CaseInput } from '../../knowledge/types';
-import { DEMO_POLICY_PATH } from '../policies/fixtures';
-import { tempKb, type TempKb } from './helpers';
+import { SqliteKnowledgeBase } from '../../knowledge/sqlite';
+import { recordsContract } from './contract/records';
+import { transactionsContract } from './contract/transactions';
+import { sqliteFactory, tempKb, type TempKb } from './helpers';
 
-const EXPLANATION = {
-  trigger: 'health of enrich fell to 0.31',
-  evidence: 'heartbeat missing for 40 s; 3 detectors above 0.8',
-  cause: 'enrich process crashed (exit 137)',
-  action: 'microreboot of enrich',
-  impact: 'expected ΔH +0.6, lag drained within 30 s',
-  verification: 'health 0.94 after 5 s settle; lag 0',
-};
-
-function caseInput(patch: Partial<CaseInput> = {}): CaseInput {
-  return {
-    incidentId: 'incident/demo/enrich',
-    signature: { pipeline: 'demo', component: 'enrich', faultClass: 'crash', layer: 'infrastructure', severity: 'high' },
-    mode: 'active',
-    evidence: [{ summary: 'heartbeat missing' }],
-    plan: { action: 'microreboot' },
-    alternatives: [{ action: 'checkpoint-restore' }, { action: 'escalate' }],
-    action: 'checkpoint-restore',
-    attempts: [
-      { action: 'microreboot', verification: 'fail', durationMs: 4000 },
-      { action: 'checkpoint-restore', verification: 'pass', durationMs: 20000, cost: 0.3, recovery: 0.7 },
-    ],
-    outcome: 'healed',
-    ttdMs: 1200,
-    mttmMs: 3000,
-    mttrMs: 25000,
-    explanation: EXPLANATION,
-    ...patch,
-  };
-}
+recordsContract('SQLite', sqliteFactory);
+transactionsContract('SQLite', sqliteFactory);
 
 describe('SQLite knowledge base', () => {
   let t: TempKb;
@@ -58,96 +31,21 @@ describe('SQLite knowledge base', () => {
     expect(await again.verifyAuditChain()).toEqual({ ok: true, rows: 1 });
   });
 
-  it('stores policies as versions (same text → same version) and pipelines', async () => {
-    const text = fs.readFileSync(DEMO_POLICY_PATH, 'utf8');
-    const v1 = await t.kb.savePolicy(text, 'demo.yaml');
-    expect(v1.version).toBe(1);
-    expect((await t.kb.savePolicy(text, 'demo.yaml')).version).toBe(1);
-    expect((await t.kb.savePolicy(`${text}\n# edited\n`, 'demo.yaml')).version).toBe(2);
-    expect((await t.kb.latestPolicy())?.version).toBe(2);
-    await t.kb.upsertPipeline('demo', { components: ['source'] });
-    await t.kb.upsertPipeline('demo', { components: ['source', 'sink'] });
-    expect(await t.kb.getPipeline('demo')).toEqual({ components: ['source', 'sink'] });
-    expect(await t.kb.listPipelines()).toEqual(['demo']);
-    expect(await t.kb.getPipeline('nope')).toBeUndefined();
-  });
-
-  it('stores cases with the whole explanation tuple and serves attempts to the engine', async () => {
-    const c = await t.kb.recordCase(caseInput());
-    expect(c).toMatchObject({ id: 1, incidentId: 'incident/demo/enrich', outcome: 'healed', mttrMs: 25000, createdAt: t.clock.now });
-    expect(Object.keys(c.explanation).sort()).toEqual(['action', 'cause', 'evidence', 'impact', 'trigger', 'verification']);
-    expect(await t.kb.getCase(1)).toEqual(c);
-    expect(await t.kb.casesForIncident('incident/demo/enrich')).toHaveLength(1);
-    await t.kb.recordCase(caseInput({ signature: { ...caseInput().signature, faultClass: 'oom' }, attempts: [{ action: 'scale-out', verification: 'pass' }] }));
-    const past = await t.kb.pastCases({ pipeline: 'demo', faultClass: 'crash' });
-    expect(past.map((p) => [p.action, p.verification])).toEqual([
-      ['microreboot', 'fail'],
-      ['checkpoint-restore', 'pass'],
-    ]);
-    expect(past[1]).toMatchObject({ component: 'enrich', severity: 'high', layer: 'infrastructure', cost: 0.3, recovery: 0.7 });
-    expect(await t.kb.pastCases({})).toHaveLength(3);
-    await expect(t.kb.recordCase(caseInput({ explanation: { ...EXPLANATION, impact: '' } }))).rejects.toThrow(/missing impact/);
-  });
-
-  it('keeps the Q-table', async () => {
-    await t.kb.putQEntry({ state: 'crash|high|none', action: 'microreboot', value: 0.4, visits: 1 });
-    await t.kb.putQEntry({ state: 'crash|high|none', action: 'microreboot', value: 0.5, visits: 2 });
-    expect(await t.kb.qTable()).toEqual([{ state: 'crash|high|none', action: 'microreboot', value: 0.5, visits: 2 }]);
-  });
-
-  it('keeps the action history for cooldowns, rate limits and loop detection', async () => {
-    const base = { pipeline: 'demo', resource: 'demo/enrich', action: 'microreboot' as const, incidentId: 'i' };
-    await t.kb.recordAction({ ...base, at: 1000 });
-    await t.kb.recordAction({ ...base, at: 2000, resource: 'demo/score' });
-    await t.kb.recordAction({ ...base, at: 3000, pipeline: 'other', resource: 'other/x' });
-    expect((await t.kb.recentActions({ since: 1500 })).map((a) => a.at)).toEqual([2000, 3000]);
-    expect(await t.kb.recentActions({ since: 0, pipeline: 'demo', resource: 'demo/enrich' })).toEqual([{ ...base, at: 1000 }]);
-  });
-
-  it('keeps shadow records and learnt modes', async () => {
-    await t.kb.recordShadow({ incidentId: 'i1', pipeline: 'demo', faultClass: 'crash', wouldDo: 'microreboot', at: 1 });
-    await t.kb.recordShadow({ incidentId: 'i2', pipeline: 'demo', faultClass: 'crash', wouldDo: 'microreboot', at: 2 });
-    expect(await t.kb.resolveShadow('i1', 'microreboot')).toBe(1);
-    expect(await t.kb.resolveShadow('i1', 'escalate')).toBe(0);
-    expect(await t.kb.shadowRecords('demo', 'crash')).toEqual([
-      { incidentId: 'i2', pipeline: 'demo', faultClass: 'crash', wouldDo: 'microreboot', at: 2 },
-      { incidentId: 'i1', pipeline: 'demo', faultClass: 'crash', wouldDo: 'microreboot', finalAction: 'microreboot', at: 1 },
-    ]);
-    await t.kb.resolveShadow('i2', null);
-    expect((await t.kb.shadowRecords('demo', 'crash'))[0]!.finalAction).toBeNull();
-    expect(await t.kb.getMode('demo', 'crash')).toBeUndefined();
-    await t.kb.setMode({ pipeline: 'demo', faultClass: 'crash', mode: 'active', reason: 'promoted' });
-    expect(await t.kb.getMode('demo', 'crash')).toMatchObject({ mode: 'active', reason: 'promoted', updatedAt: t.clock.now });
-  });
-
-  it('registers schema and model versions with pins', async () => {
-    const s1 = await t.kb.registerSchemaVersion({ subject: 'demo.events', schema: { fields: ['id'] }, fingerprint: 'abc' });
-    const s2 = await t.kb.registerSchemaVersion({ subject: 'demo.events', schema: { fields: ['id', 'x'] } });
-    expect([s1.version, s2.version]).toEqual([1, 2]);
-    expect(await t.kb.getPinnedSchema('demo.events')).toBeUndefined();
-    await t.kb.pinSchema('demo.events', 1);
-    expect(await t.kb.getPinnedSchema('demo.events')).toEqual(s1);
-    await expect(t.kb.pinSchema('demo.events', 9)).rejects.toThrow(/no version 9/);
-    expect(await t.kb.listSchemaVersions('demo.events')).toEqual([s1, s2]);
-
-    const m1 = await t.kb.registerModelVersion({ name: 'scorer', uri: 'file:///m/1.json', metrics: { accuracy: 0.91 } });
-    const m2 = await t.kb.registerModelVersion({ name: 'scorer', uri: 'file:///m/2.json' });
-    await t.kb.pinModel('scorer', 2);
-    expect(await t.kb.getPinnedModel('scorer')).toEqual(m2);
-    await t.kb.pinModel('scorer', 1);
-    expect((await t.kb.getPinnedModel('scorer'))?.metrics).toEqual({ accuracy: 0.91 });
-    expect(await t.kb.listModelVersions('scorer')).toEqual([m1, m2]);
-  });
-
-  it('stores the lineage graph and walks upstream', async () => {
-    await t.kb.addLineageNode('demo/source', 'component');
-    await t.kb.addLineageEdge({ from: 'demo/source', to: 'demo/enrich' });
-    await t.kb.addLineageEdge({ from: 'demo/enrich', to: 'demo/score' });
-    await t.kb.addLineageEdge({ from: 'features', to: 'demo/score', kind: 'reads' });
-    await t.kb.addLineageEdge({ from: 'demo/score', to: 'demo/sink' });
-    await t.kb.addLineageEdge({ from: 'demo/score', to: 'demo/sink' });
-    expect(await t.kb.upstreamOf('demo/sink')).toEqual(['demo/score', 'demo/enrich', 'features', 'demo/source']);
-    expect(await t.kb.upstreamOf('demo/source')).toEqual([]);
-    expect(await t.kb.lineageEdges()).toHaveLength(4);
+  it('refuses a database migrated by a newer Homeostat, naming both versions, and changes nothing', async () => {
+    const db = t.kb.rawDatabase();
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(MIGRATIONS.length + 1, 'from-the-future', 0);
+    await t.kb.close();
+    let err: unknown;
+    try {
+      new SqliteKnowledgeBase(t.file);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HomeostatError);
+    expect((err as HomeostatError).code).toBe('HS_SCHEMA_TOO_NEW');
+    expect((err as HomeostatError).exitCode).toBe(ERROR_CODES.HS_SCHEMA_TOO_NEW.exitCode);
+    expect((err as Error).message).toBe(
+      `knowledge base ${t.file} is at schema version ${MIGRATIONS.length + 1}, newer than this Homeostat knows (${MIGRATIONS.length}): upgrade Homeostat, or open a database made by this version.`,
+    );
   });
 });
