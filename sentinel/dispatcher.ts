@@ -77,6 +77,8 @@ interface ComponentQueue {
 export class Dispatcher {
   private readonly queues = new Map<string, ComponentQueue>();
   private readonly active = new Set<string>();
+  /** When this process was given each partition (`topic[partition]`), by the wall clock. */
+  private readonly assignedAt = new Map<string, number>();
   private count = 0;
   private stopped = false;
   readonly stats: DispatchStats = { opened: 0, evidence: 0, evidenceDropped: 0, failures: 0, deadLettered: 0, shed: 0, skippedAlreadySent: 0, foundDelivered: 0, maxQueued: 0 };
@@ -120,7 +122,31 @@ export class Dispatcher {
   }
 
   /** Forgets queued actions of a partition that moved to another sentinel (it will send them). */
+  /**
+   * This process now owns the partition. Until then another sentinel of the group may have read
+   * it, sent actions and died before its offsets were saved; those records come back here, and
+   * this host's ledger knows nothing of them (see `previousOwnerSince`).
+   */
+  assigned(topic: string, partition: number): void {
+    this.assignedAt.set(`${topic}[${partition}]`, Date.now());
+  }
+
+  /**
+   * For an action this host never attempted: when its record was observed before this process
+   * owned the partition (within the clock skew allowed), the earliest time its incident could
+   * have received it from the previous owner; otherwise undefined (nobody else can have sent it).
+   * Without this, a record replayed after a takeover re-opens an incident that already closed.
+   */
+  private previousOwnerSince(a: IncidentAction): number | undefined {
+    const assignedAt = this.assignedAt.get(`${a.source.topic}[${a.source.partition}]`);
+    if (assignedAt === undefined) return undefined;
+    const observed = Date.parse(a.evidence.at);
+    if (Number.isFinite(observed) && observed >= assignedAt + ATTEMPT_SLACK_MS) return undefined;
+    return (Number.isFinite(observed) ? Math.min(observed, assignedAt) : assignedAt) - ATTEMPT_SLACK_MS;
+  }
+
   forget(topic: string, partition: number): void {
+    this.assignedAt.delete(`${topic}[${partition}]`);
     for (const [k, q] of this.queues) {
       // The head of an active queue may be in flight; leave it, it finishes or fails on its own.
       const keep = q.items.filter((e, i) => (this.active.has(k) && i === 0) || e.action.source.topic !== topic || e.action.source.partition !== partition);
@@ -179,8 +205,10 @@ export class Dispatcher {
         return this.done(q, e);
       }
       const attemptedAt = this.ledger.attemptedAt(a.key);
+      // Not attempted here, but perhaps by the partition's previous owner: look before sending.
+      const since = attemptedAt === undefined ? this.previousOwnerSince(a) : attemptedAt - ATTEMPT_SLACK_MS;
       if (attemptedAt === undefined) this.ledger.markAttempt(a.key, a.source.topic, a.source.partition, a.source.offset);
-      else if (this.opener.delivered && (await this.bounded(this.opener.delivered(a.pipeline, a.component, a.evidence.id ?? a.key, attemptedAt - ATTEMPT_SLACK_MS)))) {
+      if (since !== undefined && this.opener.delivered && (await this.bounded(this.opener.delivered(a.pipeline, a.component, a.evidence.id ?? a.key, since)))) {
         this.stats.foundDelivered++;
         this.ledger.markSent(a.key, a.source.topic, a.source.partition, a.source.offset);
         return this.done(q, e);

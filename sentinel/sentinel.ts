@@ -183,6 +183,7 @@ export class Sentinel {
   private onAssign(partitions: readonly TopicPartition[]): TopicPartitionOffset[] {
     const seeks: TopicPartitionOffset[] = [];
     for (const p of partitions) {
+      this.dispatcher.assigned(p.topic, p.partition);
       let stored: ReturnType<StateStore['load']>;
       try {
         stored = this.store.load(p.topic, p.partition);

@@ -132,6 +132,44 @@ test('an action attempted before (the process died before the ledger knew) is lo
   store.close();
 });
 
+test('after a takeover, a record observed before this process owned its partition is looked for first (its previous owner may have sent it); a later one is not', async () => {
+  const opener = new ScriptedOpener(() => 'ok');
+  const lookedFor: string[] = [];
+  // The opener says every action already arrived: only the ones looked up are kept from sending.
+  const withCheck: IncidentOpener = Object.assign(opener, {
+    delivered: async (_p: string, _c: string, id: string) => {
+      lookedFor.push(id);
+      return id === action('a', 1).key;
+    },
+  });
+  const { d, store } = dispatcher(withCheck);
+  d.assigned('t', 0);
+  const later = action('c', 3);
+  later.evidence = { ...later.evidence, at: new Date(Date.now() + 5 * 60_000).toISOString() };
+  d.enqueue([action('a', 1), action('b', 2), later]);
+  await waitFor(() => d.queued === 0, 'all three done with');
+  // a: sent by the previous owner, found, not sent again; b: looked for, not found, sent; c: observed after the takeover, sent without a look.
+  expect(lookedFor.sort()).toEqual([action('a', 1).key, action('b', 2).key].sort());
+  expect(opener.arrived.map((x) => x.component).sort()).toEqual(['b', 'c']);
+  expect(d.stats.foundDelivered).toBe(1);
+  expect([1, 2].every((n) => store.isSent(action(n === 1 ? 'a' : 'b', n).key)) && store.isSent(later.key)).toBe(true);
+  d.stop();
+  store.close();
+});
+
+test('without an assignment (actions of this process only) nothing is looked up before a first send', async () => {
+  const opener = new ScriptedOpener(() => 'ok');
+  let lookups = 0;
+  const withCheck: IncidentOpener = Object.assign(opener, { delivered: async () => (lookups++, true) });
+  const { d, store } = dispatcher(withCheck);
+  d.enqueue([action('a', 1)]);
+  await waitFor(() => d.queued === 0, 'done with');
+  expect(lookups).toBe(0);
+  expect(opener.arrived.map((x) => x.component)).toEqual(['a']);
+  d.stop();
+  store.close();
+});
+
 test('a full queue pauses consumption at the next message and nothing is dropped; delivery resumes it', async () => {
   let open = false;
   const waiting: (() => void)[] = [];
