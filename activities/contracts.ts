@@ -113,6 +113,12 @@ export interface ExecuteInput {
   mode: Mode;
   /** Fencing token of the remediation lease re-validation granted; without one nothing that changes anything runs. */
   leaseToken?: number;
+  /**
+   * When the incident's first anomalous evidence was observed (epoch ms). Repairs that learn from
+   * recent data (retraining) use only what was labelled after it: before it, the data followed
+   * the concept the fault replaced.
+   */
+  anomalySince?: number;
 }
 
 export interface ReleaseLeaseInput {

@@ -110,6 +110,7 @@ export async function execute(deps: IncidentDeps, input: ExecuteInput): Promise<
     resumeFrom: activity.info.heartbeatDetails,
     resultRecordedByCaller: true,
     ...(fence ? { fence } : {}),
+    ...(input.anomalySince !== undefined ? { anomalySince: input.anomalySince } : {}),
   };
   const actor = deps.actor ?? 'homeostat-worker';
   let result;

@@ -29,3 +29,9 @@ export const PATCH_EXPLAIN_FAILED_EXECUTE = 'explain-failed-execute';
 export const PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED = 'reapprove-when-approval-no-longer-counts';
 /** An abort that arrived before a continue-as-new is carried into the next run and honoured there. */
 export const PATCH_ABORT_SURVIVES_CONTINUE_AS_NEW = 'abort-survives-continue-as-new';
+/**
+ * The execute activity is told when the incident's first anomaly was observed, so that a retrain
+ * learns only from data labelled after the drift began instead of a window that is mostly the old
+ * concept.
+ */
+export const PATCH_EXECUTE_KNOWS_ANOMALY_ONSET = 'execute-knows-anomaly-onset';

@@ -12,16 +12,43 @@ import { HomeostatError } from '../../common/errors';
 import type { StepUndos } from './compensation';
 import type { TemplateDeps } from './deps';
 import { holds, once, parseParams } from './steps';
-import type { RepairTemplate } from './template';
+import type { RepairContext, RepairTemplate } from './template';
 
 const paramsSchema = z.object({
   window: z.number().int().min(50).max(20_000).default(600),
   holdoutFraction: z.number().min(0.1).max(0.5).default(0.25),
   minGain: z.number().min(0).max(1).default(0.02),
   minExamples: z.number().int().min(20).default(200),
-  /** Only examples labelled after this time (epoch ms): e.g. the incident's first anomaly. */
+  /**
+   * Only examples labelled after this time (epoch ms). Defaults to the incident's first anomaly:
+   * labels from before it follow the concept the drift replaced, and a candidate trained on them
+   * learns the old concept again.
+   */
   since: z.number().optional(),
+  /** How long to wait for `minExamples` labels after `since` to arrive before giving up. */
+  labelWaitMs: z.number().int().min(0).max(600_000).default(60_000),
 });
+
+const LABEL_POLL_MS = 500;
+
+type Examples = ReturnType<TemplateDeps['pipeline']['recentExamples']>;
+
+/**
+ * The training window: the newest `window` examples labelled at or after `since`. Detection fires
+ * soon after the drift begins, so few labels of the new concept may exist yet; they arrive with
+ * the traffic, and waiting a few seconds for them beats training on the old concept.
+ */
+async function labelledSince(deps: TemplateDeps, ctx: RepairContext, p: { window: number; minExamples: number; labelWaitMs: number }, since: number | undefined): Promise<Examples> {
+  const read = (): Examples => deps.pipeline.recentExamples(p.window).filter((e) => since === undefined || e.labelledAt >= since);
+  const deadline = Date.now() + p.labelWaitMs;
+  let examples = read();
+  while (examples.length < p.minExamples && Date.now() < deadline) {
+    ctx.heartbeat();
+    await new Promise((resolve) => setTimeout(resolve, LABEL_POLL_MS));
+    examples = read();
+  }
+  return examples;
+}
 
 const undo: StepUndos<TemplateDeps> = {
   // Pin again the version that served before the promotion (when there was one).
@@ -46,9 +73,12 @@ export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
     const p = parseParams(paramsSchema, ctx);
     const model = deps.pipeline.modelName;
     return once(ctx, deps, 'retrain-validate-promote', async (steps) => {
+      const since = p.since ?? ctx.anomalySince;
       const evaluation = await steps.step('train-validate', async () => {
-        const examples = deps.pipeline.recentExamples(p.window).filter((e) => p.since === undefined || e.labelledAt >= p.since);
-        if (examples.length < p.minExamples) throw new HomeostatError('HS_PRECONDITION_FAILED', `only ${examples.length} labelled examples (need ${p.minExamples})`);
+        const examples = await labelledSince(deps, ctx, p, since);
+        if (examples.length < p.minExamples) {
+          throw new HomeostatError('HS_PRECONDITION_FAILED', `only ${examples.length} labelled examples${since === undefined ? '' : ` since ${new Date(since).toISOString()}`} after waiting ${p.labelWaitMs} ms (need ${p.minExamples})`);
+        }
         const cut = Math.floor(examples.length * (1 - p.holdoutFraction));
         const train = examples.slice(0, cut);
         const holdout = examples.slice(cut);
@@ -69,7 +99,7 @@ export const retrainValidatePromote: RepairTemplate<TemplateDeps> = {
           { holdoutAccuracy: candidateAcc, trainedOn: train.length, servingAccuracyOnHoldout: servingAcc },
           {
             runName: `retrain ${model} (${ctx.incidentId})`,
-            params: { window: p.window, holdoutFraction: p.holdoutFraction, minGain: p.minGain, since: p.since ?? 'none', examples: examples.length, holdout: holdout.length, servingVersion: serving?.version ?? 'none', incidentId: ctx.incidentId },
+            params: { window: p.window, holdoutFraction: p.holdoutFraction, minGain: p.minGain, since: since ?? 'none', examples: examples.length, holdout: holdout.length, servingVersion: serving?.version ?? 'none', incidentId: ctx.incidentId },
             tags: { 'homeostat.incident_id': ctx.incidentId, 'homeostat.trigger': ctx.faultClass },
           },
         );

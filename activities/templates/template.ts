@@ -23,6 +23,8 @@ export interface RepairContext {
   idempotencyKey: string;
   /** Template-specific parameters from the policy file. */
   params: Record<string, unknown>;
+  /** When the incident's first anomaly was observed (epoch ms), when the caller knows it. */
+  anomalySince?: number;
   /** Called periodically by long steps; resumes from the last details after a crash. */
   heartbeat(details?: unknown): void;
   /** Details recorded by the last heartbeat of a previous attempt, if any. */

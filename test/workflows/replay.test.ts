@@ -52,6 +52,8 @@ const PATHS = [
   'escalation-redelivered',
   'learn-failed',
   'lease-release-failed',
+  // auto-heal again, recorded after the execute-knows-anomaly-onset patch (auto-heal keeps the run from before it).
+  'auto-heal-anomaly-onset',
 ];
 
 function fixtures(): { workflowId: string; file: string }[] {

@@ -8,7 +8,7 @@ import * as wf from '@temporalio/workflow';
 import type { ExecuteResult, PlanResult } from '../../activities/contracts';
 import { activities, executeActivity, failureMessage } from '../proxies';
 import { historyTooLong, type Incident } from '../incident-state';
-import { PATCH_EXPLAIN_FAILED_EXECUTE, PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED, PATCH_REPROBE_INCONCLUSIVE } from '../patches';
+import { PATCH_EXECUTE_KNOWS_ANOMALY_ONSET, PATCH_EXPLAIN_FAILED_EXECUTE, PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED, PATCH_REPROBE_INCONCLUSIVE } from '../patches';
 import type { IncidentState } from '../shared';
 import { continueAsNew, escalateToHuman, finish, releaseLease } from './close';
 import { rediagnoseIfContradicted } from './detect-diagnose';
@@ -51,6 +51,8 @@ export async function execute(inc: Incident, chosen: PlanResult, attempt: number
   }
 
   rec.note('execute', `executing ${action}`, `on ${target}${chosen.mode === 'shadow' ? ' (shadow: record only)' : ''}`);
+  const anomalySince = Date.parse(rec.marks.firstAnomalyAt);
+  const onset = Number.isFinite(anomalySince) && wf.patched(PATCH_EXECUTE_KNOWS_ANOMALY_ONSET) ? { anomalySince } : {};
   try {
     return await executeActivity(inc.timing.heartbeatTimeoutMs)({
       incidentId: inc.id,
@@ -62,6 +64,7 @@ export async function execute(inc: Incident, chosen: PlanResult, attempt: number
       attempt,
       mode: chosen.mode,
       leaseToken: check.leaseToken,
+      ...onset,
     });
   } catch (err) {
     await releaseLease(inc, target);
