@@ -9,10 +9,13 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { renderChart } from '../../infra/helm';
 import { startKubeCluster, writeTokenKubeconfig, type KubeCluster } from '../../infra/kubernetes';
 
 const DRIVER = path.join(__dirname, 'orchestration-kubernetes.driver.ts');
+const FROM_POLICY = path.join(__dirname, 'orchestration-from-policy.driver.ts');
+const DEMO_POLICY = path.join(__dirname, '..', '..', 'policies', 'examples', 'demo.yaml');
 const NS = 'pipelines';
 const OTHER_NS = 'someone-else';
 
@@ -121,6 +124,19 @@ test('microreboot = rollout restart: a new generation and ReplicaSet, every pod 
   expect(newPods).toHaveLength(2);
   expect(newPods.filter((n) => oldPods.includes(n))).toEqual([]);
 }, 180_000);
+
+test('a policy naming a Kubernetes orchestration gets the binding: namespace, kubeconfig and the component → Deployment map', async () => {
+  const doc = YAML.parseDocument(fs.readFileSync(DEMO_POLICY, 'utf8'));
+  doc.setIn(['pipelines', 0, 'bindings', 'orchestration'], doc.createNode({ kind: 'kubernetes', namespace: NS, kubeconfig, components: { 'enrich-stage': { deployment: 'enrich' } } }));
+  const file = path.join(cluster.dir, 'policy.yaml');
+  fs.writeFileSync(file, doc.toString());
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--require', require.resolve('tsx/cjs'), FROM_POLICY, file, 'enrich-stage'], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+  );
+  const result = JSON.parse(out) as { kind: string; status: { component: string; desiredReplicas: number; readyReplicas: number; instances: unknown[] } };
+  expect(result).toMatchObject({ kind: 'kubernetes', status: { component: 'enrich-stage', desiredReplicas: 2, readyReplicas: 2 } });
+  expect(result.status.instances).toHaveLength(2);
+}, 60_000);
 
 test('a bad image rollout stalls (the step fails with the condition), and rollback restores the previous revision', async () => {
   await createDeployment('score', 2, 'registry.example/homeostat/score:1', { progressDeadlineSeconds: 3, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
