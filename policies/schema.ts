@@ -203,7 +203,7 @@ export const OrchestrationBindingSchema = z.discriminatedUnion('kind', [
         z.string(),
         z.strictObject({
           deployment: k8sName.optional().describe('the Deployment; the component\'s own name when omitted'),
-          selector: z.string().min(1).optional().describe('label selector of its pods; app=<component> when omitted'),
+          selector: z.string().min(1).optional().describe('label selector of its pods; the Deployment\'s own selector when omitted'),
         }),
       )
       .default({}),

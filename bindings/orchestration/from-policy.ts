@@ -35,6 +35,6 @@ export function orchestratorFor(binding: OrchestrationBinding | undefined, local
     namespace: binding.namespace,
     kubeConfig: kc,
     deployments,
-    selector: (component) => selectors[component] ?? `app=${component}`,
+    selector: (component) => selectors[component],
   });
 }

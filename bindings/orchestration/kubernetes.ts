@@ -1,6 +1,6 @@
 /**
  * Kubernetes orchestration through @kubernetes/client-node 1.4 (object-parameter API). A
- * component is a Deployment (same name unless mapped) whose pods carry `app=<component>`.
+ * component is a Deployment (same name unless mapped); its pods are those its selector matches.
  *
  *  - restart: what `kubectl rollout restart` does — a strategic-merge patch setting the pod
  *    template annotation `kubectl.kubernetes.io/restartedAt`, so the Deployment rolls its pods
@@ -36,8 +36,8 @@ export interface KubernetesOrchestratorOptions {
   kubeConfig?: k8s.KubeConfig;
   /** Component → Deployment name; components not listed use their own name. */
   deployments?: Record<string, string>;
-  /** Label selector of a component's pods. Default `app=<component>`. */
-  selector?: (component: string) => string;
+  /** Label selector of a component's pods. Default: its Deployment's own selector. */
+  selector?: (component: string) => string | undefined;
   now?: () => Date;
   /** How long a rollout, a drain's evictions or a conflict retry may take. Default 120 s. */
   stepTimeoutMs?: number;
@@ -196,7 +196,7 @@ export class KubernetesOrchestrator implements Orchestrator {
     const namespace = this.options.namespace;
     const d = await this.call(`read deployment/${name}`, () => this.apps.readNamespacedDeployment({ name, namespace }));
     const pods = await this.call(`list pods of ${component}`, () =>
-      this.core.listNamespacedPod({ namespace, labelSelector: this.options.selector?.(component) ?? `app=${component}` }),
+      this.core.listNamespacedPod({ namespace, labelSelector: this.options.selector?.(component) ?? selectorOf(d) }),
     );
     const instances = pods.items.map((p) => podStatus(p));
     return { component, desiredReplicas: d.spec?.replicas ?? 0, readyReplicas: d.status?.readyReplicas ?? 0, instances };
