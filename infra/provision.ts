@@ -2,9 +2,11 @@
  * `homeostat provision`: builds or fetches every local service ahead of time, so the first
  * `homeostat dev` or test run does not pay for it. Each part is idempotent and cached.
  */
+import path from 'node:path';
 import { HomeostatError, isHomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
 import { ensureHelm } from './helm';
+import { ensureKubernetes } from './kube-build';
 import { ensureKafka } from './kafka';
 import { ensureMlflow } from './mlflow';
 import { ensurePrometheus } from './prometheus';
@@ -29,6 +31,8 @@ export interface ProvisionSelection {
   temporalServer?: boolean;
   /** Helm and the Kubernetes OpenAPI schema (chart rendering and validation). */
   helm?: boolean;
+  /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (built from the Go module proxy). */
+  kubernetes?: boolean;
 }
 
 export interface ProvisionResult {
@@ -40,6 +44,7 @@ export interface ProvisionResult {
   postgresBinDir?: string;
   temporalServer?: string;
   helm?: string;
+  kubernetes?: string;
   /** Why a part was skipped (an existing service named in the environment). */
   skipped: string[];
 }
@@ -80,6 +85,7 @@ export async function provision(selection: ProvisionSelection): Promise<Provisio
     result.helm = await ensureHelm();
     await ensureKubeOpenApi();
   }
+  if (selection.kubernetes) result.kubernetes = path.dirname((await ensureKubernetes()).kubeApiserver);
   for (const reason of result.skipped) log(`[homeostat] skipped ${reason}`);
   log(`[homeostat] provisioning finished in ${formatDuration(performance.now() - started)}`);
   return result;

@@ -26,4 +26,11 @@ export const VERSIONS = {
   kubernetesOpenApi: '1.32.13',
   /** Helm, built from the Go module proxy (helm.sh/helm/v3/cmd/helm) to render the chart. */
   helm: '3.22.0',
+  /** The local control plane (kube-apiserver, kube-controller-manager, kube-scheduler), built from
+   *  k8s.io/kubernetes through the wrapper module in infra/kube-build (keep its go.mod in step). */
+  kubernetes: '1.32.13',
+  /** etcd for the control plane: go.etcd.io/etcd/server/v3, the v3.5 line Kubernetes 1.32 requires. */
+  etcd: '3.5.16',
+  /** kwok plays the kubelet for fake nodes (sigs.k8s.io/kwok/cmd/kwok). */
+  kwok: '0.8.0',
 } as const;

@@ -181,8 +181,38 @@ export const ModelRegistryBindingSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name (lower-case letters, digits and -)').max(253);
+
+/**
+ * Where the pipeline's components run, and so what repairs act on: processes this worker
+ * supervises (`local`), or Deployments in a Kubernetes namespace. Credentials: a kubeconfig file,
+ * else the pod's in-cluster ServiceAccount (`inCluster: true`), else the usual resolution
+ * (KUBECONFIG, ~/.kube/config). The role those credentials need is the chart's
+ * (deploy/helm/homeostat/templates/role.yaml).
+ */
+export const OrchestrationBindingSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('local') }),
+  z.strictObject({
+    kind: z.literal('kubernetes'),
+    namespace: k8sName.describe('the namespace of the pipeline\'s workloads; repairs never act outside it'),
+    kubeconfig: z.string().min(1).optional().describe('path of a kubeconfig file'),
+    context: z.string().min(1).optional().describe('kubeconfig context; its current one when omitted'),
+    inCluster: z.boolean().default(false).describe('use the pod\'s ServiceAccount token'),
+    components: z
+      .record(
+        z.string(),
+        z.strictObject({
+          deployment: k8sName.optional().describe('the Deployment; the component\'s own name when omitted'),
+          selector: z.string().min(1).optional().describe('label selector of its pods; the Deployment\'s own selector when omitted'),
+        }),
+      )
+      .default({}),
+  }),
+]);
+
 const BindingsSchema = z.strictObject({
   modelRegistry: ModelRegistryBindingSchema.default({ kind: 'embedded' }),
+  orchestration: OrchestrationBindingSchema.default({ kind: 'local' }),
 });
 
 const PipelineSchema = z.strictObject({

@@ -32,6 +32,7 @@ const PARTS = [
   ['--prometheus'],
   ['--mlflow'],
   ['--helm'],
+  ['--kubernetes'],
   ['--temporal-server'],
 ];
 

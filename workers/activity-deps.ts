@@ -21,6 +21,7 @@ import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
 import { AlertmanagerClient } from '../bindings/alertmanager';
 import { modelRegistryFor } from '../bindings/model-registry';
+import { orchestratorFor } from '../bindings/orchestration/from-policy';
 import type { PolicyConfig } from '../policies/schema';
 
 export const DEFAULT_POLICY_FILE = path.join(REPO_ROOT, 'policies', 'examples', 'demo.yaml');
@@ -110,9 +111,16 @@ function alertmanagerFromEnv(): () => AlertmanagerClient | undefined {
   return () => client;
 }
 
-/** The registries the policy names for the pipeline replace the pipeline's own (`bindings.modelRegistry`). */
+/**
+ * The bindings the policy names for the pipeline replace the pipeline's own: its model registry
+ * (`bindings.modelRegistry`) and where its components run (`bindings.orchestration`).
+ */
 function withPolicyBindings(deps: TemplateDeps | undefined, policy: PolicyConfig): TemplateDeps | undefined {
-  const binding = deps ? policy.pipelines.find((p) => p.name === deps.pipeline.name)?.bindings?.modelRegistry : undefined;
-  if (!deps || !binding || binding.kind === 'embedded') return deps;
-  return { ...deps, models: modelRegistryFor(binding, deps.models, 'homeostat-worker') };
+  const bindings = deps ? policy.pipelines.find((p) => p.name === deps.pipeline.name)?.bindings : undefined;
+  if (!deps || !bindings) return deps;
+  return {
+    ...deps,
+    models: modelRegistryFor(bindings.modelRegistry, deps.models, 'homeostat-worker'),
+    orchestrator: orchestratorFor(bindings.orchestration, deps.orchestrator),
+  };
 }

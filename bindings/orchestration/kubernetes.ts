@@ -1,22 +1,31 @@
 /**
  * Kubernetes orchestration through @kubernetes/client-node 1.4 (object-parameter API). A
- * component is a Deployment (same name unless mapped) whose pods carry `app=<component>`.
+ * component is a Deployment (same name unless mapped); its pods are those its selector matches.
  *
  *  - restart: what `kubectl rollout restart` does — a strategic-merge patch setting the pod
  *    template annotation `kubectl.kubernetes.io/restartedAt`, so the Deployment rolls its pods
- *    under its own surge / availability rules (no downtime, no bypassed PodDisruptionBudget);
- *  - scale / stop / start: a merge patch of the Deployment's `scale` subresource;
+ *    under its own surge / availability rules (no downtime, no bypassed PodDisruptionBudget) —
+ *    then waits until the rollout completes (kubernetes-rollout.ts); a stalled rollout fails the
+ *    step with its condition's message;
+ *  - rollback: what `kubectl rollout undo` does — the previous ReplicaSet revision's pod template
+ *    written back to the Deployment, then the same wait;
+ *  - scale / stop / start: a merge patch of the Deployment's `scale` subresource, or of the
+ *    HorizontalPodAutoscaler's minReplicas when an HPA owns the replica count;
  *  - deletePod: the hard microreboot of one pod (its ReplicaSet replaces it);
  *  - cordon / uncordon: `spec.unschedulable` on the Node; evict: the Eviction subresource, which
- *    honours PodDisruptionBudgets (a 429 means the budget refused, and is reported as such);
- *    drainNode = cordon, then evict every pod on the node not owned by a DaemonSet.
+ *    honours PodDisruptionBudgets (a 429 means the budget refused: retried until the step's
+ *    deadline); drainNode = cordon, then evict the pipeline namespace's pods on the node (never
+ *    another namespace's: they are outside what the safety layer calls this pipeline's resources).
  *
- * Exercised here only against a local HTTP server standing in for the API server (request paths,
- * verbs, content types and bodies); not yet against a real cluster.
+ * A 409 conflict is retried with a fresh read. Every call is idempotent: a retried restart sets
+ * the same annotation value when the caller passes the same `now`, a retried rollback finds the
+ * template already in place, a retried drain finds the node cordoned and its pods gone.
+ * Tested against a real API server with kwok nodes (test/bindings/orchestration-kubernetes.test.ts).
  */
 import * as k8s from '@kubernetes/client-node';
 import { HomeostatError } from '../../common/errors';
 import { checkFence, type Fenced } from '../fence';
+import { previousRevisionTemplate, waitForRollout, type RolloutResult } from './kubernetes-rollout';
 import type { ComponentStatus, InstanceStatus, Orchestrator, RestartResult } from './types';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -27,9 +36,11 @@ export interface KubernetesOrchestratorOptions {
   kubeConfig?: k8s.KubeConfig;
   /** Component → Deployment name; components not listed use their own name. */
   deployments?: Record<string, string>;
-  /** Label selector of a component's pods. Default `app=<component>`. */
-  selector?: (component: string) => string;
+  /** Label selector of a component's pods. Default: its Deployment's own selector. */
+  selector?: (component: string) => string | undefined;
   now?: () => Date;
+  /** How long a rollout, a drain's evictions or a conflict retry may take. Default 120 s. */
+  stepTimeoutMs?: number;
 }
 
 function patchOptions(strategy: k8s.PatchStrategy): k8s.ConfigurationOptions {
@@ -45,6 +56,7 @@ export class KubernetesOrchestrator implements Orchestrator {
   readonly kind = 'kubernetes' as const;
   private readonly apps: k8s.AppsV1Api;
   private readonly core: k8s.CoreV1Api;
+  private readonly autoscaling: k8s.AutoscalingV2Api;
   private readonly lastReplicas = new Map<string, number>();
 
   constructor(private readonly options: KubernetesOrchestratorOptions) {
@@ -55,22 +67,43 @@ export class KubernetesOrchestrator implements Orchestrator {
     })();
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+  }
+
+  private get timeoutMs(): number {
+    return this.options.stepTimeoutMs ?? 120_000;
   }
 
   private deployment(component: string): string {
     return this.options.deployments?.[component] ?? component;
   }
 
+  /**
+   * One API call with Homeostat's error codes. A 409 (someone else changed the object between
+   * our read and write) is retried: `fn` re-reads whatever it writes from, so the retry works on
+   * fresh state.
+   */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      const e = describeError(err);
-      if (e.status === 404) throw new HomeostatError('HS_NOT_FOUND', `kubernetes: ${what}: not found`);
-      if (e.status === 429) throw new HomeostatError('HS_REFUSED', `kubernetes: ${what}: refused (a PodDisruptionBudget or rate limit): ${e.message}`);
-      if (e.status === 401 || e.status === 403) throw new HomeostatError('HS_UNAUTHORISED', `kubernetes: ${what}: ${e.message}`);
-      throw new HomeostatError('HS_SERVICE_UNAVAILABLE', `kubernetes: ${what}: ${e.message}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (describeError(err).status === 409 && attempt < 5) {
+          await sleep(100 * attempt);
+          continue;
+        }
+        throw this.translate(what, err);
+      }
     }
+  }
+
+  private translate(what: string, err: unknown): HomeostatError {
+    const e = describeError(err);
+    if (e.status === 404) return new HomeostatError('HS_NOT_FOUND', `kubernetes: ${what}: not found`);
+    if (e.status === 429) return new HomeostatError('HS_REFUSED', `kubernetes: ${what}: refused (a PodDisruptionBudget or rate limit): ${e.message}`);
+    if (e.status === 403) return new HomeostatError('HS_UNAUTHORISED', `kubernetes: ${what}: forbidden — the binding's role does not grant it (deploy/helm/homeostat/templates/role.yaml): ${e.message}`);
+    if (e.status === 401) return new HomeostatError('HS_UNAUTHORISED', `kubernetes: ${what}: the credentials were not accepted: ${e.message}`);
+    return new HomeostatError('HS_SERVICE_UNAVAILABLE', `kubernetes: ${what}: ${e.message}`);
   }
 
   async restart(component: string, options?: Fenced): Promise<RestartResult> {
@@ -78,10 +111,51 @@ export class KubernetesOrchestrator implements Orchestrator {
     const name = this.deployment(component);
     const at = (this.options.now?.() ?? new Date()).toISOString();
     const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: at } } } } };
-    const d = await this.call(`rollout restart deployment/${name}`, () =>
+    await this.call(`rollout restart deployment/${name}`, () =>
       this.apps.patchNamespacedDeployment({ name, namespace: this.options.namespace, body }, patchOptions(k8s.PatchStrategy.StrategicMergePatch)),
     );
-    return { component, restarted: d.spec?.replicas ?? 0, killed: 0 };
+    const rollout = await this.waitForRollout(name);
+    return { component, restarted: rollout.replicas, killed: 0 };
+  }
+
+  /** Waits until the Deployment's current generation is rolled out (or fails with why not). */
+  async waitForRollout(name: string): Promise<RolloutResult> {
+    const namespace = this.options.namespace;
+    return waitForRollout(
+      (n) => this.call(`read deployment/${n}`, () => this.apps.readNamespacedDeployment({ name: n, namespace })),
+      async (d) => (await this.call(`list replicasets of deployment/${name}`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector: selectorOf(d) }))).items,
+      name,
+      this.timeoutMs,
+    );
+  }
+
+  /**
+   * `kubectl rollout undo`: the previous revision's pod template back on the Deployment. Returns
+   * the revision rolled back to, or undefined when there is none (a Deployment never updated).
+   */
+  async rollback(component: string, options?: Fenced): Promise<{ fromRevision: number; toRevision: number; rollout: RolloutResult } | undefined> {
+    await checkFence(options);
+    const name = this.deployment(component);
+    const namespace = this.options.namespace;
+    const d = await this.call(`read deployment/${name}`, () => this.apps.readNamespacedDeployment({ name, namespace }));
+    const sets = await this.call(`list replicasets of deployment/${name}`, () =>
+      this.apps.listNamespacedReplicaSet({ namespace, labelSelector: selectorOf(d) }),
+    );
+    const previous = previousRevisionTemplate(d, sets.items);
+    if (!previous) return undefined;
+    await this.call(`rollout undo deployment/${name}`, async () => {
+      // Fresh read per attempt, and the resourceVersion in the write: a concurrent change is a 409, retried.
+      const fresh = await this.apps.readNamespacedDeployment({ name, namespace });
+      fresh.spec!.template = previous.template;
+      return this.apps.replaceNamespacedDeployment({ name, namespace, body: fresh });
+    });
+    return { fromRevision: previous.fromRevision, toRevision: previous.toRevision, rollout: await this.waitForRollout(name) };
+  }
+
+  /** The HPA whose scaleTargetRef is this Deployment, if any. */
+  private async hpaOf(deployment: string): Promise<k8s.V2HorizontalPodAutoscaler | undefined> {
+    const list = await this.call('list horizontalpodautoscalers', () => this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: this.options.namespace }));
+    return list.items.find((h) => h.spec?.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === deployment);
   }
 
   async scale(component: string, replicas: number, options?: Fenced): Promise<ComponentStatus> {
@@ -90,9 +164,22 @@ export class KubernetesOrchestrator implements Orchestrator {
     const name = this.deployment(component);
     const current = await this.status(component).catch(() => undefined);
     if (current && current.desiredReplicas > 0) this.lastReplicas.set(component, current.desiredReplicas);
-    await this.call(`scale deployment/${name}`, () =>
-      this.apps.patchNamespacedDeploymentScale({ name, namespace: this.options.namespace, body: { spec: { replicas } } }, patchOptions(k8s.PatchStrategy.MergePatch)),
-    );
+    const hpa = replicas > 0 ? await this.hpaOf(name) : undefined;
+    if (hpa) {
+      // The HPA owns the replica count: a scale patch would be undone at its next sync. Raise
+      // its floor instead (and its ceiling, when the floor would pass it).
+      const max = Math.max(hpa.spec?.maxReplicas ?? replicas, replicas);
+      await this.call(`raise minReplicas of hpa/${hpa.metadata?.name}`, () =>
+        this.autoscaling.patchNamespacedHorizontalPodAutoscaler(
+          { name: hpa.metadata!.name!, namespace: this.options.namespace, body: { spec: { minReplicas: replicas, maxReplicas: max } } },
+          patchOptions(k8s.PatchStrategy.MergePatch),
+        ),
+      );
+    } else {
+      await this.call(`scale deployment/${name}`, () =>
+        this.apps.patchNamespacedDeploymentScale({ name, namespace: this.options.namespace, body: { spec: { replicas } } }, patchOptions(k8s.PatchStrategy.MergePatch)),
+      );
+    }
     return this.status(component);
   }
 
@@ -109,7 +196,7 @@ export class KubernetesOrchestrator implements Orchestrator {
     const namespace = this.options.namespace;
     const d = await this.call(`read deployment/${name}`, () => this.apps.readNamespacedDeployment({ name, namespace }));
     const pods = await this.call(`list pods of ${component}`, () =>
-      this.core.listNamespacedPod({ namespace, labelSelector: this.options.selector?.(component) ?? `app=${component}` }),
+      this.core.listNamespacedPod({ namespace, labelSelector: this.options.selector?.(component) ?? selectorOf(d) }),
     );
     const instances = pods.items.map((p) => podStatus(p));
     return { component, desiredReplicas: d.spec?.replicas ?? 0, readyReplicas: d.status?.readyReplicas ?? 0, instances };
@@ -140,25 +227,52 @@ export class KubernetesOrchestrator implements Orchestrator {
     await this.call(`evict pod/${pod}`, () => this.core.createNamespacedPodEviction({ name: pod, namespace, body }));
   }
 
-  /** Cordons a node and evicts its pods (DaemonSet pods stay, as with `kubectl drain`). */
-  async drainNode(node: string): Promise<{ evicted: string[]; refused: string[] }> {
+  /**
+   * Cordons a node and evicts the pipeline namespace's pods on it (DaemonSet pods stay, as with
+   * `kubectl drain`). An eviction a PodDisruptionBudget refuses (429) is retried until the step's
+   * deadline — the budget allows it once a replacement is Ready elsewhere; what is still refused
+   * then is returned in `refused`. `workloads` names the Deployments touched (via their pods'
+   * owners), so the safety layer can count the drain as a remediation on each.
+   */
+  async drainNode(node: string): Promise<{ evicted: string[]; refused: string[]; workloads: string[] }> {
     await this.cordon(node);
-    const pods = await this.call(`list pods on node/${node}`, () => this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }));
+    const namespace = this.options.namespace;
+    const deadline = Date.now() + this.timeoutMs;
     const evicted: string[] = [];
-    const refused: string[] = [];
-    for (const p of pods.items) {
-      if (p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) continue;
-      const name = p.metadata?.name ?? '';
-      try {
-        await this.evict(name, p.metadata?.namespace ?? this.options.namespace);
-        evicted.push(name);
-      } catch (err) {
-        if (err instanceof HomeostatError && err.code === 'HS_REFUSED') refused.push(name);
-        else throw err;
+    const workloads = new Set<string>();
+    let pending = await this.podsOn(node);
+    while (pending.length > 0) {
+      const refusedNow: k8s.V1Pod[] = [];
+      for (const p of pending) {
+        const name = p.metadata?.name ?? '';
+        try {
+          await this.evict(name, namespace);
+          evicted.push(name);
+          const owner = p.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name;
+          if (owner) workloads.add(owner.replace(/-[a-z0-9]+$/, ''));
+        } catch (err) {
+          if (err instanceof HomeostatError && err.code === 'HS_REFUSED') refusedNow.push(p);
+          else if (err instanceof HomeostatError && err.code === 'HS_NOT_FOUND') evicted.push(name);
+          else throw err;
+        }
       }
+      if (refusedNow.length === 0 || Date.now() > deadline) return { evicted, refused: refusedNow.map((p) => p.metadata?.name ?? ''), workloads: [...workloads] };
+      pending = refusedNow;
+      await sleep(1_000);
     }
-    return { evicted, refused };
+    return { evicted, refused: [], workloads: [...workloads] };
   }
+
+  private async podsOn(node: string): Promise<k8s.V1Pod[]> {
+    const pods = await this.call(`list pods on node/${node}`, () => this.core.listNamespacedPod({ namespace: this.options.namespace, fieldSelector: `spec.nodeName=${node}` }));
+    return pods.items.filter((p) => !p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet') && p.metadata?.deletionTimestamp === undefined);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function selectorOf(d: k8s.V1Deployment): string {
+  return Object.entries(d.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
 function podStatus(p: k8s.V1Pod): InstanceStatus {

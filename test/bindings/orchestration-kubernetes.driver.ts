@@ -2,35 +2,52 @@
  * Runs KubernetesOrchestrator operations in a plain Node process and prints their results as one
  * JSON line. @kubernetes/client-node 1.x is ESM-only: Node ≥ 20.19 loads it through require(esm)
  * (as tsx does in production), Jest's module loader does not — so the test drives this script.
- * Usage: node -r tsx/cjs orchestration-kubernetes.driver.ts <server-url> <ops JSON>
+ * Usage: node -r tsx/cjs orchestration-kubernetes.driver.ts <kubeconfig> <namespace> <ops JSON> [stepTimeoutMs]
  */
 import * as k8s from '@kubernetes/client-node';
 import { KubernetesOrchestrator } from '../../bindings/orchestration/kubernetes';
 
-type Op = { op: 'restart' | 'status' | 'stop' | 'components'; component: string } | { op: 'scale'; component: string; replicas: number } | { op: 'deletePod'; pod: string; grace?: number } | { op: 'cordon' | 'drainNode'; node: string } | { op: 'evict'; pod: string };
+type Op =
+  | { op: 'restart' | 'status' | 'rollback' | 'stop' | 'start'; component: string }
+  | { op: 'components' }
+  | { op: 'scale'; component: string; replicas: number }
+  | { op: 'deletePod'; pod: string }
+  | { op: 'cordon' | 'drainNode'; node: string };
+
+async function run(orch: KubernetesOrchestrator, o: Op): Promise<unknown> {
+  switch (o.op) {
+    case 'restart':
+      return orch.restart(o.component);
+    case 'status':
+      return orch.status(o.component);
+    case 'rollback':
+      return (await orch.rollback(o.component)) ?? null;
+    case 'stop':
+      return orch.stop(o.component);
+    case 'start':
+      return orch.start(o.component);
+    case 'components':
+      return orch.components();
+    case 'scale':
+      return orch.scale(o.component, o.replicas);
+    case 'deletePod':
+      return orch.deletePod(o.pod, { gracePeriodSeconds: 0 });
+    case 'cordon':
+      return orch.cordon(o.node);
+    case 'drainNode':
+      return orch.drainNode(o.node);
+  }
+}
 
 async function main(): Promise<void> {
-  const [server, opsJson] = process.argv.slice(2);
+  const [kubeconfig, namespace, opsJson, timeout] = process.argv.slice(2);
   const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'stand-in', server, skipTLSVerify: true }],
-    users: [{ name: 'repairer', token: 'test-token' }],
-    contexts: [{ name: 'ctx', cluster: 'stand-in', user: 'repairer' }],
-    currentContext: 'ctx',
-  });
-  const orch = new KubernetesOrchestrator({ namespace: 'pipelines', kubeConfig: kc, deployments: { enrich: 'enrich-deploy' }, now: () => new Date('2026-11-25T17:00:00.000Z') });
+  kc.loadFromFile(kubeconfig!);
+  const orch = new KubernetesOrchestrator({ namespace: namespace!, kubeConfig: kc, stepTimeoutMs: timeout ? Number(timeout) : 60_000 });
   const results: unknown[] = [];
-  for (const o of JSON.parse(opsJson) as Op[]) {
+  for (const o of JSON.parse(opsJson!) as Op[]) {
     try {
-      if (o.op === 'restart') results.push(await orch.restart(o.component));
-      else if (o.op === 'status') results.push(await orch.status(o.component));
-      else if (o.op === 'stop') results.push(await orch.stop(o.component));
-      else if (o.op === 'components') results.push(await orch.components());
-      else if (o.op === 'scale') results.push(await orch.scale(o.component, o.replicas));
-      else if (o.op === 'deletePod') results.push(await orch.deletePod(o.pod, { gracePeriodSeconds: o.grace }));
-      else if (o.op === 'cordon') results.push(await orch.cordon(o.node));
-      else if (o.op === 'drainNode') results.push(await orch.drainNode(o.node));
-      else if (o.op === 'evict') results.push(await orch.evict(o.pod));
+      results.push((await run(orch, o)) ?? null);
     } catch (err) {
       results.push({ error: (err as { code?: string }).code ?? 'unknown', message: (err as Error).message });
     }

@@ -1,146 +1,208 @@
 /**
- * The Kubernetes binding's requests, against a tiny local HTTP server standing in for the API
- * server: verbs, paths, content types and bodies as a real API server would receive them, and
- * the binding's reading of its answers. No real cluster is involved. The binding runs in a child
- * process (orchestration-kubernetes.driver.ts): the client library is ESM-only, which Node loads
- * and Jest's module loader does not.
+ * The Kubernetes binding on a real API server (infra/kubernetes.ts: etcd, kube-apiserver with
+ * RBAC, controller-manager, scheduler, kwok nodes), authenticated as the chart's ServiceAccount
+ * with exactly the chart's Role and ClusterRole — least privilege is what runs here. Each case
+ * asserts on the API objects: generations, ReplicaSets, replicas, the HPA, node taints, where
+ * pods run. The binding runs in a child process (orchestration-kubernetes.driver.ts): the client
+ * library is ESM-only, which Node loads and Jest's module loader does not.
  */
 import { execFile } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
+import { renderChart } from '../../infra/helm';
+import { startKubeCluster, writeTokenKubeconfig, type KubeCluster } from '../../infra/kubernetes';
 
-const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 const DRIVER = path.join(__dirname, 'orchestration-kubernetes.driver.ts');
+const FROM_POLICY = path.join(__dirname, 'orchestration-from-policy.driver.ts');
+const DEMO_POLICY = path.join(__dirname, '..', '..', 'policies', 'examples', 'demo.yaml');
+const NS = 'pipelines';
+const OTHER_NS = 'someone-else';
 
-interface Seen {
-  method: string;
-  url: string;
-  contentType: string;
-  authorization: string;
-  body: unknown;
+let cluster: KubeCluster;
+let kubeconfig: string;
+
+type Obj = { metadata: { name: string; generation?: number; annotations?: Record<string, string>; ownerReferences?: { uid: string }[]; uid?: string }; spec: Record<string, unknown>; status: Record<string, unknown> };
+type Result = Record<string, unknown> & { error?: string; message?: string };
+
+/** Runs operations through the real binding as the chart's ServiceAccount; one result per operation. */
+function run(ops: unknown[], options: { namespace?: string; stepTimeoutMs?: number } = {}): Promise<Result[]> {
+  return new Promise((resolve, reject) => {
+    const args = ['--require', require.resolve('tsx/cjs'), DRIVER, kubeconfig, options.namespace ?? NS, JSON.stringify(ops), String(options.stepTimeoutMs ?? 60_000)];
+    execFile(process.execPath, args, { timeout: 170_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as Result[]);
+    });
+  });
 }
 
-const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'enrich-deploy', namespace: 'pipelines' }, spec: { replicas: 2, selector: { matchLabels: { app: 'enrich' } }, template: {} }, status: { readyReplicas: 1 } };
-const pods = {
-  apiVersion: 'v1',
-  kind: 'PodList',
-  metadata: {},
-  items: [
-    { metadata: { name: 'enrich-a', namespace: 'pipelines' }, status: { phase: 'Running', startTime: '2026-01-01T00:00:00Z', containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready: true, restartCount: 0 }] } },
-    {
-      metadata: { name: 'enrich-b', namespace: 'pipelines' },
-      status: {
-        phase: 'Running',
-        containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready: false, restartCount: 3, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }],
-      },
+async function api(method: string, p: string, body?: unknown, contentType?: string): Promise<unknown> {
+  const res = await cluster.request(method, p, body, contentType);
+  if (res.status >= 300) throw new Error(`${method} ${p}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+const get = (p: string): Promise<Obj> => api('GET', p) as Promise<Obj>;
+const deploymentPath = (name: string, ns = NS): string => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+function deployment(name: string, replicas: number, image = 'registry.example/homeostat/stage:1', extra: Record<string, unknown> = {}): unknown {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image }] } },
+      ...extra,
     },
-  ],
+  };
+}
+
+async function createDeployment(name: string, replicas: number, image?: string, extra?: Record<string, unknown>, ns = NS): Promise<void> {
+  await api('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deployment(name, replicas, image, extra));
+  await until(`deployment/${name} available`, async () => {
+    const d = await get(deploymentPath(name, ns));
+    return d.status.availableReplicas === replicas ? d : undefined;
+  });
+}
+
+async function podsOf(app: string, ns = NS): Promise<{ metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string } }[]> {
+  const list = (await api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3D${app}`)) as { items: { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string } }[] };
+  return list.items.filter((p) => !p.metadata.deletionTimestamp);
+}
+
+const RBAC_PATHS: Record<string, (ns: string) => string> = {
+  ServiceAccount: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
+  Role: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
+  RoleBinding: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
+  ClusterRole: () => '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+  ClusterRoleBinding: () => '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
 };
 
-describe('KubernetesOrchestrator (against a stand-in API server)', () => {
-  let server: http.Server;
-  const seen: Seen[] = [];
-  let refuseEviction = false;
-  let url: string;
-  /** Runs operations through the real binding in a child process; one result per operation. */
-  const run = (ops: unknown[]): Promise<Record<string, unknown>[]> =>
-    new Promise((resolve, reject) => {
-      execFile(process.execPath, ['--require', require.resolve('tsx/cjs'), DRIVER, url, JSON.stringify(ops)], { timeout: 60_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${err.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as Record<string, unknown>[]);
-      });
-    });
+beforeAll(async () => {
+  // On a cold cache this waits for the control plane's build (scripts/prewarm.js starts it early).
+  cluster = await startKubeCluster({ nodes: 3 });
+  for (const ns of [NS, OTHER_NS]) await api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  // The chart's own RBAC objects, applied as rendered: the binding gets exactly what ships.
+  const rendered = (await renderChart({ namespace: NS })) as { kind: string; metadata: { name: string; namespace?: string } }[];
+  for (const m of rendered.filter((o) => o.kind in RBAC_PATHS)) await api('POST', RBAC_PATHS[m.kind]!(m.metadata.namespace ?? NS), m);
+  const sa = rendered.find((o) => o.kind === 'ServiceAccount')!.metadata.name;
+  const token = (await api('POST', `/api/v1/namespaces/${NS}/serviceaccounts/${sa}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } })) as { status: { token: string } };
+  kubeconfig = writeTokenKubeconfig(cluster, token.status.token, path.join(cluster.dir, 'binding.kubeconfig'));
+}, 3_600_000);
 
-  beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), authorization: String(req.headers.authorization ?? ''), body: text ? JSON.parse(text) : undefined });
-        const send = (status: number, body: unknown): void => {
-          res.writeHead(status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(body));
-        };
-        const url = req.url ?? '';
-        if (url.endsWith('/eviction')) return refuseEviction ? send(429, { kind: 'Status', code: 429, message: 'Cannot evict pod as it would violate the pod disruption budget.' }) : send(201, { kind: 'Eviction' });
-        if (url.startsWith('/apis/apps/v1/namespaces/pipelines/deployments/enrich-deploy/scale')) return send(200, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'enrich-deploy' }, spec: { replicas: 3 } });
-        if (url.startsWith('/apis/apps/v1/namespaces/pipelines/deployments/enrich-deploy')) return send(200, deployment);
-        if (url.startsWith('/apis/apps/v1/namespaces/pipelines/deployments/missing')) return send(404, { kind: 'Status', code: 404 });
-        if (url.startsWith('/apis/apps/v1/namespaces/pipelines/deployments')) return send(200, { kind: 'DeploymentList', metadata: {}, items: [deployment] });
-        if (url.startsWith('/api/v1/namespaces/pipelines/pods?')) return send(200, pods);
-        if (url.startsWith('/api/v1/pods?')) {
-          return send(200, { kind: 'PodList', metadata: {}, items: [pods.items[0], { metadata: { name: 'agent', namespace: 'kube-system', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: '1' }] } }] });
-        }
-        if (url.startsWith('/api/v1/namespaces/pipelines/pods/')) return send(200, { kind: 'Pod', metadata: { name: 'enrich-a' } });
-        if (url.startsWith('/api/v1/nodes/')) return send(200, { kind: 'Node', metadata: { name: 'node-1' } });
-        send(404, { kind: 'Status', code: 404 });
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-  beforeEach(() => {
-    seen.length = 0;
-  });
-
-  it('restarts through the pod-template annotation, like kubectl rollout restart', async () => {
-    const [r] = await run([{ op: 'restart', component: 'enrich' }]);
-    expect(r).toEqual({ component: 'enrich', restarted: 2, killed: 0 });
-    expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({
-      method: 'PATCH',
-      url: '/apis/apps/v1/namespaces/pipelines/deployments/enrich-deploy',
-      contentType: 'application/strategic-merge-patch+json',
-      authorization: 'Bearer test-token',
-      body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: '2026-11-25T17:00:00.000Z' } } } } },
-    });
-  });
-
-  it('scales through the scale subresource with a merge patch', async () => {
-    await run([{ op: 'scale', component: 'enrich', replicas: 3 }]);
-    const patch = seen.find((s) => s.method === 'PATCH');
-    expect(patch).toMatchObject({ url: '/apis/apps/v1/namespaces/pipelines/deployments/enrich-deploy/scale', contentType: 'application/merge-patch+json', body: { spec: { replicas: 3 } } });
-  });
-
-  it('reads status from the Deployment and its pods (OOMKilled, restarts)', async () => {
-    const [st] = (await run([{ op: 'status', component: 'enrich' }])) as unknown as { desiredReplicas: number; readyReplicas: number; instances: { id: string; state: string; restarts: number; lastExit?: unknown }[] }[];
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
-      'GET /apis/apps/v1/namespaces/pipelines/deployments/enrich-deploy',
-      'GET /api/v1/namespaces/pipelines/pods?labelSelector=app%3Denrich',
-    ]);
-    expect(st.desiredReplicas).toBe(2);
-    expect(st.readyReplicas).toBe(1);
-    expect(st.instances.map((i) => [i.id, i.state, i.restarts])).toEqual([['enrich-a', 'running', 0], ['enrich-b', 'oom-killed', 3]]);
-    expect(st.instances[1].lastExit).toMatchObject({ code: 137, reason: 'OOMKilled' });
-  });
-
-  it('deletes a pod, cordons a node and evicts through the Eviction API', async () => {
-    await run([{ op: 'deletePod', pod: 'enrich-a', grace: 5 }, { op: 'cordon', node: 'node-1' }, { op: 'evict', pod: 'enrich-a' }]);
-    expect(seen[0]).toMatchObject({ method: 'DELETE', url: '/api/v1/namespaces/pipelines/pods/enrich-a?gracePeriodSeconds=5' });
-    expect(seen[1]).toMatchObject({ method: 'PATCH', url: '/api/v1/nodes/node-1', contentType: 'application/merge-patch+json', body: { spec: { unschedulable: true } } });
-    expect(seen[2]).toMatchObject({
-      method: 'POST',
-      url: '/api/v1/namespaces/pipelines/pods/enrich-a/eviction',
-      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'enrich-a', namespace: 'pipelines' } },
-    });
-  });
-
-  it('drains a node: cordon, evict every pod except DaemonSet ones, report budget refusals', async () => {
-    refuseEviction = true;
-    const [r] = await run([{ op: 'drainNode', node: 'node-1' }]);
-    refuseEviction = false;
-    expect(r).toEqual({ evicted: [], refused: ['enrich-a'] });
-    expect(seen.map((s) => `${s.method} ${s.url.split('?')[0]}`)).toEqual(['PATCH /api/v1/nodes/node-1', 'GET /api/v1/pods', 'POST /api/v1/namespaces/pipelines/pods/enrich-a/eviction']);
-    expect(seen[1].url).toContain('fieldSelector=spec.nodeName%3Dnode-1');
-  });
-
-  it('maps API errors to Homeostat error codes', async () => {
-    const [r] = await run([{ op: 'restart', component: 'missing' }]);
-    expect(r).toMatchObject({ error: 'HS_NOT_FOUND' });
-  });
+afterAll(async () => {
+  await cluster?.stop();
+  if (kubeconfig) fs.rmSync(kubeconfig, { force: true });
 });
+
+test('microreboot = rollout restart: a new generation and ReplicaSet, every pod replaced, and the step returns once the rollout completes', async () => {
+  await createDeployment('enrich', 2);
+  const before = await get(deploymentPath('enrich'));
+  const oldPods = (await podsOf('enrich')).map((p) => p.metadata.name);
+  const [result] = await run([{ op: 'restart', component: 'enrich' }]);
+  expect(result).toMatchObject({ component: 'enrich', restarted: 2 });
+  // Returned only after completion: no waiting here.
+  const after = await get(deploymentPath('enrich'));
+  expect(after.metadata.generation).toBe(before.metadata.generation! + 1);
+  expect((after.spec.template as { metadata: { annotations: Record<string, string> } }).metadata.annotations['kubectl.kubernetes.io/restartedAt']).toBeDefined();
+  expect(after.status).toMatchObject({ observedGeneration: after.metadata.generation, updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
+  const rs = (await api('GET', `/apis/apps/v1/namespaces/${NS}/replicasets?labelSelector=app%3Denrich`)) as { items: Obj[] };
+  expect(rs.items.map((r) => r.metadata.annotations?.['deployment.kubernetes.io/revision']).sort()).toEqual(['1', '2']);
+  const newPods = (await podsOf('enrich')).map((p) => p.metadata.name);
+  expect(newPods).toHaveLength(2);
+  expect(newPods.filter((n) => oldPods.includes(n))).toEqual([]);
+}, 180_000);
+
+test('a policy naming a Kubernetes orchestration gets the binding: namespace, kubeconfig and the component → Deployment map', async () => {
+  const doc = YAML.parseDocument(fs.readFileSync(DEMO_POLICY, 'utf8'));
+  doc.setIn(['pipelines', 0, 'bindings', 'orchestration'], doc.createNode({ kind: 'kubernetes', namespace: NS, kubeconfig, components: { 'enrich-stage': { deployment: 'enrich' } } }));
+  const file = path.join(cluster.dir, 'policy.yaml');
+  fs.writeFileSync(file, doc.toString());
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--require', require.resolve('tsx/cjs'), FROM_POLICY, file, 'enrich-stage'], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+  );
+  const result = JSON.parse(out) as { kind: string; status: { component: string; desiredReplicas: number; readyReplicas: number; instances: unknown[] } };
+  expect(result).toMatchObject({ kind: 'kubernetes', status: { component: 'enrich-stage', desiredReplicas: 2, readyReplicas: 2 } });
+  expect(result.status.instances).toHaveLength(2);
+}, 60_000);
+
+test('a bad image rollout stalls (the step fails with the condition), and rollback restores the previous revision', async () => {
+  await createDeployment('score', 2, 'registry.example/homeostat/score:1', { progressDeadlineSeconds: 3, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+  // The bad release: an image kwok cannot "pull".
+  await api('PATCH', deploymentPath('score'), { spec: { template: { spec: { containers: [{ name: 'main', image: 'registry.invalid/homeostat/score:2' }] } } } }, 'application/strategic-merge-patch+json');
+  const [stalled] = await run([{ op: 'restart', component: 'score' }], { stepTimeoutMs: 60_000 });
+  expect(stalled!.error).toBe('HS_PRECONDITION_FAILED');
+  expect(stalled!.message).toMatch(/rollout stalled \(ProgressDeadlineExceeded\)/);
+  const [undone, again] = await run([{ op: 'rollback', component: 'score' }, { op: 'status', component: 'score' }]);
+  // Revision 3 is the restart of the bad release (an annotation more); the good one is revision 1.
+  expect(undone).toMatchObject({ fromRevision: 3, toRevision: 1 });
+  const d = await get(deploymentPath('score'));
+  expect((d.spec.template as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image).toBe('registry.example/homeostat/score:1');
+  expect(d.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('4');
+  expect(d.status).toMatchObject({ updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
+  expect(again).toMatchObject({ desiredReplicas: 2, readyReplicas: 2 });
+}, 180_000);
+
+test('scale-out patches the scale subresource, or raises the HPA floor when an HPA owns the replicas', async () => {
+  await createDeployment('sink', 1);
+  const [scaled] = await run([{ op: 'scale', component: 'sink', replicas: 3 }]);
+  expect(scaled).toMatchObject({ component: 'sink', desiredReplicas: 3 });
+  expect((await get(deploymentPath('sink'))).spec.replicas).toBe(3);
+
+  await createDeployment('features', 1);
+  await api('POST', `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers`, {
+    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'features' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'features' }, minReplicas: 1, maxReplicas: 2 },
+  });
+  await run([{ op: 'scale', component: 'features', replicas: 4 }]);
+  const hpa = await get(`/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers/features`);
+  expect(hpa.spec).toMatchObject({ minReplicas: 4, maxReplicas: 4 });
+}, 180_000);
+
+test('drain cordons the node and evicts only the pipeline namespace\'s pods, waiting for the PodDisruptionBudget', async () => {
+  // Both replicas on kwok-node-0: the other nodes cordoned while they are placed.
+  await api('PATCH', '/api/v1/nodes/kwok-node-1', { spec: { unschedulable: true } }, 'application/merge-patch+json');
+  await api('PATCH', '/api/v1/nodes/kwok-node-2', { spec: { unschedulable: true } }, 'application/merge-patch+json');
+  for (const d of ['enrich', 'score', 'sink', 'features']) await api('PATCH', `${deploymentPath(d)}/scale`, { spec: { replicas: 0 } }, 'application/merge-patch+json');
+  await createDeployment('join', 2);
+  await createDeployment('neighbour', 1, undefined, undefined, OTHER_NS);
+  expect((await podsOf('join')).map((p) => p.spec.nodeName)).toEqual(['kwok-node-0', 'kwok-node-0']);
+  await api('POST', `/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets`, {
+    apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'join' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'join' } } },
+  });
+  await until('the PDB allows one disruption', async () => ((await get(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/join`)).status.disruptionsAllowed === 1 ? true : undefined));
+  await api('PATCH', '/api/v1/nodes/kwok-node-1', { spec: { unschedulable: false } }, 'application/merge-patch+json');
+  await api('PATCH', '/api/v1/nodes/kwok-node-2', { spec: { unschedulable: false } }, 'application/merge-patch+json');
+
+  const [drained] = await run([{ op: 'drainNode', node: 'kwok-node-0' }]);
+  expect(drained).toMatchObject({ refused: [], workloads: ['join'] });
+  expect((drained!.evicted as string[]).length).toBe(2);
+  const node = await get('/api/v1/nodes/kwok-node-0');
+  expect(node.spec.unschedulable).toBe(true);
+  expect(node.spec.taints).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })]));
+  const join = await until('join running elsewhere', async () => {
+    const pods = await podsOf('join');
+    return pods.length === 2 && pods.every((p) => p.spec.nodeName && p.spec.nodeName !== 'kwok-node-0') ? pods : undefined;
+  });
+  expect(join).toHaveLength(2);
+  // Another namespace's pod on the node is not this pipeline's to move.
+  expect((await podsOf('neighbour', OTHER_NS)).map((p) => p.spec.nodeName)).toEqual(['kwok-node-0']);
+}, 180_000);
+
+test('a verb the role does not grant fails the step with a clear "forbidden"', async () => {
+  const [listed] = await run([{ op: 'components' }], { namespace: OTHER_NS });
+  expect(listed!.error).toBe('HS_UNAUTHORISED');
+  expect(listed!.message).toMatch(/forbidden — the binding's role does not grant it/);
+}, 60_000);

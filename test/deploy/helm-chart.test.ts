@@ -50,18 +50,21 @@ type PodSpec = { containers: Container[]; serviceAccountName: string; automountS
 const podSpec = (d: Manifest): PodSpec => (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
 
 describe('Helm chart', () => {
-  it('renders with defaults into valid Kubernetes objects: workloads, policy ConfigMap, PDBs, ServiceAccount and a namespaced Role', async () => {
+  it('renders with defaults into valid Kubernetes objects: workloads, policy ConfigMap, PDBs, ServiceAccount, a namespaced Role and a node-cordon ClusterRole', async () => {
     const ms = (await renderChart()) as Manifest[];
     expectValid(ms);
-    expect(ms.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
-    expect(byKind(ms, 'ClusterRole')).toEqual([]);
-    // Minimal RBAC: exactly what the Kubernetes binding calls.
+    expect(ms.map((m) => m.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    // Minimal RBAC: exactly what the Kubernetes binding calls (test/bindings/orchestration-kubernetes.test.ts
+    // runs the binding with a token bound to exactly these rules).
     expect((byKind(ms, 'Role')[0] as unknown as { rules: unknown[] }).rules).toEqual([
-      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'patch'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'patch', 'update'] },
       { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
       { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
     ]);
+    expect((byKind(ms, 'ClusterRole')[0] as unknown as { rules: unknown[] }).rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] }]);
     const worker = podSpec(deployment(ms, '-worker'));
     const sentinel = podSpec(deployment(ms, '-sentinel'));
     expect(sentinel.automountServiceAccountToken).toBe(false);
