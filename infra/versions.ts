@@ -26,4 +26,11 @@ export const VERSIONS = {
   kubernetesOpenApi: '1.32.13',
   /** Helm, built from the Go module proxy (helm.sh/helm/v3/cmd/helm) to render the chart. */
   helm: '3.22.0',
+  /**
+   * Apache Flink: the distribution from PyPI (`apache-flink-libraries` carries lib/, `apache-flink`
+   * carries bin/ and conf/), run on Java 17 as one JobManager and one TaskManager.
+   */
+  flink: '2.2.1',
+  /** The Kafka connector built for Flink 2.2 (`org.apache.flink:flink-connector-kafka`), from Maven Central. */
+  flinkKafkaConnector: '5.0.0-2.2',
 } as const;
