@@ -25,8 +25,9 @@ export interface RetainedState {
   reason?: string;
 }
 
+/** Flink writes both `file:///x` and `file:/x`. */
 export function fileUrlToPath(dir: string): string {
-  return dir.startsWith('file://') ? dir.slice('file://'.length) : dir;
+  return dir.replace(/^file:(\/\/)?/, '');
 }
 
 export function inspectMetadata(dir: string): { readable: boolean; reason?: string; completedAt: number } {
@@ -56,7 +57,7 @@ function dirs(root: string): string[] {
   }
 }
 
-/** Completed checkpoints of `jobIds` and every savepoint, newest first (unreadable ones included, flagged). */
+/** Completed checkpoints and savepoints of `jobIds`, newest first (unreadable ones included, flagged). */
 export function listRetained(checkpointRoot: string, savepointRoot: string, jobIds: string[]): RetainedState[] {
   const out: RetainedState[] = [];
   for (const jobId of jobIds) {
@@ -66,9 +67,11 @@ export function listRetained(checkpointRoot: string, savepointRoot: string, jobI
       out.push({ path: dir, kind: 'checkpoint', jobId, checkpointId: Number(m[1]), ...inspectMetadata(dir) });
     }
   }
+  // Flink names a savepoint directory `savepoint-<first 6 hex digits of the job id>-<random>`.
   for (const dir of dirs(savepointRoot)) {
-    if (!path.basename(dir).startsWith('savepoint-') || !fs.existsSync(path.join(dir, '_metadata'))) continue;
-    out.push({ path: dir, kind: 'savepoint', jobId: undefined, checkpointId: undefined, ...inspectMetadata(dir) });
+    const owner = jobIds.find((id) => path.basename(dir).startsWith(`savepoint-${id.slice(0, 6)}-`));
+    if (!owner || !fs.existsSync(path.join(dir, '_metadata'))) continue;
+    out.push({ path: dir, kind: 'savepoint', jobId: owner, checkpointId: undefined, ...inspectMetadata(dir) });
   }
   return out.sort((a, b) => b.completedAt - a.completedAt);
 }
