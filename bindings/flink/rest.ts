@@ -138,13 +138,13 @@ export class FlinkRest {
   }
 
   /** Aggregated subtask metrics of one vertex (sum/max over subtasks). */
-  async vertexMetrics(jobId: string, vertexId: string, names: string[]): Promise<Record<string, { sum?: number; max?: number; avg?: number }>> {
+  async vertexMetrics(jobId: string, vertexId: string, names: string[]): Promise<Record<string, { sum?: number; max?: number; min?: number; avg?: number }>> {
     const rows = await this.call(
       'GET',
       `/jobs/${jobId}/vertices/${vertexId}/subtasks/metrics?get=${names.map(encodeURIComponent).join(',')}`,
-      z.array(z.object({ id: z.string(), sum: z.number().optional(), max: z.number().optional(), avg: z.number().optional() })),
+      z.array(z.object({ id: z.string(), sum: z.number().optional(), max: z.number().optional(), min: z.number().optional(), avg: z.number().optional() })),
     );
-    return Object.fromEntries(rows.map((r) => [r.id, { sum: r.sum, max: r.max, avg: r.avg }]));
+    return Object.fromEntries(rows.map((r) => [r.id, { sum: r.sum, max: r.max, min: r.min, avg: r.avg }]));
   }
 
   /** Uploads a jar (multipart, field `jarfile`); returns its id for `runJar`. */
