@@ -4,6 +4,8 @@
  */
 import { HomeostatError, isHomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
+import { ensureFlink } from './flink';
+import { ensureEnrichJobJar } from './flink-job';
 import { ensureHelm } from './helm';
 import { ensureKafka } from './kafka';
 import { ensureMlflow } from './mlflow';
@@ -29,6 +31,8 @@ export interface ProvisionSelection {
   temporalServer?: boolean;
   /** Helm and the Kubernetes OpenAPI schema (chart rendering and validation). */
   helm?: boolean;
+  /** Flink's distribution and Kafka connector, and the enrich job's jar. */
+  flink?: boolean;
 }
 
 export interface ProvisionResult {
@@ -40,6 +44,7 @@ export interface ProvisionResult {
   postgresBinDir?: string;
   temporalServer?: string;
   helm?: string;
+  flink?: string;
   /** Why a part was skipped (an existing service named in the environment). */
   skipped: string[];
 }
@@ -79,6 +84,10 @@ export async function provision(selection: ProvisionSelection): Promise<Provisio
   if (selection.helm) {
     result.helm = await ensureHelm();
     await ensureKubeOpenApi();
+  }
+  if (selection.flink) {
+    const dist = await ensureFlink();
+    result.flink = `${dist.home} (+ ${dist.connectorJars.length} connector jars), job ${await ensureEnrichJobJar()}`;
   }
   for (const reason of result.skipped) log(`[homeostat] skipped ${reason}`);
   log(`[homeostat] provisioning finished in ${formatDuration(performance.now() - started)}`);

@@ -33,6 +33,7 @@ const PARTS = [
   ['--mlflow'],
   ['--helm'],
   ['--temporal-server'],
+  ['--flink'],
 ];
 
 function runParts() {

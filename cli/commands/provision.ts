@@ -14,6 +14,7 @@ const ProvisionFlags = z
     postgres: z.boolean().optional(),
     temporalServer: z.boolean().optional(),
     helm: z.boolean().optional(),
+    flink: z.boolean().optional(),
   })
   .strict();
 
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--postgres', 'PostgreSQL, from Debian packages (apt-get when missing)')
     .option('--temporal-server', 'the real Temporal server, temporal-sql-tool and the Web UI server, built with go install')
     .option('--helm', 'Helm (built with go install) and the Kubernetes OpenAPI schema')
+    .option('--flink', 'Apache Flink (PyPI wheels), its Kafka connector (Maven Central) and the enrich job jar (mvn package)')
     .action(async (raw: unknown) => {
       const parsed = ProvisionFlags.safeParse(raw);
       if (!parsed.success) {
@@ -41,7 +43,7 @@ export function register(program: Command): void {
       const flags = parsed.data;
       // Without flags: what the default demo and the dev stack need. The other services are
       // provisioned by the commands and tests that use them, or named here.
-      const none = !flags.temporal && !flags.testServer && !flags.kafka && !flags.prometheus && !flags.mlflow && !flags.postgres && !flags.temporalServer && !flags.helm;
+      const none = !flags.temporal && !flags.testServer && !flags.kafka && !flags.prometheus && !flags.mlflow && !flags.postgres && !flags.temporalServer && !flags.helm && !flags.flink;
       const result = await provisionOrExplain({
         temporal: none || flags.temporal === true,
         testServer: none || flags.testServer === true,
@@ -51,6 +53,7 @@ export function register(program: Command): void {
         postgres: flags.postgres === true,
         temporalServer: flags.temporalServer === true,
         helm: flags.helm === true,
+        flink: flags.flink === true,
       });
       if (result.temporalCli) process.stdout.write(`temporal CLI:         ${result.temporalCli}\n`);
       if (result.testServer) process.stdout.write(`time-skipping server: ${result.testServer}\n`);
@@ -62,5 +65,6 @@ export function register(program: Command): void {
       if (result.postgresBinDir) process.stdout.write(`postgresql:           ${result.postgresBinDir}\n`);
       if (result.temporalServer) process.stdout.write(`temporal server:      ${result.temporalServer}\n`);
       if (result.helm) process.stdout.write(`helm:                 ${result.helm}\n`);
+      if (result.flink) process.stdout.write(`flink:                ${result.flink}\n`);
     });
 }

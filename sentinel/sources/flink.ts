@@ -69,7 +69,9 @@ export class FlinkSource {
     out.push(metric('records_in', total(source, 'write-records')), metric('records_out', total(sink, 'read-records')));
     let lowestWatermark = Number.POSITIVE_INFINITY;
     for (const v of detail.vertices) {
-      const m = await this.binding.rest.vertexMetrics(job.jid, v.id, VERTEX_METRICS).catch(() => ({}) as Record<string, { sum?: number; max?: number; min?: number }>);
+      // One metric per call: a vertex lacking one of them must not hide the others.
+      const m: Record<string, { sum?: number; max?: number; min?: number }> = {};
+      for (const name of VERTEX_METRICS) Object.assign(m, await this.binding.rest.vertexMetrics(job.jid, v.id, [name]).catch(() => ({})));
       const vertex = v.name.slice(0, 128);
       if (m.busyTimeMsPerSecond?.max !== undefined) out.push(metric('flink.busy_ms_per_s', m.busyTimeMsPerSecond.max, 'ms/s', { vertex }));
       if (m.backPressuredTimeMsPerSecond?.max !== undefined) out.push(metric('flink.backpressured_ms_per_s', m.backPressuredTimeMsPerSecond.max, 'ms/s', { vertex }));
