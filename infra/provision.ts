@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { HomeostatError, isHomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
+import { ensureFlink } from './flink';
+import { ensureEnrichJobJar } from './flink-job';
 import { ensureHelm } from './helm';
 import { ensureKubernetes } from './kube-build';
 import { ensureKafka } from './kafka';
@@ -33,6 +35,8 @@ export interface ProvisionSelection {
   helm?: boolean;
   /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (built from the Go module proxy). */
   kubernetes?: boolean;
+  /** Flink's distribution and Kafka connector, and the enrich job's jar. */
+  flink?: boolean;
 }
 
 export interface ProvisionResult {
@@ -45,6 +49,7 @@ export interface ProvisionResult {
   temporalServer?: string;
   helm?: string;
   kubernetes?: string;
+  flink?: string;
   /** Why a part was skipped (an existing service named in the environment). */
   skipped: string[];
 }
@@ -86,6 +91,10 @@ export async function provision(selection: ProvisionSelection): Promise<Provisio
     await ensureKubeOpenApi();
   }
   if (selection.kubernetes) result.kubernetes = path.dirname((await ensureKubernetes()).kubeApiserver);
+  if (selection.flink) {
+    const dist = await ensureFlink();
+    result.flink = `${dist.home} (+ ${dist.connectorJars.length} connector jars), job ${await ensureEnrichJobJar()}`;
+  }
   for (const reason of result.skipped) log(`[homeostat] skipped ${reason}`);
   log(`[homeostat] provisioning finished in ${formatDuration(performance.now() - started)}`);
   return result;

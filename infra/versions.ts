@@ -33,4 +33,11 @@ export const VERSIONS = {
   etcd: '3.5.16',
   /** kwok plays the kubelet for fake nodes (sigs.k8s.io/kwok/cmd/kwok). */
   kwok: '0.8.0',
+  /**
+   * Apache Flink: the distribution from PyPI (`apache-flink-libraries` carries lib/, `apache-flink`
+   * carries bin/ and conf/), run on Java 17 as one JobManager and one TaskManager.
+   */
+  flink: '2.2.1',
+  /** The Kafka connector built for Flink 2.2 (`org.apache.flink:flink-connector-kafka`), from Maven Central. */
+  flinkKafkaConnector: '5.0.0-2.2',
 } as const;

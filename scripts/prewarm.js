@@ -32,6 +32,9 @@ const PARTS = [
   ['--prometheus'],
   ['--mlflow'],
   ['--helm'],
+  ['--flink'],
+  // Cold, the control plane is the longest build (20-30 min on 2 cores): before the Temporal
+  // server, which only the second jest run needs.
   ['--kubernetes'],
   ['--temporal-server'],
 ];

@@ -15,6 +15,7 @@ const ProvisionFlags = z
     temporalServer: z.boolean().optional(),
     helm: z.boolean().optional(),
     kubernetes: z.boolean().optional(),
+    flink: z.boolean().optional(),
   })
   .strict();
 
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--temporal-server', 'the real Temporal server, temporal-sql-tool and the Web UI server, built with go install')
     .option('--helm', 'Helm (built with go install) and the Kubernetes OpenAPI schema')
     .option('--kubernetes', 'the local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler) and kwok, built from the Go module proxy')
+    .option('--flink', 'Apache Flink (PyPI wheels), its Kafka connector (Maven Central) and the enrich job jar (mvn package)')
     .action(async (raw: unknown) => {
       const parsed = ProvisionFlags.safeParse(raw);
       if (!parsed.success) {
@@ -43,7 +45,7 @@ export function register(program: Command): void {
       const flags = parsed.data;
       // Without flags: what the default demo and the dev stack need. The other services are
       // provisioned by the commands and tests that use them, or named here.
-      const none = !flags.temporal && !flags.testServer && !flags.kafka && !flags.prometheus && !flags.mlflow && !flags.postgres && !flags.temporalServer && !flags.helm && !flags.kubernetes;
+      const none = !flags.temporal && !flags.testServer && !flags.kafka && !flags.prometheus && !flags.mlflow && !flags.postgres && !flags.temporalServer && !flags.helm && !flags.kubernetes && !flags.flink;
       const result = await provisionOrExplain({
         temporal: none || flags.temporal === true,
         testServer: none || flags.testServer === true,
@@ -54,6 +56,7 @@ export function register(program: Command): void {
         temporalServer: flags.temporalServer === true,
         helm: flags.helm === true,
         kubernetes: flags.kubernetes === true,
+        flink: flags.flink === true,
       });
       if (result.temporalCli) process.stdout.write(`temporal CLI:         ${result.temporalCli}\n`);
       if (result.testServer) process.stdout.write(`time-skipping server: ${result.testServer}\n`);
@@ -66,5 +69,6 @@ export function register(program: Command): void {
       if (result.temporalServer) process.stdout.write(`temporal server:      ${result.temporalServer}\n`);
       if (result.helm) process.stdout.write(`helm:                 ${result.helm}\n`);
       if (result.kubernetes) process.stdout.write(`kubernetes:           ${result.kubernetes}\n`);
+      if (result.flink) process.stdout.write(`flink:                ${result.flink}\n`);
     });
 }
