@@ -54,7 +54,13 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
     ...(approvedShadow ? { finalAction: input.wouldDo } : {}),
     attempts: input.attempts
       .filter((a) => a.verify !== 'skipped')
-      .map((a) => ({ action: a.action, verification: a.verify as Verdict })),
+      .map((a) => ({
+        action: a.action,
+        verification: a.verify as Verdict,
+        ...(a.verifyMs !== undefined ? { verifyMs: a.verifyMs } : {}),
+        ...(a.probeRounds !== undefined ? { probeRounds: a.probeRounds } : {}),
+        ...(a.flaps !== undefined ? { flaps: a.flaps } : {}),
+      })),
     outcome: input.outcome,
     plan: input.plan ?? null,
     alternatives: input.plan?.alternatives ?? [],

@@ -92,6 +92,7 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     preconditions,
     ...(deps.health ? { health: await deps.health(input.pipeline) } : {}),
     now: (deps.now ?? (() => new Date()))().getTime(),
+    ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
   });
   return {
     plan: d.summary,
@@ -100,6 +101,7 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     approvers: d.approvers,
     approvalTimeoutMs: d.approvalTimeoutMs,
     settleMs: deps.settleMs ?? d.settleMs,
+    verification: d.verification,
     probes: deps.templates[d.summary.action]?.probes ?? [],
     maxAttempts: d.maxAttempts,
   };

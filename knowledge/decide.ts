@@ -8,6 +8,7 @@ import { planRepair, type Plan, type Precondition } from '../policies/engine';
 import { approversFor, effectiveMode, findPipeline, isAlwaysAllowed } from '../policies/lookup';
 import { seededRng, seedFrom } from '../common/rng';
 import { evaluateSafety, resourceOf, type SafetyContext, type SafetyDecision } from '../policies/safety';
+import { verificationSchedule, type VerificationSchedule } from '../policies/verification';
 import type { PipelinePolicy, PolicyConfig } from '../policies/schema';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
 import type { PlanSummary } from '../workflows/shared';
@@ -41,6 +42,8 @@ export interface DecisionInput {
   now: number;
   /** Exploration randomness; default seeded from incident id and attempt, so retries agree. */
   rng?: () => number;
+  /** The worker's settle override (demo, tests, Kafka rebalances): the least verification deadline. */
+  settleMs?: number;
 }
 
 export interface Decision {
@@ -54,6 +57,8 @@ export interface Decision {
   approvers: string[];
   approvalTimeoutMs: number;
   settleMs: number;
+  /** How the chosen action is verified: learned from its past verifications, bounded by the policy. */
+  verification: VerificationSchedule;
   maxAttempts: number;
   /** Actions safety vetoed before this one, with why. */
   vetoed: { action: RepairAction; reasons: string[] }[];
@@ -97,11 +102,13 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
   const pipeline = requirePipeline(policy, input.pipeline);
   const resource = resourceOf(input.pipeline, input.component);
   const known = input.faultClass === 'unknown' ? undefined : input.faultClass;
-  const [learned, cases, qTable, ctx] = await Promise.all([
+  const [learned, cases, qTable, ctx, pipelineCases] = await Promise.all([
     known ? kb.getMode(input.pipeline, known) : Promise.resolve(undefined),
     known ? kb.pastCases({ faultClass: known }) : Promise.resolve([]),
     kb.qTable(),
     safetyContext(kb, policy, pipeline, input.now, input.health),
+    // Verification times depend on the action and the pipeline more than on the fault class.
+    kb.pastCases({ pipeline: input.pipeline, limit: 200 }),
   ]);
   const mode = input.requestedMode ?? effectiveMode(pipeline, input.faultClass, learned?.mode);
   const recentRepairs = ctx.history.filter(
@@ -181,6 +188,7 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
     approvers: approversFor(policy, input.pipeline, safety.approverRoles.length > 0 ? safety.approverRoles : undefined),
     approvalTimeoutMs: pipeline.approval.timeout,
     settleMs: pipeline.verification.settle,
+    verification: verificationSchedule(pipeline.verification, chosen, pipelineCases, input.settleMs ?? pipeline.verification.settle),
     maxAttempts: pipeline.verification.maxAttempts,
     vetoed,
   };
