@@ -5,9 +5,9 @@
  */
 import { HomeostatError } from '../common/errors';
 import { planRepair, type Plan, type Precondition } from '../policies/engine';
-import { approversFor, effectiveMode, findPipeline, isAlwaysAllowed } from '../policies/lookup';
+import { approversFor, effectiveMode, findPipeline, isAlwaysAllowed, repairLadder } from '../policies/lookup';
 import { seededRng, seedFrom } from '../common/rng';
-import { evaluateSafety, resourceOf, type SafetyContext, type SafetyDecision } from '../policies/safety';
+import { evaluateSafety, resourceOf, type SafetyContext, type SafetyDecision, type SafetyRequest } from '../policies/safety';
 import { verificationSchedule, type VerificationSchedule } from '../policies/verification';
 import type { PipelinePolicy, PolicyConfig } from '../policies/schema';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
@@ -40,8 +40,13 @@ export interface DecisionInput {
   health?: Health;
   /** Epoch ms. */
   now: number;
-  /** Exploration randomness; default seeded from incident id and attempt, so retries agree. */
+  /**
+   * Exploration randomness; default seeded from `seedKey` (else the incident id) and the attempt,
+   * so a retried plan agrees with itself.
+   */
   rng?: () => number;
+  /** What seeds exploration: the incident run (workflow ids repeat per component, runs do not). */
+  seedKey?: string;
   /** The worker's settle override (demo, tests, Kafka rebalances): the least verification deadline. */
   settleMs?: number;
 }
@@ -115,6 +120,21 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
     (h) => h.resource === resource && !isAlwaysAllowed(h.action) && h.at > input.now - pipeline.loopDetection.window,
   ).length;
 
+  const request = (action: RepairAction): SafetyRequest => ({
+    incidentId: input.incidentId,
+    pipeline: input.pipeline,
+    component: input.component,
+    resource,
+    faultClass: input.faultClass,
+    severity: input.severity,
+    action,
+    ...(input.forceApproval ? { forceApproval: true } : {}),
+  });
+  // Exploration is bounded by safety: it may pick only what safety allows now without a human.
+  const drill = input.drill ?? false;
+  const explorable =
+    mode === 'shadow' || drill ? repairLadder(pipeline, input.faultClass).filter((a) => evaluateSafety(request(a), ctx).verdict === 'allow') : undefined;
+
   const engine = planRepair({
     incidentId: input.incidentId,
     attempt: input.attempt,
@@ -130,8 +150,9 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
     recentRepairs,
     exclude: input.exclude,
     mode,
-    drill: input.drill ?? false,
-    rng: input.rng ?? seededRng(seedFrom(`${input.incidentId}#${input.attempt}`)),
+    drill,
+    rng: input.rng ?? seededRng(seedFrom(`${input.seedKey ?? input.incidentId}#${input.attempt}`)),
+    ...(explorable ? { explorable } : {}),
   });
 
   // Safety has the last word: walk the engine's order until a rung is not denied.
@@ -140,19 +161,7 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
   let chosen: RepairAction = 'escalate';
   let safety: SafetyDecision | undefined;
   for (const action of order) {
-    const d = evaluateSafety(
-      {
-        incidentId: input.incidentId,
-        pipeline: input.pipeline,
-        component: input.component,
-        resource,
-        faultClass: input.faultClass,
-        severity: input.severity,
-        action,
-        ...(input.forceApproval ? { forceApproval: true } : {}),
-      },
-      ctx,
-    );
+    const d = evaluateSafety(request(action), ctx);
     if (d.verdict === 'deny') {
       vetoed.push({ action, reasons: d.reasons });
       continue;
