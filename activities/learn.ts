@@ -51,6 +51,8 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
     signature: { pipeline: input.pipeline, component: input.component, faultClass: fault, severity: input.severity, ...(layer ? { layer } : {}) },
     mode: input.mode,
     wouldDo: input.wouldDo,
+    // Active mode: the first rung planned is the policy's first choice, tracked for precision too.
+    ...(input.mode === 'active' ? { firstChoice: input.attempts[0]?.action ?? input.plan?.action ?? null } : {}),
     ...(approvedShadow ? { finalAction: input.wouldDo } : {}),
     attempts: input.attempts
       .filter((a) => a.verify !== 'skipped')
@@ -82,6 +84,8 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
       mode: input.mode,
       action: input.action,
       wouldDo: input.wouldDo,
+    // Active mode: the first rung planned is the policy's first choice, tracked for precision too.
+    ...(input.mode === 'active' ? { firstChoice: input.attempts[0]?.action ?? input.plan?.action ?? null } : {}),
       ttdMs: ttdMs ?? null,
       mttmMs: mttmMs ?? null,
       mttrMs: mttrMs ?? null,
