@@ -152,7 +152,7 @@ const PromotionSchema = z
 /**
  * Verification probes as soon as the repair completes and keeps probing, every `probeEvery`, until
  * the probes pass `passesInARow` times in a row or the deadline passes. Both are learned per
- * action from past verification times (knowledge/verification-schedule.ts) within these bounds.
+ * action from past verification times (policies/verification.ts) within these bounds.
  */
 const VerificationSchema = z
   .strictObject({
