@@ -78,7 +78,8 @@ export async function verifyUntilStable(input: VerifyUntilStableInput, round: (i
       lastUnsteady = last;
       streak = 0;
     }
-    if (Date.now() + schedule.probeEveryMs >= deadline) break;
+    // A repair that declares no probe can never pass: no point in waiting for the deadline.
+    if (one.probes.length === 0 || Date.now() + schedule.probeEveryMs >= deadline) break;
     await sleep(schedule.probeEveryMs);
   }
   const trace: VerificationTrace = {
