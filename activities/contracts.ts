@@ -4,7 +4,8 @@
  * `createActivities(deps)` at worker start-up.
  */
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
-import type { Evidence, Explanation, IncidentTiming, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
+import type { AttemptRecord, Evidence, Explanation, IncidentTiming, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
+import type { VerificationSchedule, VerificationTrace } from '../policies/verification';
 import type { ProbeName } from './templates/template';
 
 export interface DiagnoseInput {
@@ -74,7 +75,10 @@ export interface PlanResult {
   /** Identities allowed to approve this plan (validated inside the workflow, before history). */
   approvers: string[];
   approvalTimeoutMs: number;
+  /** The fixed wait before the probes of incidents started before the verify-until-stable patch. */
   settleMs: number;
+  /** Probe until this many rounds pass in a row or the deadline passes (absent in plans made before it existed). */
+  verification?: VerificationSchedule;
   probes: ProbeName[];
   maxAttempts: number;
 }
@@ -160,6 +164,15 @@ export interface VerifyResult {
   probes: ProbeOutcome[];
 }
 
+export interface VerifyUntilStableInput extends VerifyInput {
+  schedule: VerificationSchedule;
+}
+
+/** The verdict (with the probes of the round that decided it) and how the rounds went. */
+export interface VerifyUntilStableResult extends VerifyResult {
+  trace: VerificationTrace;
+}
+
 export interface EscalateInput {
   incidentId: string;
   /**
@@ -198,7 +211,7 @@ export interface LearnInput {
   evidence: Evidence[];
   explanation: Explanation;
   timings: { openedAt: string; detectedAt: string; mitigatedAt?: string; closedAt: string; firstAnomalyAt: string };
-  attempts: { action: RepairAction; verify: Verdict | 'skipped' }[];
+  attempts: AttemptRecord[];
 }
 
 export interface IncidentActivities {
@@ -208,6 +221,8 @@ export interface IncidentActivities {
   execute(input: ExecuteInput): Promise<ExecuteResult>;
   releaseLease(input: ReleaseLeaseInput): Promise<void>;
   verify(input: VerifyInput): Promise<VerifyResult>;
+  /** Probes at once and until `schedule.passesInARow` rounds pass in a row or its deadline passes (heartbeats per round). */
+  verifyUntilStable(input: VerifyUntilStableInput): Promise<VerifyUntilStableResult>;
   escalate(input: EscalateInput): Promise<EscalateResult>;
   handOver(input: HandOverInput): Promise<HandOverResult>;
   learn(input: LearnInput): Promise<void>;

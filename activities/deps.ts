@@ -41,6 +41,11 @@ export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> 
   leaseTtlMs?: number;
   /** Overrides the policy's settle window (tests and the demo shorten it). */
   settleMs?: number;
+  /**
+   * This worker heals injected faults (`homeostat drill`): the engine may explore there, as in
+   * shadow mode, since the incidents are experiments. Never set on a production worker.
+   */
+  drill?: boolean;
   /** Identity recorded in the audit log for the worker's own actions. */
   actor?: string;
   /** Alertmanager, when one routes this pipeline's alerts: silences during repairs, alerts as verification evidence. */

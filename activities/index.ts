@@ -13,7 +13,7 @@ import { withErrorTypes } from './failures';
 import { handOver } from './hand-over';
 import { learn } from './learn';
 import { plan } from './plan';
-import { verify } from './verify';
+import { verify, verifyUntilStable } from './verify';
 
 export type { IncidentDeps };
 
@@ -29,6 +29,7 @@ export function createActivities(deps: IncidentDeps): IncidentActivities {
     },
     releaseLease: (input) => releaseLease(deps, input),
     verify: async (input) => withAlertEvidence(deps, input, await verify(deps, input)),
+    verifyUntilStable: (input) => verifyUntilStable(input, async (round) => withAlertEvidence(deps, round, await verify(deps, round))),
     learn: async (input) => {
       await learn(deps, input);
       await expireSilences(deps, { ...input, targets: input.plan?.target ? [input.plan.target] : [] });

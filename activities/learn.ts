@@ -51,10 +51,18 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
     signature: { pipeline: input.pipeline, component: input.component, faultClass: fault, severity: input.severity, ...(layer ? { layer } : {}) },
     mode: input.mode,
     wouldDo: input.wouldDo,
+    // Active mode: the first rung planned is the policy's first choice, tracked for precision too.
+    ...(input.mode === 'active' ? { firstChoice: input.attempts[0]?.action ?? input.plan?.action ?? null } : {}),
     ...(approvedShadow ? { finalAction: input.wouldDo } : {}),
     attempts: input.attempts
       .filter((a) => a.verify !== 'skipped')
-      .map((a) => ({ action: a.action, verification: a.verify as Verdict })),
+      .map((a) => ({
+        action: a.action,
+        verification: a.verify as Verdict,
+        ...(a.verifyMs !== undefined ? { verifyMs: a.verifyMs } : {}),
+        ...(a.probeRounds !== undefined ? { probeRounds: a.probeRounds } : {}),
+        ...(a.flaps !== undefined ? { flaps: a.flaps } : {}),
+      })),
     outcome: input.outcome,
     plan: input.plan ?? null,
     alternatives: input.plan?.alternatives ?? [],
@@ -76,6 +84,8 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
       mode: input.mode,
       action: input.action,
       wouldDo: input.wouldDo,
+    // Active mode: the first rung planned is the policy's first choice, tracked for precision too.
+    ...(input.mode === 'active' ? { firstChoice: input.attempts[0]?.action ?? input.plan?.action ?? null } : {}),
       ttdMs: ttdMs ?? null,
       mttmMs: mttmMs ?? null,
       mttrMs: mttrMs ?? null,

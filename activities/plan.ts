@@ -3,6 +3,7 @@
  * policy engine and the safety layer (which walks the engine's order to the first action it does
  * not deny; escalate always passes). An unknown pipeline goes straight to a human.
  */
+import { Context } from '@temporalio/activity';
 import { decide } from '../knowledge/decide';
 import type { Precondition } from '../policies/engine';
 import { findPipeline, repairLadder } from '../policies/lookup';
@@ -50,6 +51,22 @@ export async function evaluatePreconditions(
   return out;
 }
 
+/**
+ * What seeds exploration: the workflow run asking for the plan. The incident id repeats (one
+ * workflow id per component), so seeding from it would explore the same way every time; a retry
+ * of this activity runs in the same run and so plans the same. Outside an activity (tests,
+ * tools): the incident id.
+ */
+function runSeed(incidentId: string): string {
+  let runId: string | undefined;
+  try {
+    runId = Context.current().info.workflowExecution?.runId;
+  } catch {
+    // Not inside an activity.
+  }
+  return runId ? `${incidentId}@${runId}` : incidentId;
+}
+
 export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanResult> {
   const policy = deps.policy();
   const pipeline = findPipeline(policy, input.pipeline);
@@ -92,6 +109,9 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     preconditions,
     ...(deps.health ? { health: await deps.health(input.pipeline) } : {}),
     now: (deps.now ?? (() => new Date()))().getTime(),
+    ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
+    ...(deps.drill ? { drill: true } : {}),
+    seedKey: runSeed(input.incidentId),
   });
   return {
     plan: d.summary,
@@ -100,6 +120,7 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     approvers: d.approvers,
     approvalTimeoutMs: d.approvalTimeoutMs,
     settleMs: deps.settleMs ?? d.settleMs,
+    verification: d.verification,
     probes: deps.templates[d.summary.action]?.probes ?? [],
     maxAttempts: d.maxAttempts,
   };

@@ -5,9 +5,10 @@
  */
 import { HomeostatError } from '../common/errors';
 import { planRepair, type Plan, type Precondition } from '../policies/engine';
-import { approversFor, effectiveMode, findPipeline, isAlwaysAllowed } from '../policies/lookup';
+import { approversFor, effectiveMode, findPipeline, isAlwaysAllowed, repairLadder } from '../policies/lookup';
 import { seededRng, seedFrom } from '../common/rng';
-import { evaluateSafety, resourceOf, type SafetyContext, type SafetyDecision } from '../policies/safety';
+import { evaluateSafety, resourceOf, type SafetyContext, type SafetyDecision, type SafetyRequest } from '../policies/safety';
+import { verificationSchedule, type VerificationSchedule } from '../policies/verification';
 import type { PipelinePolicy, PolicyConfig } from '../policies/schema';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
 import type { PlanSummary } from '../workflows/shared';
@@ -39,8 +40,15 @@ export interface DecisionInput {
   health?: Health;
   /** Epoch ms. */
   now: number;
-  /** Exploration randomness; default seeded from incident id and attempt, so retries agree. */
+  /**
+   * Exploration randomness; default seeded from `seedKey` (else the incident id) and the attempt,
+   * so a retried plan agrees with itself.
+   */
   rng?: () => number;
+  /** What seeds exploration: the incident run (workflow ids repeat per component, runs do not). */
+  seedKey?: string;
+  /** The worker's settle override (demo, tests, Kafka rebalances): the least verification deadline. */
+  settleMs?: number;
 }
 
 export interface Decision {
@@ -54,6 +62,8 @@ export interface Decision {
   approvers: string[];
   approvalTimeoutMs: number;
   settleMs: number;
+  /** How the chosen action is verified: learned from its past verifications, bounded by the policy. */
+  verification: VerificationSchedule;
   maxAttempts: number;
   /** Actions safety vetoed before this one, with why. */
   vetoed: { action: RepairAction; reasons: string[] }[];
@@ -97,16 +107,33 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
   const pipeline = requirePipeline(policy, input.pipeline);
   const resource = resourceOf(input.pipeline, input.component);
   const known = input.faultClass === 'unknown' ? undefined : input.faultClass;
-  const [learned, cases, qTable, ctx] = await Promise.all([
+  const [learned, cases, qTable, ctx, pipelineCases] = await Promise.all([
     known ? kb.getMode(input.pipeline, known) : Promise.resolve(undefined),
     known ? kb.pastCases({ faultClass: known }) : Promise.resolve([]),
     kb.qTable(),
     safetyContext(kb, policy, pipeline, input.now, input.health),
+    // Verification times depend on the action and the pipeline more than on the fault class.
+    kb.pastCases({ pipeline: input.pipeline, limit: 200 }),
   ]);
   const mode = input.requestedMode ?? effectiveMode(pipeline, input.faultClass, learned?.mode);
   const recentRepairs = ctx.history.filter(
     (h) => h.resource === resource && !isAlwaysAllowed(h.action) && h.at > input.now - pipeline.loopDetection.window,
   ).length;
+
+  const request = (action: RepairAction): SafetyRequest => ({
+    incidentId: input.incidentId,
+    pipeline: input.pipeline,
+    component: input.component,
+    resource,
+    faultClass: input.faultClass,
+    severity: input.severity,
+    action,
+    ...(input.forceApproval ? { forceApproval: true } : {}),
+  });
+  // Exploration is bounded by safety: it may pick only what safety allows now without a human.
+  const drill = input.drill ?? false;
+  const explorable =
+    mode === 'shadow' || drill ? repairLadder(pipeline, input.faultClass).filter((a) => evaluateSafety(request(a), ctx).verdict === 'allow') : undefined;
 
   const engine = planRepair({
     incidentId: input.incidentId,
@@ -123,8 +150,9 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
     recentRepairs,
     exclude: input.exclude,
     mode,
-    drill: input.drill ?? false,
-    rng: input.rng ?? seededRng(seedFrom(`${input.incidentId}#${input.attempt}`)),
+    drill,
+    rng: input.rng ?? seededRng(seedFrom(`${input.seedKey ?? input.incidentId}#${input.attempt}`)),
+    ...(explorable ? { explorable } : {}),
   });
 
   // Safety has the last word: walk the engine's order until a rung is not denied.
@@ -133,19 +161,7 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
   let chosen: RepairAction = 'escalate';
   let safety: SafetyDecision | undefined;
   for (const action of order) {
-    const d = evaluateSafety(
-      {
-        incidentId: input.incidentId,
-        pipeline: input.pipeline,
-        component: input.component,
-        resource,
-        faultClass: input.faultClass,
-        severity: input.severity,
-        action,
-        ...(input.forceApproval ? { forceApproval: true } : {}),
-      },
-      ctx,
-    );
+    const d = evaluateSafety(request(action), ctx);
     if (d.verdict === 'deny') {
       vetoed.push({ action, reasons: d.reasons });
       continue;
@@ -181,6 +197,7 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
     approvers: approversFor(policy, input.pipeline, safety.approverRoles.length > 0 ? safety.approverRoles : undefined),
     approvalTimeoutMs: pipeline.approval.timeout,
     settleMs: pipeline.verification.settle,
+    verification: verificationSchedule(pipeline.verification, chosen, pipelineCases, input.settleMs ?? pipeline.verification.settle),
     maxAttempts: pipeline.verification.maxAttempts,
     vetoed,
   };

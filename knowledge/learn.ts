@@ -21,6 +21,11 @@ export interface LearnArgs {
   /** The engine's first choice: what shadow mode would have done. */
   wouldDo: RepairAction | null;
   /**
+   * In active mode, the policy's first choice (the first rung it planned): recorded like a
+   * shadow prediction, so precision is tracked in both modes and an active class can be demoted.
+   */
+  firstChoice?: RepairAction | null;
+  /**
    * The action finally verified or approved; null when the incident closed without one;
    * omitted to derive it (the first attempt that passed verification, else pending).
    */
@@ -104,13 +109,20 @@ export async function learnFromIncident(kb: KnowledgeBase, policy: PolicyConfig,
     detail: { caseId: stored.id, outcome: args.outcome, action: stored.action, mode: args.mode },
   });
 
-  if (!pipeline || sig.faultClass === 'unknown' || args.wouldDo === null) return { caseId: stored.id, qUpdates };
+  const predicted = args.wouldDo ?? (args.mode === 'active' ? (args.firstChoice ?? null) : null);
+  if (!pipeline || sig.faultClass === 'unknown' || predicted === null) return { caseId: stored.id, qUpdates };
 
-  // Shadow precision: compare what the engine chose with what finally worked or was approved.
+  // Precision, in both modes: compare what the engine chose first with what finally worked or was
+  // approved. An active incident that ended with a human (escalated, rejected) had no automated
+  // action that worked: null, which agrees only with a first choice of escalate.
   const verified = args.attempts.find((a) => a.verification === 'pass')?.action;
-  const finalAction = args.finalAction !== undefined ? args.finalAction : verified;
-  await kb.recordShadow({ incidentId: args.incidentId, pipeline: sig.pipeline, faultClass: sig.faultClass, wouldDo: args.wouldDo, at: args.now });
-  if (finalAction !== undefined) await kb.resolveShadow(args.incidentId, finalAction);
+  const humanEnded = args.mode === 'active' && (args.outcome === 'escalated' || args.outcome === 'rejected');
+  const finalAction = args.finalAction !== undefined ? args.finalAction : (verified ?? (humanEnded ? null : undefined));
+  // Keyed by the incident run: the workflow id repeats for every incident of a component, and an
+  // older unresolved record must not take the verdict of a later incident.
+  const key = args.runKey ?? args.incidentId;
+  await kb.recordShadow({ incidentId: key, pipeline: sig.pipeline, faultClass: sig.faultClass, wouldDo: predicted, at: args.now });
+  if (finalAction !== undefined) await kb.resolveShadow(key, finalAction);
 
   const learned = await kb.getMode(sig.pipeline, sig.faultClass);
   const current = effectiveMode(pipeline, sig.faultClass, learned?.mode);

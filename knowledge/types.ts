@@ -32,6 +32,12 @@ export interface CaseAttempt {
   recovery?: number;
   latencyMs?: number;
   loss?: number;
+  /** From the end of the repair to the verdict of its verification (ms): learns the next deadline. */
+  verifyMs?: number;
+  /** Probe rounds the verification ran. */
+  probeRounds?: number;
+  /** Times a passing probe round was followed by a failing one: learns how many passes in a row to ask for. */
+  flaps?: number;
 }
 
 export interface CaseInput {

@@ -23,6 +23,10 @@ export interface PastCase {
   recovery?: number;
   latencyMs?: number;
   loss?: number;
+  /** From the end of the repair to the last probe round of its verification (ms). */
+  verifyMs?: number;
+  /** Times a passing probe round was followed by a failing one during that verification. */
+  flaps?: number;
 }
 
 export interface FaultSignatureLite {

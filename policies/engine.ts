@@ -40,6 +40,12 @@ export interface PlanRequest {
   drill?: boolean;
   /** Uniform [0, 1) source for exploration; without it the engine never explores. */
   rng?: () => number;
+  /**
+   * The only actions exploration may pick (the ones the safety layer allows right now, without
+   * an approval); omitted: any feasible automated repair. The greedy choice is not bound by it:
+   * safety judges that one afterwards as always.
+   */
+  explorable?: readonly RepairAction[];
 }
 
 export interface CandidateScore extends CaseEstimate {
@@ -144,9 +150,12 @@ export function planRepair(req: PlanRequest): Plan {
   const reasons: string[] = [];
   let explored = false;
 
-  const mayExplore = (req.mode === 'shadow' || req.drill === true) && req.rng !== undefined && automated.length > 1;
+  // Exploration: only where nothing real depends on the choice (shadow mode records it, a drill
+  // injected the fault), and only among the actions safety would let run.
+  const pool = req.explorable ? automated.filter((c) => req.explorable!.includes(c.action)) : automated;
+  const mayExplore = (req.mode === 'shadow' || req.drill === true) && req.rng !== undefined && automated.length > 1 && pool.length > 0;
   if (mayExplore && (req.rng as () => number)() < req.engine.epsilon) {
-    const pick = automated[Math.min(automated.length - 1, Math.floor((req.rng as () => number)() * automated.length))] as CandidateScore;
+    const pick = pool[Math.min(pool.length - 1, Math.floor((req.rng as () => number)() * pool.length))] as CandidateScore;
     if (pick.action !== chosen.action) {
       explored = true;
       chosen = pick;

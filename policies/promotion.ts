@@ -1,6 +1,7 @@
 /**
- * Progressive autonomy. For each pipeline + fault class the engine's choice (the "would-do"
- * action) is compared with the action finally verified or approved; once the precision of those
+ * Progressive autonomy. For each pipeline + fault class the engine's first choice (the "would-do"
+ * action in shadow mode, the first rung planned in active mode) is compared with the action
+ * finally verified or approved; once the precision of those
  * predictions reaches the bar over enough cases, the class is promoted from shadow to active, and
  * demoted when it falls. Decisions come back as events for the audit log.
  * Pure: safe to import from workflow code.
@@ -9,6 +10,7 @@ import type { PipelinePolicy } from './schema';
 import type { FaultClass, Mode, RepairAction } from './taxonomy';
 
 export interface ShadowRecord {
+  /** The incident run the prediction was made in (`<incident id>@<first run id>`; the bare incident id in records made before runs were known). */
   incidentId: string;
   pipeline: string;
   faultClass: FaultClass;

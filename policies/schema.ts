@@ -149,11 +149,39 @@ const PromotionSchema = z
   })
   .prefault({});
 
+/**
+ * Verification probes as soon as the repair completes and keeps probing, every `probeEvery`, until
+ * the probes pass `passesInARow` times in a row or the deadline passes. Both are learned per
+ * action from past verification times (policies/verification.ts) within these bounds.
+ */
 const VerificationSchema = z
   .strictObject({
+    /**
+     * Incidents started before the verify-until-stable patch waited this long before their one
+     * probe; since, a repair is given at least this long (with `deadline.min`) before it fails.
+     */
     settle: duration.default(30_000),
     /** Rungs of the escalation ladder tried per incident before a human is called. */
     maxAttempts: z.number().int().positive().default(3),
+    probeEvery: duration.default(1_000).describe('pause between two probe rounds of one verification'),
+    passesInARow: z
+      .strictObject({
+        min: z.number().int().positive().default(2),
+        max: z.number().int().positive().default(5),
+      })
+      .prefault({})
+      .refine((p) => p.min <= p.max, { message: 'passesInARow.min must not exceed passesInARow.max' })
+      .describe('how many consecutive passing probe rounds verify a repair (more for actions whose verifications flapped)'),
+    deadline: z
+      .strictObject({
+        min: duration.default(10_000),
+        /** Used while an action has no past verification time to learn from. */
+        initial: duration.default(30_000),
+        max: duration.default(120_000),
+      })
+      .prefault({})
+      .refine((d) => d.min <= d.initial && d.initial <= d.max, { message: 'deadline must satisfy min <= initial <= max' })
+      .describe('how long a repair may take to pass its probes, learned per action from past verification times'),
   })
   .prefault({});
 

@@ -39,6 +39,8 @@ export interface WorkerDepsOptions {
   /** The same, when it is only known after the worker's dependencies are built. */
   healthUrlFor?: () => string | undefined;
   settleMs?: number;
+  /** A drill's worker: the engine may explore (IncidentDeps.drill). */
+  drill?: boolean;
   escalationWebhookUrl?: string;
   /** Alertmanager for silences and alert evidence (else HOMEOSTAT_ALERTMANAGER_URL, else none). */
   alertmanagerFor?: () => AlertmanagerClient | undefined;
@@ -98,6 +100,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
       return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`) : [];
     },
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+    ...(o.drill ? { drill: true } : {}),
     alertmanager: o.alertmanagerFor ?? alertmanagerFromEnv(),
     async close() {
       await kb.close();

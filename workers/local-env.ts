@@ -58,6 +58,8 @@ export interface LocalEnvOptions {
    * while a member is busy with a slow batch) before the repaired stage flows again.
    */
   settleMs?: number;
+  /** The environment of a fault drill: its worker may explore (IncidentDeps.drill). */
+  drill?: boolean;
   print?: (line: string) => void;
   /** `prometheus`: the pipeline's metrics reach the sentinel through Prometheus and Alertmanager only. */
   observability?: ObservabilityKind;
@@ -144,6 +146,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       // With a policy naming MLflow, the worker's model registry binding comes from the policy.
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),
       ...(settleMs !== undefined ? { settleMs } : {}),
+      ...(o.drill ? { drill: true } : {}),
       healthUrlFor: () => (sentinelPort ? `http://127.0.0.1:${sentinelPort}` : undefined),
       ...(observability ? { alertmanagerFor: () => observability!.alertmanager } : {}),
     });

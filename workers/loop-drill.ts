@@ -17,6 +17,7 @@ import type { PipelineHandle } from '../simulator/pipeline';
 import { waitForRepairPreconditions } from '../simulator/readiness';
 import type { SinkIntegrity } from '../simulator/sink-store';
 import { approveUpdate, incidentWorkflowId, stateQuery, type IncidentState } from '../workflows/shared';
+import { markReopened, REOPEN_WINDOW_MS, reopenWindowLeft } from './reopen-check';
 
 /**
  * Faults that keep hurting after their repair mitigated them — a source that keeps sending nulls
@@ -66,7 +67,10 @@ export interface FaultOutcome {
   /** The explanation's verification part at the end (which probes passed or failed, and why). */
   verification: string | null;
   healedAt: string | null;
+  /** Healed and did not reopen within the reopen window (reopen-check.ts). */
   verified: boolean;
+  /** When a new incident on the same component opened within the reopen window of the heal. */
+  reopenedAt?: string;
   outcome: string | null;
   approvedBy: string | null;
 }
@@ -89,6 +93,8 @@ export interface DrillOptions {
    * as real faults would; otherwise the safety layer rightly refuses the repeat.
    */
   stepGapMs?: number;
+  /** A heal followed by a new incident on the component within this long is a failure (default 60 s). */
+  reopenWindowMs?: number;
   say: (line: string) => void;
 }
 
@@ -221,6 +227,16 @@ export async function runLoopDrill(opts: DrillOptions): Promise<DrillResult> {
     }
     lastStepEnded = Date.now();
   }
+
+  // A heal that does not hold is no heal: wait out the last reopen window, then check every one.
+  const windowMs = opts.reopenWindowMs ?? REOPEN_WINDOW_MS;
+  const left = reopenWindowLeft(all, Date.now(), windowMs);
+  if (left > 0) {
+    say(`  (watching ${Math.ceil(left / 1000)} s more for incidents that reopen after their heal)`);
+    await sleep(left);
+  }
+  await markReopened(opts.client, all, claimed, windowMs);
+  for (const f of all) if (f.reopenedAt) say(`  ✗ ${f.label}: ${f.incidentId} reopened ${((Date.parse(f.reopenedAt) - Date.parse(f.healedAt!)) / 1000).toFixed(1)} s after its heal`);
 
   say('quiescing the pipeline to check the sink…');
   return { faults: all, sink: await pipeline.quiesce() };

@@ -35,3 +35,10 @@ export const PATCH_ABORT_SURVIVES_CONTINUE_AS_NEW = 'abort-survives-continue-as-
  * concept.
  */
 export const PATCH_EXECUTE_KNOWS_ANOMALY_ONSET = 'execute-knows-anomaly-onset';
+/**
+ * Verification probes as soon as the repair completes, instead of after a fixed settle window,
+ * and keeps probing until the probes pass k rounds in a row (healed) or the deadline passes (fail
+ * when any round failed — a flapping component fails —, else inconclusive); k and the deadline
+ * come with the plan, learned per action from past verification times.
+ */
+export const PATCH_VERIFY_UNTIL_STABLE = 'verify-until-stable';

@@ -31,3 +31,17 @@ export function failureMessage(err: unknown): string {
   if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Until-stable verification probes round after round within one activity (no durable timer per
+ * round: the server's timer resolution would add a second to each); it heartbeats every round, so
+ * a dead worker's verification starts over on another within the heartbeat timeout.
+ */
+export function verifyUntilStableActivity(deadlineMs: number): IncidentActivities['verifyUntilStable'] {
+  return wf.proxyActivities<IncidentActivities>({
+    // Room for the last round's probes (a lag probe samples twice, seconds apart) after the deadline.
+    startToCloseTimeout: deadlineMs + 120_000,
+    heartbeatTimeout: 30_000,
+    retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes },
+  }).verifyUntilStable;
+}

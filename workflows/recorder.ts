@@ -6,6 +6,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Diagnosis, ExecuteResult, LearnInput, PlanResult, VerifyResult } from '../activities/contracts';
 import type { FaultClass, RepairAction } from '../policies/taxonomy';
+import type { VerificationTrace } from '../policies/verification';
 import {
   SearchAttributes,
   type CarriedIncidentState,
@@ -18,6 +19,11 @@ import {
   type Stage,
   type TimelineEntry,
 } from './shared';
+
+function describeTrace(t: VerificationTrace): string {
+  const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  return `${t.rounds} probe round(s) in ${secs(t.verifyMs)}, ${t.passesInARow} passes in a row needed within ${secs(t.deadlineMs)} (${t.basis})${t.flaps > 0 ? `; flapped ${t.flaps} time(s)` : ''}`;
+}
 
 /** What each part of the explanation says before the incident has anything to say about it. */
 const OPENING = { cause: 'under diagnosis', action: 'none yet', impact: 'none yet', verification: 'not yet run' } as const;
@@ -151,11 +157,13 @@ export class IncidentRecorder {
     this.note('execute', `${action} ${r.shadow ? 'recorded (shadow)' : 'done'}`, r.summary);
   }
 
-  verified(action: RepairAction, v: VerifyResult): void {
-    this.attempts.push({ action, verify: v.result });
+  /** `trace`: how the until-stable verification went (absent on the settle-then-probe path). */
+  verified(action: RepairAction, v: VerifyResult, trace?: VerificationTrace): void {
+    this.attempts.push({ action, verify: v.result, ...(trace ? { verifyMs: trace.verifyMs, probeRounds: trace.rounds, flaps: trace.flaps } : {}) });
     const probes = v.probes.map((p) => `${p.name}=${p.result} (${p.detail})`).join('; ');
-    this.explain({ verification: `${action}: ${v.result}${probes ? ` — ${probes}` : ''}` });
-    this.note('verify', `verification ${v.result}`, probes);
+    const how = trace ? ` (${describeTrace(trace)})` : '';
+    this.explain({ verification: `${action}: ${v.result}${how}${probes ? ` — ${probes}` : ''}` });
+    this.note('verify', `verification ${v.result}`, `${trace ? `${describeTrace(trace)}; ` : ''}${probes}`);
   }
 
   /** Is this part still what create() wrote before the incident had anything to say? */

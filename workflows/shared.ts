@@ -181,7 +181,7 @@ export interface CarriedIncidentState {
   timeline: TimelineEntry[];
   evidence: Evidence[];
   ladderTried: RepairAction[];
-  attempts: { action: RepairAction; verify: Verdict | 'skipped' }[];
+  attempts: AttemptRecord[];
   marks: IncidentMarks;
   diagnosis?: Diagnosis;
   /** A plan still waiting for its approval when the run continued as new. */
@@ -190,6 +190,18 @@ export interface CarriedIncidentState {
   abortedBy?: string;
   /** Repairs of earlier rungs that failed, as the explanation's impact states them. */
   earlierImpacts?: string[];
+}
+
+/** One rung run during an incident, with what its verification found. */
+export interface AttemptRecord {
+  action: RepairAction;
+  verify: Verdict | 'skipped';
+  /** From the end of the repair to the verdict (ms); set by the until-stable verification. */
+  verifyMs?: number;
+  /** Probe rounds that verification ran. */
+  probeRounds?: number;
+  /** Times a passing round was followed by a failing one. */
+  flaps?: number;
 }
 
 /** Times that feed TTD / MTTM / MTTR. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { stateDir } from '../../common/paths';
 import { freePort } from '../../infra/ports';
 import { runApprovalWalkthrough } from '../../workers/demo-approval';
-import { DEMO_SCRIPT, formatSummary } from '../../workers/demo-scenario';
+import { DEMO_SCRIPT, formatSummary, medianTimes } from '../../workers/demo-scenario';
 import { runLoopDrill } from '../../workers/loop-drill';
 import { startLocalEnv } from '../../workers/local-env';
 import { onShutdownSignal } from '../../workers/stack';
@@ -92,7 +92,7 @@ export function register(program: Command): void {
         if (link) say(`  ${fault.label}: ${link}`);
       }
       if (f.summaryJson) {
-        const faults = result.faults.map(({ fault, target, injectedAt, detectedAt, incidentId, action, healedAt, verified }) => ({
+        const faults = result.faults.map(({ fault, target, injectedAt, detectedAt, incidentId, action, healedAt, verified, reopenedAt }) => ({
           fault,
           target,
           injectedAt,
@@ -101,9 +101,14 @@ export function register(program: Command): void {
           action,
           healedAt,
           verified,
+          ...(reopenedAt ? { reopenedAt } : {}),
         }));
         const { expected, stored, lost, duplicates } = result.sink;
-        fs.writeFileSync(f.summaryJson, `${JSON.stringify({ faults, sink: { expected, stored, lost, duplicates }, approval: { incidentId: walk.id, outcome: walk.state.outcome } }, null, 2)}\n`);
+        const medians = medianTimes(result.faults);
+        fs.writeFileSync(
+          f.summaryJson,
+          `${JSON.stringify({ faults, medianDetectSeconds: medians.detectSeconds, medianHealSeconds: medians.healSeconds, sink: { expected, stored, lost, duplicates }, approval: { incidentId: walk.id, outcome: walk.state.outcome } }, null, 2)}\n`,
+        );
         say(`\nsummary written to ${f.summaryJson}`);
       }
 

@@ -42,7 +42,7 @@ export function register(program: Command): void {
       const dir = path.join(stateDir(), `drill-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       say(`Homeostat drill — ${f.faults.length} fault(s) on the ${f.kafka ? 'Kafka' : 'embedded'} log (files in ${dir})`);
       const startedAt = Date.now();
-      const env = await startLocalEnv({ dir, port: await freePort(), uiPort: await freePort(), pipeline: true, kafka: f.kafka, rate: f.rate, settleMs: 6_000 });
+      const env = await startLocalEnv({ dir, port: await freePort(), uiPort: await freePort(), pipeline: true, kafka: f.kafka, rate: f.rate, settleMs: 6_000, drill: true });
       onShutdownSignal(env.stop);
       try {
         say(`Web UI: ${env.stack.temporal.uiUrl ?? '(remote server)'}`);

@@ -1,6 +1,7 @@
 import { type Command } from 'commander';
 import * as approve from './approve';
 import * as audit from './audit';
+import * as autonomy from './autonomy';
 import * as bench from './bench';
 import * as demo from './demo';
 import * as detect from './detect';
@@ -27,6 +28,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   explain.register,
   policy.register,
   audit.register,
+  autonomy.register,
   sentinel.register,
   telemetry.register,
   worker.register,

@@ -27,7 +27,8 @@ async function scheduledActivities(handle: WorkflowHandle, runId: string): Promi
 test('a failed rung continues as new with the diagnosis carried: the next run plans the next rung without diagnosing again', async () => {
   const pipeline = uniqueName('ladder-can');
   const lab = env.track(await createLab({ pipeline }));
-  lab.healthScript.set('sink', ['fail', 'pass']);
+  // Verification probes until stable: scale-out fails throughout its verification, later rungs pass.
+  lab.healthScript.set('sink/scale-out', ['fail']);
 
   const { closed, runs, secondRunActivities } = await withWorker(env.conn.native, lab, async (taskQueue) => {
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { timing: { maxHistoryEvents: 20 } }));
@@ -53,6 +54,8 @@ test('an abort that arrives while a failing rung is verified survives the contin
   const pipeline = uniqueName('abort-can');
   const lab = env.track(await createLab({ pipeline }));
   const probe = lab.holdProbe('sink');
+  // After the held round, scale-out keeps failing until its verification's deadline.
+  lab.healthScript.set('sink/scale-out', ['fail']);
 
   const { closed, runs } = await withWorker(env.conn.native, lab, async (taskQueue) => {
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { timing: { maxHistoryEvents: 20 } }));

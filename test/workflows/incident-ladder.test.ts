@@ -24,7 +24,8 @@ async function runLagIncident(l: Lab, pipeline: string, fixture: string): Promis
 test('verification fails after scale-out → load-shedding is planned, executed and verified → healed', async () => {
   const pipeline = uniqueName('ladder');
   const lab = env.track(await createLab({ pipeline }));
-  lab.healthScript.set('sink', ['fail', 'pass']);
+  // Verification probes until stable: scale-out fails throughout its verification, later rungs pass.
+  lab.healthScript.set('sink/scale-out', ['fail']);
 
   const closed = await runLagIncident(lab, pipeline, 'ladder-next-rung');
 
@@ -88,7 +89,7 @@ test('the policy bounds the attempts: after verification.maxAttempts failed rung
   const pipeline = uniqueName('bounded');
   const lab = env.track(await createLab({
     pipeline,
-    policyYaml: labPolicy(pipeline).replace('verification: { settle: 1s, maxAttempts: 3 }', 'verification: { settle: 1s, maxAttempts: 2 }'),
+    policyYaml: labPolicy(pipeline).replace('verification: { settle: 1s, maxAttempts: 3,', 'verification: { settle: 1s, maxAttempts: 2,'),
   }));
   lab.healthScript.set('sink', ['fail']);
 

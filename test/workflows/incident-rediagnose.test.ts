@@ -30,7 +30,8 @@ test('a failed microreboot followed by a corrupt-checkpoint crash is diagnosed a
   const pipeline = uniqueName('rediagnose');
   const lab = env.track(await createLab({ pipeline, slowMs: { microreboot: 1_500 } }));
   const l = lab;
-  l.healthScript.set('enrich', ['fail', 'pass']);
+  // Verification probes until stable: the microreboot fails throughout its verification.
+  l.healthScript.set('enrich/microreboot', ['fail']);
 
   const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
     const handle = await startIncident(env.conn.client, taskQueue, crashInput(pipeline));

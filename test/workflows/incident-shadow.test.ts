@@ -47,7 +47,9 @@ test.each(cases)('shadow mode $name executes nothing and records the would-do ac
 
   // The knowledge base keeps the would-do action: a shadow record and the case.
   const shadows = await l.kb.shadowRecords(pipeline, 'lag');
-  expect(shadows).toEqual([expect.objectContaining({ incidentId: closed.id, pipeline, faultClass: 'lag', wouldDo })]);
+  // Keyed by the incident run: the workflow id repeats for every incident of the component.
+  const runKey = `${closed.id}@${(await env.conn.client.workflow.getHandle(closed.id).describe()).runId}`;
+  expect(shadows).toEqual([expect.objectContaining({ incidentId: runKey, pipeline, faultClass: 'lag', wouldDo })]);
   expect(closed.cases[0]).toMatchObject({ mode: 'shadow', outcome: 'shadowed', action: wouldDo, attempts: [] });
   expect(closed.explanation.action).toMatch(new RegExp(`^would run ${wouldDo} on sink`));
   expect(closed.explanation.verification).toBe('not run: shadow mode records the would-do action only');

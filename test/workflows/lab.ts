@@ -32,7 +32,11 @@ export interface Lab {
   setPolicy(yaml: string): void;
   deps: IncidentDeps<FileActuatorDeps>;
   activities: ReturnType<typeof createActivities>;
-  /** Verdicts the health endpoint gives, per component, consumed in order (last one repeats). */
+  /**
+   * Verdicts the health endpoint gives, per component, consumed in order (last one repeats). A
+   * key `<component>/<action>` scripts only the verification of that repair, which probes until
+   * stable: `sink/scale-out: ['fail']` is a scale-out that never works, whatever later rungs see.
+   */
   healthScript: Map<string, Verdict[]>;
   /**
    * Holds the next health probe of `component` until the test answers it: resolves `arrived`
@@ -79,7 +83,8 @@ pipelines:
     cooldown: { default: 10m }
     rateLimit: { maxActions: 50, window: 1h }
     loopDetection: { maxRepeats: 3, window: 1h }
-    verification: { settle: 1s, maxAttempts: 3 }
+    # Until-stable verification at test speed: one pass verifies, a repair failing for 1 s has failed.
+    verification: { settle: 1s, maxAttempts: 3, probeEvery: 100ms, passesInARow: { min: 1, max: 3 }, deadline: { min: 500ms, initial: 1s, max: 3s } }
 ${overrides}`;
 }
 
@@ -117,7 +122,7 @@ export async function createLab(opts: {
         res.writeHead(204).end();
         return;
       }
-      const m = /^\/health\/([^/]+)\/([^/]+)$/.exec(req.url ?? '');
+      const m = /^\/health\/([^/]+)\/([^/?]+)(?:\?action=([^&]+))?$/.exec(req.url ?? '');
       if (!m) {
         res.writeHead(404).end();
         return;
@@ -131,7 +136,7 @@ export async function createLab(opts: {
         void hold.answer.then(reply);
         return;
       }
-      const script = healthScript.get(key) ?? ['pass'];
+      const script = (m[3] ? healthScript.get(`${key}/${decodeURIComponent(m[3])}`) : undefined) ?? healthScript.get(key) ?? ['pass'];
       reply(script.length > 1 ? script.shift()! : script[0]!);
     });
   });
@@ -196,7 +201,7 @@ export function labDeps(opts: {
   faultHook?: IncidentDeps['faultHook'];
 }): IncidentDeps<FileActuatorDeps> {
   const probes: ProbeRunner = async (name, req) => {
-    const res = await fetch(`${opts.baseUrl}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}`);
+    const res = await fetch(`${opts.baseUrl}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}?action=${encodeURIComponent(req.action)}`);
     const { verdict } = (await res.json()) as { verdict: Verdict };
     return { name, result: verdict, detail: `${name} via lab health endpoint` };
   };

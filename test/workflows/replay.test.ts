@@ -54,6 +54,9 @@ const PATHS = [
   'lease-release-failed',
   // auto-heal again, recorded after the execute-knows-anomaly-onset patch (auto-heal keeps the run from before it).
   'auto-heal-anomaly-onset',
+  // Recorded after the verify-until-stable patch: probing at once and until stable, and a flapping repair failing.
+  'verify-until-stable',
+  'verify-flapping',
 ];
 
 function fixtures(): { workflowId: string; file: string }[] {

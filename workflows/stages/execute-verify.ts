@@ -1,14 +1,15 @@
 /**
  * execute: re-validate right before acting (facts may have changed while waiting: preconditions,
  * safety and the approval are checked again and the remediation lease is taken), then run the
- * repair. verify: let it settle (durable timer), probe, and decide: healed, a human, or the next
- * rung of the ladder.
+ * repair. verify: probe until stable (the verifyUntilStable activity; runs started before the
+ * verify-until-stable patch: settle on a durable timer, then probe once), and decide: healed, a human, or the next rung of the ladder.
  */
 import * as wf from '@temporalio/workflow';
-import type { ExecuteResult, PlanResult } from '../../activities/contracts';
-import { activities, executeActivity, failureMessage } from '../proxies';
+import type { ExecuteResult, PlanResult, VerifyResult } from '../../activities/contracts';
+import { activities, executeActivity, failureMessage, verifyUntilStableActivity } from '../proxies';
 import { historyTooLong, type Incident } from '../incident-state';
-import { PATCH_EXECUTE_KNOWS_ANOMALY_ONSET, PATCH_EXPLAIN_FAILED_EXECUTE, PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED, PATCH_REPROBE_INCONCLUSIVE } from '../patches';
+import { PATCH_EXECUTE_KNOWS_ANOMALY_ONSET, PATCH_EXPLAIN_FAILED_EXECUTE, PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED, PATCH_REPROBE_INCONCLUSIVE, PATCH_VERIFY_UNTIL_STABLE } from '../patches';
+import type { VerificationSchedule, VerificationTrace } from '../../policies/verification';
 import type { IncidentState } from '../shared';
 import { continueAsNew, escalateToHuman, finish, releaseLease } from './close';
 import { rediagnoseIfContradicted } from './detect-diagnose';
@@ -78,6 +79,18 @@ export async function execute(inc: Incident, chosen: PlanResult, attempt: number
   }
 }
 
+/** For plans made before the schedule existed (a plan activity's result recorded earlier): what its settle window allowed. */
+function scheduleOf(chosen: PlanResult): VerificationSchedule {
+  return (
+    chosen.verification ?? {
+      passesInARow: 2,
+      deadlineMs: Math.max(10_000, 2 * chosen.settleMs),
+      probeEveryMs: 1_000,
+      basis: 'plan without a learned schedule: twice its settle window',
+    }
+  );
+}
+
 export async function verify(inc: Incident, chosen: PlanResult, result: ExecuteResult): Promise<Turn> {
   const { rec, state } = inc;
   const action = chosen.plan.action;
@@ -89,21 +102,40 @@ export async function verify(inc: Incident, chosen: PlanResult, result: ExecuteR
     return finish(inc, 'shadowed', `shadow mode: would have run ${action}`);
   }
 
-  rec.stage('verify', `settling ${Math.round(chosen.settleMs / 1000)} s before probes`);
-  await wf.sleep(chosen.settleMs);
   const lease = inc.leaseToken !== undefined ? { target: chosen.plan.target, token: inc.leaseToken } : undefined;
   const probeOnce = (): ReturnType<typeof activities.verify> =>
     activities.verify({ incidentId: inc.id, pipeline: state.pipeline, component: state.component, action, probes: chosen.probes, ...(lease ? { lease } : {}) });
-  let verdict = await probeOnce();
-  // Probes that could not decide yet (telemetry still catching up) get one more settle window
-  // before a human is called.
-  if (verdict.result === 'inconclusive' && wf.patched(PATCH_REPROBE_INCONCLUSIVE)) {
-    rec.note('verify', 'verification inconclusive: probing again after another settle window');
+  let verdict: VerifyResult;
+  let trace: VerificationTrace | undefined;
+  if (wf.patched(PATCH_VERIFY_UNTIL_STABLE)) {
+    // Probe at once and until stable: the time to heal is the repair's, not a fixed window's.
+    const schedule = scheduleOf(chosen);
+    rec.stage('verify', `probing every ${schedule.probeEveryMs} ms until ${schedule.passesInARow} passes in a row, at most ${Math.round(schedule.deadlineMs / 1000)} s`);
+    const r = await verifyUntilStableActivity(schedule.deadlineMs)({
+      incidentId: inc.id,
+      pipeline: state.pipeline,
+      component: state.component,
+      action,
+      probes: chosen.probes,
+      ...(lease ? { lease } : {}),
+      schedule,
+    });
+    verdict = { result: r.result, probes: r.probes };
+    trace = r.trace;
+  } else {
+    rec.stage('verify', `settling ${Math.round(chosen.settleMs / 1000)} s before probes`);
     await wf.sleep(chosen.settleMs);
     verdict = await probeOnce();
+    // Probes that could not decide yet (telemetry still catching up) get one more settle window
+    // before a human is called.
+    if (verdict.result === 'inconclusive' && wf.patched(PATCH_REPROBE_INCONCLUSIVE)) {
+      rec.note('verify', 'verification inconclusive: probing again after another settle window');
+      await wf.sleep(chosen.settleMs);
+      verdict = await probeOnce();
+    }
   }
   await releaseLease(inc, chosen.plan.target);
-  rec.verified(action, verdict);
+  rec.verified(action, verdict, trace);
 
   if (verdict.result === 'pass') return finish(inc, 'healed', `${action} verified`);
   if (verdict.result === 'inconclusive') return escalateToHuman(inc, `verification of ${action} was inconclusive`);

@@ -110,6 +110,41 @@ export function decideContract(backend: string, factory: KbFactory): void {
       expect(d.mode).toBe('active');
     });
 
+    it('learns how to verify each action from its past verifications: the deadline from their times, the passes in a row from their flaps', async () => {
+      // demo policy: verification defaults (every 1 s, 2..5 passes in a row, deadline 10 s..120 s, 30 s at first).
+      const fresh = await decide(h.t.kb, policy, input({ faultClass: 'crash' }));
+      expect(fresh.summary.action).toBe('microreboot');
+      expect(fresh.verification).toEqual({ passesInARow: 2, deadlineMs: 30_000, probeEveryMs: 1_000, basis: "no past verification of microreboot: the policy's initial deadline" });
+      const past = (i: number, verifyMs: number, flaps: number): LearnArgs => ({
+        incidentId: `incident/demo/enrich/${i}`,
+        signature: { pipeline: 'demo', component: 'enrich', faultClass: 'crash', severity: 'medium' },
+        mode: 'active',
+        wouldDo: 'microreboot',
+        attempts: [{ action: 'microreboot', verification: 'pass', verifyMs, probeRounds: 3, flaps }],
+        outcome: 'healed',
+        evidence: [],
+        explanation: EXPLANATION,
+        recentRepairs: 0,
+        now: h.t.clock.now - 86_400_000 + i,
+      });
+      await learnFromIncident(h.t.kb, policy, past(1, 2_500, 0));
+      await learnFromIncident(h.t.kb, policy, past(2, 4_000, 0));
+      const quick = await decide(h.t.kb, policy, input({ faultClass: 'crash' }));
+      // 2 × the slowest (4 s) + 2 rounds of 1 s: 10 s, at the policy's floor.
+      expect(quick.verification).toMatchObject({ passesInARow: 2, deadlineMs: 10_000 });
+      expect(quick.verification.basis).toBe('2 past passing verification(s) of microreboot, slowest 4.0 s');
+      // A slow verification that flapped once: a longer deadline and one more pass in a row.
+      await learnFromIncident(h.t.kb, policy, past(3, 20_000, 1));
+      const slow = await decide(h.t.kb, policy, input({ faultClass: 'crash' }));
+      expect(slow.verification).toMatchObject({ passesInARow: 3, deadlineMs: 43_000 });
+      // Bounded by the policy: never past deadline.max, however slow the past.
+      await learnFromIncident(h.t.kb, policy, past(4, 600_000, 0));
+      expect((await decide(h.t.kb, policy, input({ faultClass: 'crash' }))).verification.deadlineMs).toBe(120_000);
+      // The worker's settle override (a Kafka group's rebalance…) is the floor.
+      const restore = await decide(h.t.kb, policy, input({ faultClass: 'corrupted-checkpoint', settleMs: 45_000 }));
+      expect(restore.verification).toMatchObject({ passesInARow: 2, deadlineMs: 45_000 });
+    });
+
     it('admits concurrent revalidations from several connections one at a time: rate limit and blast radius hold', async () => {
       // At most 2 repairs per window and 2 at once in pipeline p; 6 incidents on 6 resources race.
       const tight = smallPolicy({
