@@ -66,7 +66,9 @@ export type ProbeName =
   | 'throughput-restored'
   | 'data-checks-pass'
   | 'model-accuracy-restored'
-  | 'sink-integrity';
+  | 'sink-integrity'
+  /** Not declared by templates: until-stable verification adds it to every round (activities/verify.ts). */
+  | 'sentinel-released';
 
 export interface RepairTemplate<Deps> {
   action: RepairAction;
