@@ -8,7 +8,7 @@
  * time: both sides are hashed to 32 bytes first, so neither the length nor the position of the
  * first differing byte shows in the timing, and the loop never exits early.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import { HomeostatError } from './errors';
 
@@ -106,4 +106,41 @@ export function assertBindAllowed(host: string, tokens: BearerTokens, what: stri
   if (!isLoopback(host) && !tokens.configured) {
     throw new HomeostatError('HS_INVALID_INPUT', `${what}: refusing to listen on ${host} without a bearer token (anyone who can reach it could use it); ${hint}, or bind to 127.0.0.1`);
   }
+}
+
+/**
+ * `fetch` that presents `token` as a bearer token (plain `fetch` without one): how Homeostat's own
+ * clients — the worker's health probes, drills, tests — call an endpoint that requires one.
+ */
+export function bearerFetch(token: string | undefined): typeof fetch {
+  if (!token) return fetch;
+  return (input, init = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    return fetch(input, { ...init, headers });
+  };
+}
+
+/**
+ * The token a client presents to the sentinel: `HOMEOSTAT_HEALTH_TOKEN`, else the first token of
+ * the file `HOMEOSTAT_HEALTH_TOKEN_FILE` (the sentinel's own token file serves, rotation order aside).
+ */
+export function clientTokenFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.HOMEOSTAT_HEALTH_TOKEN) return env.HOMEOSTAT_HEALTH_TOKEN.trim();
+  const file = env.HOMEOSTAT_HEALTH_TOKEN_FILE;
+  if (!file) return undefined;
+  return firstToken(fs.readFileSync(file, 'utf8'));
+}
+
+/** The first token of a token file's text. */
+export function firstToken(text: string): string | undefined {
+  return stripComments(text)
+    .split(/[\n,\s]+/)
+    .map((t) => t.trim())
+    .find((t) => t.length > 0);
+}
+
+/** A fresh random token (256 bits, hex) for a stack that makes its own. */
+export function newToken(): string {
+  return randomBytes(32).toString('hex');
 }

@@ -202,6 +202,17 @@ function policySensitivity(doc: unknown): SentinelConfig['sensitivity'] {
   );
 }
 
+/** `config` with the sensitivity tags of the policy file `policyFile` added. */
+export function withPolicySensitivity(config: SentinelConfig, policyFile: string): SentinelConfig {
+  let doc: unknown;
+  try {
+    doc = YAML.parse(fs.readFileSync(policyFile, 'utf8'));
+  } catch (err) {
+    throw new HomeostatError('HS_INVALID_INPUT', `policy ${policyFile}: ${(err as Error).message}`);
+  }
+  return { ...config, sensitivity: [...config.sensitivity, ...policySensitivity(doc)] };
+}
+
 /** Sensitivity tags of one component. */
 export function sensitivityOf(config: SentinelConfig, pipeline: string, component: string): string[] {
   return [...new Set(config.sensitivity.filter((s) => globMatch(s.pipeline, pipeline) && globMatch(s.component, component)).flatMap((s) => s.tags))];

@@ -20,6 +20,7 @@ import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
 import { AlertmanagerClient } from '../bindings/alertmanager';
+import { bearerFetch, clientTokenFromEnv } from '../common/bearer-auth';
 import { modelRegistryFor } from '../bindings/model-registry';
 import type { PolicyConfig } from '../policies/schema';
 
@@ -37,6 +38,8 @@ export interface WorkerDepsOptions {
   healthUrl?: string;
   /** The same, when it is only known after the worker's dependencies are built. */
   healthUrlFor?: () => string | undefined;
+  /** Bearer token of the sentinel's HTTP API (else HOMEOSTAT_HEALTH_TOKEN / HOMEOSTAT_HEALTH_TOKEN_FILE). */
+  healthToken?: string;
   settleMs?: number;
   escalationWebhookUrl?: string;
   /** Alertmanager for silences and alert evidence (else HOMEOSTAT_ALERTMANAGER_URL, else none). */
@@ -68,6 +71,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const actuations = new KnowledgeActuatorLog(kb);
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
+  const healthFetch = bearerFetch(o.healthToken ?? clientTokenFromEnv());
 
   const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy);
   const templates: Partial<Record<RepairAction, RepairTemplate<WorkerTemplateDeps>>> = {
@@ -77,9 +81,9 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   };
   const probes: ProbeRunner = async (name, req) => {
     const url = healthUrl();
-    const healthUrlOption = url ? { healthUrl: `${url}/health/${encodeURIComponent(req.pipeline)}` } : {};
+    const healthUrlOption = url ? { healthUrl: `${url}/health/${encodeURIComponent(req.pipeline)}`, healthFetch } : {};
     if (!pipelineDeps) {
-      if (name === 'health-recovered' && healthUrlOption.healthUrl) return healthRecovered(healthUrlOption.healthUrl, req.component);
+      if (name === 'health-recovered' && healthUrlOption.healthUrl) return healthRecovered(healthUrlOption.healthUrl, req.component, undefined, healthFetch);
       return { name, result: 'inconclusive', detail: `${name}: no live pipeline attached to this worker` };
     }
     const since = SINCE_PROBES.has(name) ? await repairEndedAt(kb, req.incidentId) : {};
@@ -94,7 +98,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     probes,
     async anomalous(pipeline) {
       const url = healthUrl();
-      return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`) : [];
+      return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`, healthFetch) : [];
     },
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
     alertmanager: o.alertmanagerFor ?? alertmanagerFromEnv(),

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { firstToken, MIN_TOKEN_LENGTH, newToken } from '../common/bearer-auth';
 import { REPO_ROOT } from '../common/paths';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
 import { connectOrStartKafka, type KafkaTarget, type TemporalTarget } from '../infra/services';
@@ -69,6 +70,16 @@ export interface LocalEnvOptions {
 
 export const KAFKA_SETTLE_MS = 12_000;
 
+/** The environment's sentinel token: kept across restarts of `dev` in one directory, mode 0600. */
+function localSentinelToken(dir: string): { token: string; file: string } {
+  const file = path.join(dir, 'sentinel-token');
+  const existing = fs.existsSync(file) ? firstToken(fs.readFileSync(file, 'utf8')) : undefined;
+  if (existing && existing.length >= MIN_TOKEN_LENGTH) return { token: existing, file };
+  const token = newToken();
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, file };
+}
+
 export interface LocalEnv {
   stack: Stack;
   client: Client;
@@ -78,6 +89,9 @@ export interface LocalEnv {
   kafka?: KafkaTarget;
   /** Sentinel health API base, when a sentinel runs. */
   healthUrl?: string;
+  /** Bearer token of the sentinel's HTTP API (every endpoint needs it), and the file holding it. */
+  sentinelToken: string;
+  sentinelTokenFile: string;
   /** Prometheus and Alertmanager, with `observability: 'prometheus'`. */
   observability?: ObservabilityTarget;
   /** The MLflow server, with `models: 'mlflow'`. */
@@ -112,6 +126,10 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     // The policy names the model registry; with MLflow a copy of the demo policy says so.
     const policyFile = mlflow ? policyWithModelRegistry(DEFAULT_POLICY_FILE, 'demo', mlflow.binding, path.join(o.dir, 'policy.yaml')) : undefined;
     const prometheusMode = o.observability === 'prometheus';
+    // The sentinel's HTTP API takes a bearer token even on loopback: an alert can start a repair,
+    // so nobody else on the machine may post one. One token, made per environment; Alertmanager
+    // reads it from the file (credentials_file) and the worker's probes present it.
+    const { token: sentinelToken, file: sentinelTokenFile } = localSentinelToken(o.dir);
 
     let pipeline: PipelineHandle | undefined;
     if (o.pipeline) {
@@ -133,7 +151,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     let sentinelPort: number | undefined = prometheusMode && pipeline ? await freePort() : undefined;
     let observability: ObservabilityTarget | undefined;
     if (prometheusMode && pipeline) {
-      observability = await startObservability({ dir: path.join(o.dir, 'observability'), pipelineDir: pipeline.dir, webhookUrl: `http://127.0.0.1:${sentinelPort}/alertmanager` });
+      observability = await startObservability({ dir: path.join(o.dir, 'observability'), pipelineDir: pipeline.dir, webhookUrl: `http://127.0.0.1:${sentinelPort}/alertmanager`, auth: { credentialsFile: sentinelTokenFile } });
       cleanups.push(() => observability!.stop());
     }
 
@@ -145,6 +163,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),
       ...(settleMs !== undefined ? { settleMs } : {}),
       healthUrlFor: () => (sentinelPort ? `http://127.0.0.1:${sentinelPort}` : undefined),
+      healthToken: sentinelToken,
       ...(observability ? { alertmanagerFor: () => observability!.alertmanager } : {}),
     });
     cleanups.push(() => deps.close());
@@ -177,6 +196,9 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
           kb: kbPath,
           config: DEMO_SENTINEL_CONFIG,
           httpPort: sentinelPort ?? 0,
+          httpTokenFile: sentinelTokenFile,
+          // The policy's sensitivity tags decide whose raw samples are redacted.
+          policy: policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE,
           statusEveryMs: 0,
           ...(observability ? { prometheus: DEMO_PROMETHEUS_SOURCE, prometheusUrl: observability.prometheusUrl } : {}),
           ...(settleMs !== undefined ? { settleMs } : {}),
@@ -199,6 +221,8 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       ...(sentinel ? { sentinel } : {}),
       ...(kafka ? { kafka } : {}),
       ...(sentinelPort ? { healthUrl: `http://127.0.0.1:${sentinelPort}` } : {}),
+      sentinelToken,
+      sentinelTokenFile,
       ...(observability ? { observability } : {}),
       ...(mlflow ? { mlflow } : {}),
       stop: stopAll,

@@ -13,7 +13,7 @@ import { stateDir } from '../common/paths';
 import { temporalSettingsFromEnv } from '../common/temporal-config';
 import { formatZodIssues } from '../common/zod-errors';
 import { openKnowledgeBaseAt } from '../knowledge/open';
-import { loadSentinelConfig, sensitivityOf } from '../sentinel/config';
+import { loadSentinelConfig, sensitivityOf, withPolicySensitivity } from '../sentinel/config';
 import { assertBindAllowed, BearerTokens } from '../common/bearer-auth';
 import { OPEN_ENDPOINTS, startHealthServer, type HealthServer } from '../sentinel/http';
 import { RedactingOpener, redactionTags } from '../sentinel/redact';
@@ -33,6 +33,8 @@ export const sentinelProcessOptions = z.strictObject({
   /** The sentinel's state file (snapshots + sent ledger). */
   db: z.string().min(1).default(() => path.join(stateDir(), 'sentinel.db')),
   config: z.string().optional(),
+  /** A policy file whose components' sensitivity tags (PII, PHI, PCI…) decide whose samples are redacted. */
+  policy: z.string().min(1).optional(),
   /** null disables the HTTP server; 0 picks a free port. */
   httpPort: z.number().int().min(0).max(65535).nullable().default(9464),
   /** Address the HTTP server binds to; anything but loopback needs a bearer token. */
@@ -76,7 +78,8 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const o = parsed.data;
   const print = deps.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (o.log === 'kafka' && o.brokers.length === 0) throw new HomeostatError('HS_INVALID_INPUT', '--log kafka needs --brokers host:port[,host:port]');
-  const config = loadSentinelConfig(o.config);
+  const own = loadSentinelConfig(o.config);
+  const config = o.policy ? withPolicySensitivity(own, o.policy) : own;
   // Checked before anything starts: a bad source config must not leave a consumer running.
   const promSource = o.prometheus ? prometheusSourceOf(o.prometheus, o.prometheusUrl) : undefined;
   // Also checked before anything starts: an unreadable token file or an open non-loopback bind.

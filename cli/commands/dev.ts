@@ -58,7 +58,12 @@ export function register(program: Command): void {
           `  Knowledge     ${services.kbPath ? redactUrl(services.kbPath) : defaultKnowledgeDbPath()}`,
           `  Web UI        ${ui ?? '(not started here: TEMPORAL_ADDRESS points at an existing server)'}`,
           ...(ui ? [`  Incidents     ${ui}/namespaces/${ns}/workflows?query=${encodeURIComponent("WorkflowType='incidentWorkflow'")}`] : []),
-          ...(env.healthUrl ? [`  Sentinel      ${env.healthUrl}/health/demo  (metrics: ${env.healthUrl}/metrics)`] : []),
+          ...(env.healthUrl
+            ? [
+                `  Sentinel      ${env.healthUrl}/health/demo  (metrics: ${env.healthUrl}/metrics)`,
+                `                bearer token in ${env.sentinelTokenFile}: curl -H "Authorization: Bearer $(cat ${env.sentinelTokenFile})" ${env.healthUrl}/health/demo`,
+              ]
+            : []),
           ...(env.pipeline ? [`  Pipeline      demo: source → enrich → score → sink (files in ${env.pipeline.dir})`] : []),
           '  Try           npx homeostat incidents open --pipeline demo --component sink --fault lag --require-approval',
           'Press Ctrl-C to stop.',

@@ -9,6 +9,7 @@ const ENV = {
   logFile: 'HOMEOSTAT_LOG_FILE',
   db: 'HOMEOSTAT_SENTINEL_DB',
   config: 'HOMEOSTAT_SENTINEL_CONFIG',
+  policy: 'HOMEOSTAT_POLICY',
   httpPort: 'HOMEOSTAT_SENTINEL_HTTP_PORT',
   httpHost: 'HOMEOSTAT_SENTINEL_HTTP_HOST',
   httpTokenFile: 'HOMEOSTAT_SENTINEL_HTTP_TOKEN_FILE',
@@ -30,6 +31,7 @@ interface Flags {
   logFile?: string;
   db?: string;
   config?: string;
+  policy?: string;
   httpPort?: string;
   httpHost?: string;
   httpTokenFile?: string;
@@ -67,6 +69,7 @@ export function optionsFromFlags(f: Flags, env: NodeJS.ProcessEnv = process.env)
     logFile: pick(f.logFile, 'logFile'),
     db: pick(f.db, 'db'),
     config: pick(f.config, 'config'),
+    policy: pick(f.policy, 'policy') || undefined,
     httpPort: httpPort === 'off' ? null : int('--http-port', httpPort),
     httpHost: pick(f.httpHost, 'httpHost') || undefined,
     httpTokenFile: pick(f.httpTokenFile, 'httpTokenFile') || undefined,
@@ -95,6 +98,7 @@ export function register(program: Command): void {
     .option('--log-file <file>', `embedded log SQLite file (env ${ENV.logFile}; default .homeostat/log.db)`)
     .option('--db <file>', `sentinel state file: snapshots and sent ledger (env ${ENV.db}; default .homeostat/sentinel.db)`)
     .option('--config <file>', `sentinel config, YAML/JSON or a policy file with a sentinel: section (env ${ENV.config})`)
+    .option('--policy <file>', `policy whose components' sensitivity tags (PII, PHI, PCI) get their raw samples redacted (env ${ENV.policy})`)
     .option('--http-port <port>', `health and metrics port, 0 = any, off = none (env ${ENV.httpPort}; default 9464)`)
     .option('--http-host <address>', `address the HTTP server binds to; not loopback needs a token (env ${ENV.httpHost}; default 127.0.0.1)`)
     .option('--http-token-file <file>', `bearer tokens, one per line, re-read on change (env ${ENV.httpTokenFile}; or the tokens in ${ENV.httpTokens})`)

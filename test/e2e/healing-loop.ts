@@ -74,7 +74,7 @@ export function useHealingLoop(
       client: env.client,
       pipeline: env.pipeline!,
       steps,
-      ...(env.healthUrl ? { healthUrl: env.healthUrl } : {}),
+      ...(env.healthUrl ? { healthUrl: env.healthUrl, healthToken: env.sentinelToken } : {}),
       approveAs: 'oncall-lead',
       stepTimeoutMs: 150_000,
       ...(options.stepGapMs ? { stepGapMs: options.stepGapMs } : {}),
