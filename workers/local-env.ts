@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { firstToken, MIN_TOKEN_LENGTH, newToken } from '../common/bearer-auth';
 import { REPO_ROOT } from '../common/paths';
+import { dataConverterFromEnv } from '../common/payload-codec';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
 import { connectOrStartKafka, type KafkaTarget, type TemporalTarget } from '../infra/services';
 import { log } from '../infra/step';
@@ -178,7 +179,8 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     cleanups.push(() => stack.stop());
     const connection = await Connection.connect({ address: stack.temporal.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: stack.temporal.namespace });
+    const dataConverter = dataConverterFromEnv();
+    const client = new Client({ connection, namespace: stack.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });
 
     let sentinel: RunningSentinel | undefined;
     if (pipeline) {

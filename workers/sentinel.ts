@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { defaultEmbeddedLogFile, openLog, type Log } from '../bindings/log';
 import { HomeostatError } from '../common/errors';
 import { stateDir } from '../common/paths';
+import { dataConverterFromEnv } from '../common/payload-codec';
 import { temporalSettingsFromEnv } from '../common/temporal-config';
 import { formatZodIssues } from '../common/zod-errors';
 import { openKnowledgeBaseAt } from '../knowledge/open';
@@ -99,7 +100,8 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
       // held actions that long after Temporal is back. A few seconds is enough between tries.
       channelArgs: { 'grpc.max_reconnect_backoff_ms': 5_000, 'grpc.initial_reconnect_backoff_ms': 500 },
     });
-    opener = new TemporalIncidentOpener(new Client({ connection, namespace: settings.namespace }), {
+    const dataConverter = dataConverterFromEnv();
+    opener = new TemporalIncidentOpener(new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }), {
       taskQueue: o.taskQueue,
       callTimeoutMs: config.dispatch.sendTimeoutMs,
       ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}),
