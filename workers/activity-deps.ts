@@ -21,6 +21,8 @@ import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
 import { AlertmanagerClient } from '../bindings/alertmanager';
 import { bearerFetch, clientTokenFromEnv } from '../common/bearer-auth';
+import { AnchorSigner } from '../knowledge/audit-anchor';
+import { anchorChain, anchorKeyFile, AuditAnchorer, anchoringKnowledgeBase } from './audit-anchor';
 import { modelRegistryFor } from '../bindings/model-registry';
 import type { PolicyConfig } from '../policies/schema';
 
@@ -44,9 +46,16 @@ export interface WorkerDepsOptions {
   escalationWebhookUrl?: string;
   /** Alertmanager for silences and alert evidence (else HOMEOSTAT_ALERTMANAGER_URL, else none). */
   alertmanagerFor?: () => AlertmanagerClient | undefined;
+  /**
+   * Ed25519 key that signs audit anchors (default HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE, else
+   * <state dir>/audit-anchor.key when it exists); none: no anchors.
+   */
+  anchorKeyFile?: string;
 }
 
 export interface WorkerDeps extends IncidentDeps<WorkerTemplateDeps> {
+  /** Anchors the audit chain in Temporal once `attach`ed to a store (workers/audit-anchor.ts). */
+  anchors?: AuditAnchorer;
   close(): Promise<void>;
 }
 
@@ -66,7 +75,12 @@ async function repairEndedAt(kb: KnowledgeBase, incidentId: string): Promise<{ s
 export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<WorkerDeps> {
   const policyFile = o.policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE;
   const policy = loadPolicyFile(policyFile);
-  const kb = await openKnowledgeBaseAt(o.kbPath ?? defaultKnowledgeDbPath());
+  const opened = await openKnowledgeBaseAt(o.kbPath ?? defaultKnowledgeDbPath());
+  const keyFile = o.anchorKeyFile ?? anchorKeyFile();
+  const every = Number(process.env.HOMEOSTAT_AUDIT_ANCHOR_EVERY ?? 20);
+  const anchors = keyFile ? new AuditAnchorer(opened, AnchorSigner.fromFile(keyFile), anchorChain(), Number.isInteger(every) && every > 0 ? every : 20) : undefined;
+  // Every audit row the activities write pokes the anchorer once committed.
+  const kb = anchors ? anchoringKnowledgeBase(opened, anchors) : opened;
   const stored = await recordPolicy(kb, fs.readFileSync(policyFile, 'utf8'), policyFile, policy);
   const actuations = new KnowledgeActuatorLog(kb);
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
@@ -93,6 +107,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     policy: () => policy,
     policyVersion: stored.version,
     kb,
+    ...(anchors ? { anchors } : {}),
     templates,
     templateDeps: { ...pipelineDeps, ...(escalationWebhookUrl ? { escalationWebhookUrl } : {}) },
     probes,

@@ -4,6 +4,7 @@
  * sentinel watching its telemetry, and a worker whose repair templates act on that pipeline.
  * Everything started here is stopped by `stop()`, in reverse order.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -31,6 +32,7 @@ import {
   type ObservabilityKind,
   type ObservabilityTarget,
 } from './observability-env';
+import { anchorChain, TemporalAnchorStore } from './audit-anchor';
 import { runSentinel, type RunningSentinel } from './sentinel';
 import { startStack, type Stack } from './stack';
 
@@ -65,11 +67,21 @@ export interface LocalEnvOptions {
   observability?: ObservabilityKind;
   /** `mlflow`: the model registry is an MLflow server (the policy names it; the score stage loads by alias). */
   models?: ModelsKind;
+  /** Ed25519 key signing the audit anchors; made when missing (default <dir>/audit-anchor.key). */
+  anchorKeyFile?: string;
   /** Starts Temporal instead of the dev server (see StackOptions.temporal). */
   temporal?: () => Promise<TemporalTarget>;
 }
 
 export const KAFKA_SETTLE_MS = 12_000;
+
+/** An Ed25519 private key (PEM, mode 0600) at `file`, made if missing. */
+export function ensureAnchorKey(file: string): void {
+  if (fs.existsSync(file)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const { privateKey } = generateKeyPairSync('ed25519');
+  fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+}
 
 /** The environment's sentinel token: kept across restarts of `dev` in one directory, mode 0600. */
 function localSentinelToken(dir: string): { token: string; file: string } {
@@ -157,8 +169,11 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     }
 
     // The sentinel reports health for the worker's probes: start it before the worker's deps.
+    const keyFile = o.anchorKeyFile ?? process.env.HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE ?? path.join(o.dir, 'audit-anchor.key');
+    ensureAnchorKey(keyFile);
     const deps = await buildWorkerDeps({
       kbPath,
+      anchorKeyFile: keyFile,
       ...(policyFile ? { policyFile } : {}),
       // With a policy naming MLflow, the worker's model registry binding comes from the policy.
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),
@@ -181,6 +196,9 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     cleanups.push(() => connection.close());
     const dataConverter = dataConverterFromEnv();
     const client = new Client({ connection, namespace: stack.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });
+    deps.anchors?.attach(new TemporalAnchorStore(client, anchorChain()));
+    // Runs before the connection closes (cleanups run in reverse): the last rows get their anchor.
+    cleanups.push(async () => deps.anchors?.flush());
 
     let sentinel: RunningSentinel | undefined;
     if (pipeline) {

@@ -34,6 +34,8 @@ export function register(program: Command): void {
       const services = await startDevServices({ temporal: f.temporal, kb: f.kb, stateDir: stateDir(), port: f.port, uiPort: f.uiPort });
       const env = await startLocalEnv({
         dir: path.join(stateDir(), 'dev'),
+        // Where `homeostat audit verify` looks by default: the dev stack shares the CLI's knowledge base.
+        anchorKeyFile: process.env.HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE ?? path.join(stateDir(), 'audit-anchor.key'),
         kbPath: services.kbPath ?? defaultKnowledgeDbPath(),
         port: f.port,
         uiPort: f.uiPort,
