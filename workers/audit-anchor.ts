@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { stateDir } from '../common/paths';
-import { AnchorSigner, anchorBodyFor, signedAnchor, type SignedAnchor } from '../knowledge/audit-anchor';
+import { anchorBodyFor, signedAnchor, type AnchorSigner, type SignedAnchor } from '../knowledge/audit-anchor';
 import type { AuditInput, AuditRow, KnowledgeBase } from '../knowledge/types';
 
 export const ANCHOR_TASK_QUEUE = 'homeostat-audit-anchors';
