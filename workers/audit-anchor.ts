@@ -58,7 +58,8 @@ export class TemporalAnchorStore {
       try {
         events = (await this.client.workflow.getHandle(anchorWorkflowId(this.chain, epoch)).fetchHistory()).events ?? [];
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) break;
+        // fetchHistory surfaces gRPC NOT_FOUND (code 5) as is, not as WorkflowNotFoundError.
+        if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) break;
         throw err;
       }
       for (const e of events) {
