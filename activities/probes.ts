@@ -16,6 +16,8 @@ export type { ProbeOutcome };
 export interface ProbeOptions {
   /** Sentinel health API base URL, for `health-recovered`. */
   healthUrl?: string;
+  /** How the health API is called: `fetch` with the sentinel's bearer token, when it needs one. */
+  healthFetch?: typeof fetch;
   healthThreshold?: number;
   /** Lag (records) at or below which a stage counts as drained. Default: one second of input, at least 50. */
   maxLag?: number;
@@ -246,9 +248,9 @@ export async function runProbe(name: ProbeName, target: string, deps: ProbeDeps,
     case 'sink-integrity':
       return sinkIntegrity(deps, o);
     case 'health-recovered':
-      return o.healthUrl ? healthRecovered(o.healthUrl, target, o.healthThreshold) : result('health-recovered', undefined, 'no health API configured');
+      return o.healthUrl ? healthRecovered(o.healthUrl, target, o.healthThreshold, o.healthFetch) : result('health-recovered', undefined, 'no health API configured');
     case 'sentinel-released':
-      return o.healthUrl ? sentinelReleased(o.healthUrl, target) : result('sentinel-released', undefined, 'no health API configured');
+      return o.healthUrl ? sentinelReleased(o.healthUrl, target, o.healthFetch) : result('sentinel-released', undefined, 'no health API configured');
   }
 }
 

@@ -27,6 +27,11 @@ export interface DevServerOptions {
   namespace?: string;
   /** Where the server's output goes; a temp file when omitted. */
   logFile?: string;
+  /**
+   * Codec server the Web UI decodes payloads through (`homeostat codec-server`); default
+   * HOMEOSTAT_UI_CODEC_ENDPOINT. Only with `ui`.
+   */
+  uiCodecEndpoint?: string;
   /** How long to wait for the server to answer (default 60 s: a loaded 2-core machine is slow). */
   readyTimeoutMs?: number;
 }
@@ -57,6 +62,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   args.push('--log-level', options.logLevel ?? 'warn');
   if (ui) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
+  const codecEndpoint = options.uiCodecEndpoint ?? process.env.HOMEOSTAT_UI_CODEC_ENDPOINT;
+  if (ui && codecEndpoint) args.push('--ui-codec-endpoint', codecEndpoint);
   if (namespace !== 'default') args.push('--namespace', namespace);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true });

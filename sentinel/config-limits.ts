@@ -104,7 +104,27 @@ export const retentionSettings = z.strictObject({
 });
 export type RetentionSettings = z.output<typeof retentionSettings>;
 
+/**
+ * Bounds of the HTTP inputs (`POST /alertmanager`). Alertmanager's webhook `max_alerts` should be
+ * at most `maxAlertsPerRequest` (it truncates a group instead of the sentinel refusing it). An
+ * alert re-sent with the same labels and status within `alertDebounceMs` — Alertmanager repeats
+ * every firing group at each `repeat_interval` and after every restart — is acknowledged but not
+ * forwarded again, so a noisy group cannot flood an incident with identical evidence.
+ */
+export const httpSettings = z.strictObject({
+  maxAlertsPerRequest: z.number().int().positive().default(500),
+  /** Labels of one alert after merging the group's common labels. */
+  maxLabels: z.number().int().positive().default(64),
+  /** Bytes of one label or annotation name or value. */
+  maxLabelBytes: z.number().int().positive().default(4_096),
+  alertDebounceMs: z.number().int().nonnegative().default(5 * MINUTE),
+  /** Distinct alerts remembered for debouncing; the oldest are forgotten first. */
+  debounceEntries: z.number().int().positive().default(10_000),
+});
+export type HttpSettings = z.output<typeof httpSettings>;
+
 export const LIMIT_DEFAULTS = {
+  http: httpSettings.parse({}),
   limits: limitsSettings.parse({}),
   eviction: evictionSettings.parse({}),
   dispatch: dispatchSettings.parse({}),

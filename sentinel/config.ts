@@ -15,7 +15,7 @@ import { ALL_DETECTOR_NAMES } from '../detection/detector';
 import { HomeostatError } from '../common/errors';
 import { formatZodIssues } from '../common/zod-errors';
 import { LAYERS, type Layer } from '../policies/taxonomy';
-import { dispatchSettings, evictionSettings, LIMIT_DEFAULTS, limitsSettings, retentionSettings } from './config-limits';
+import { dispatchSettings, evictionSettings, httpSettings, LIMIT_DEFAULTS, limitsSettings, retentionSettings } from './config-limits';
 
 export const SIGNAL_CLASSES = ['metric', 'model.error', 'model.accuracy', 'profile.count', 'profile.nullRate'] as const;
 export type SignalClass = (typeof SIGNAL_CLASSES)[number];
@@ -149,6 +149,18 @@ export const sentinelConfigSchema = z.strictObject({
   dispatch: dispatchSettings.default(LIMIT_DEFAULTS.dispatch),
   /** Retention of the telemetry and dead-letter topics. */
   retention: retentionSettings.default(LIMIT_DEFAULTS.retention),
+  /** Caps and debouncing of the HTTP inputs. */
+  http: httpSettings.default(LIMIT_DEFAULTS.http),
+  /**
+   * Sensitivity tags (PII, PHI, PCI…) of components whose raw samples must not leave the
+   * sentinel. The pipeline policy's own `sensitivity` tags are added when the config is read
+   * from a policy file.
+   */
+  sensitivity: z
+    .array(z.strictObject({ pipeline: glob, component: glob, tags: z.array(z.string().regex(/^[A-Z][A-Z0-9_-]*$/)).min(1) }))
+    .default([]),
+  /** Tags whose components' samples are redacted. */
+  redactTags: z.array(z.string().regex(/^[A-Z][A-Z0-9_-]*$/)).default(['PII', 'PHI', 'PCI']),
 });
 export type SentinelConfig = z.output<typeof sentinelConfigSchema>;
 export type SentinelConfigInput = z.input<typeof sentinelConfigSchema>;
@@ -169,7 +181,41 @@ export function loadSentinelConfig(file: string | undefined): SentinelConfig {
     throw new HomeostatError('HS_INVALID_INPUT', `sentinel config ${file}: ${(err as Error).message}`);
   }
   const section = typeof doc === 'object' && doc !== null && 'sentinel' in doc ? (doc as { sentinel: unknown }).sentinel : doc;
-  return parseSentinelConfig(section);
+  const config = parseSentinelConfig(section);
+  return { ...config, sensitivity: [...config.sensitivity, ...policySensitivity(doc)] };
+}
+
+const policyTags = z.object({
+  pipelines: z.array(z.object({ name: z.string(), components: z.array(z.object({ name: z.string(), sensitivity: z.array(z.string()).optional() })) })),
+});
+
+/**
+ * The `sensitivity` tags of a policy file's components, so a sentinel reading its section from
+ * the policy redacts exactly what the policy calls sensitive. A file that is not a policy adds
+ * nothing (the policy's own validation is `policy validate`'s job, not the sentinel's).
+ */
+function policySensitivity(doc: unknown): SentinelConfig['sensitivity'] {
+  const parsed = policyTags.safeParse(doc);
+  if (!parsed.success) return [];
+  return parsed.data.pipelines.flatMap((p) =>
+    p.components.filter((c) => (c.sensitivity ?? []).length > 0).map((c) => ({ pipeline: p.name, component: c.name, tags: c.sensitivity! })),
+  );
+}
+
+/** `config` with the sensitivity tags of the policy file `policyFile` added. */
+export function withPolicySensitivity(config: SentinelConfig, policyFile: string): SentinelConfig {
+  let doc: unknown;
+  try {
+    doc = YAML.parse(fs.readFileSync(policyFile, 'utf8'));
+  } catch (err) {
+    throw new HomeostatError('HS_INVALID_INPUT', `policy ${policyFile}: ${(err as Error).message}`);
+  }
+  return { ...config, sensitivity: [...config.sensitivity, ...policySensitivity(doc)] };
+}
+
+/** Sensitivity tags of one component. */
+export function sensitivityOf(config: SentinelConfig, pipeline: string, component: string): string[] {
+  return [...new Set(config.sensitivity.filter((s) => globMatch(s.pipeline, pipeline) && globMatch(s.component, component)).flatMap((s) => s.tags))];
 }
 
 function globMatch(pattern: string, value: string): boolean {

@@ -6,15 +6,25 @@
  *   GET  /metrics                      Prometheus text format
  *   POST /alertmanager                 Alertmanager webhook → incidents / evidence
  *   POST /openlineage                  OpenLineage run event → lineage edges
- * A body that fails validation gets 400 with the field and the rule, and is dead-lettered with
- * the original bytes like any invalid telemetry record.
+ * A body that fails validation gets 400 with the field and the rule (413 when it exceeds a cap of
+ * the config's `http` section), and is dead-lettered with the original bytes like any invalid
+ * telemetry record.
+ *
+ * Authentication: with bearer tokens configured (`common/bearer-auth.ts`) every request needs
+ * `Authorization: Bearer <token>` — Alertmanager sends it from its webhook's
+ * `http_config.authorization` — except `/health` and `/metrics` when explicitly opened (`open`).
+ * A refusal is 401 and counted (`homeostat_sentinel_http_unauthorized_total`). Without a token
+ * the server only binds to loopback (`startHealthServer` refuses anything else).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ZodType } from 'zod';
 import { sendToDeadLetter, type Log } from '../bindings/log';
+import { assertBindAllowed, BearerTokens } from '../common/bearer-auth';
+import { AlertDebouncer, checkAlertCaps } from './alert-guard';
 import { alertmanagerPayload, handleAlerts } from './alertmanager';
 import type { ComponentView } from './component';
+import { LIMIT_DEFAULTS, type HttpSettings } from './config-limits';
 import type { IncidentOpener } from './incidents';
 import type { LineageSink } from './lineage';
 import type { SentinelMetrics } from './metrics';
@@ -30,7 +40,16 @@ export interface HttpDeps {
   /** Where bad bodies are dead-lettered: the telemetry topic's dead-letter topic. */
   log: Log;
   topic: string;
+  /** Caps and debouncing (the sentinel config's `http` section); defaults when omitted. */
+  settings?: HttpSettings;
+  /** Bearer tokens; none configured (or omitted) leaves the server open, on loopback only. */
+  tokens?: BearerTokens;
+  /** Endpoints answered without a token even when tokens are configured. */
+  open?: readonly OpenEndpoint[];
 }
+
+export const OPEN_ENDPOINTS = ['health', 'metrics'] as const;
+export type OpenEndpoint = (typeof OPEN_ENDPOINTS)[number];
 
 export interface HealthServer {
   server: http.Server;
@@ -77,11 +96,18 @@ function layerSummary(views: ComponentView[]): Record<string, number> {
 }
 
 export function createHealthServer(deps: HttpDeps): http.Server {
-  /** Parses and validates a JSON body; a failure is dead-lettered and becomes a 400. */
-  async function body<T>(req: http.IncomingMessage, schema: ZodType<T>, source: string): Promise<T> {
+  const settings = deps.settings ?? LIMIT_DEFAULTS.http;
+  const tokens = deps.tokens ?? new BearerTokens({});
+  const open = new Set<string>(deps.open ?? []);
+  const debouncer = new AlertDebouncer(settings.alertDebounceMs, settings.debounceEntries);
+  deps.metrics.http.debouncedSource = () => debouncer.debounced;
+
+  /** Parses and validates a JSON body; a failure is dead-lettered and becomes a 400 (413 past a cap). */
+  async function body<T>(req: http.IncomingMessage, schema: ZodType<T>, source: string, caps?: (value: T) => { field: string; reason: string; limit: number } | undefined): Promise<T> {
     const raw = await readBody(req);
     let value: unknown;
     let failure: { field: string; rule: string; reason: string } | undefined;
+    let limit: number | undefined;
     try {
       value = JSON.parse(raw.toString('utf8'));
     } catch (err) {
@@ -89,19 +115,37 @@ export function createHealthServer(deps: HttpDeps): http.Server {
     }
     if (!failure) {
       const parsed = schema.safeParse(value);
-      if (parsed.success) return parsed.data;
-      const issue = parsed.error.issues[0];
-      const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-      failure = { field, rule: issue.code, reason: `${field}: ${issue.message}` };
+      if (parsed.success) {
+        const violation = caps?.(parsed.data);
+        if (!violation) return parsed.data;
+        failure = { field: violation.field, rule: 'too_big', reason: violation.reason };
+        limit = violation.limit;
+      } else {
+        const issue = parsed.error.issues[0];
+        const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+        failure = { field, rule: issue.code, reason: `${field}: ${issue.message}` };
+      }
     }
     deps.metrics.http.badBodies++;
     await sendToDeadLetter(deps.log, deps.topic, [{ value: raw, key: null, ...failure, source: { topic: `http:${source}` } }]).catch(() => undefined);
-    throw new HttpError(400, failure.reason, { field: failure.field, rule: failure.rule });
+    throw new HttpError(limit === undefined ? 400 : 413, failure.reason, { field: failure.field, rule: failure.rule, ...(limit === undefined ? {} : { limit }) });
+  }
+
+  /** Whether the request may proceed; a refusal is answered (401) and counted here. */
+  function authorised(req: http.IncomingMessage, res: http.ServerResponse, endpoint: string): boolean {
+    if (open.has(endpoint) || !tokens.configured || tokens.accepts(req.headers.authorization)) return true;
+    deps.metrics.http.unauthorized++;
+    // Drain the body so the connection can be reused; its content is never read.
+    req.resume();
+    res.setHeader('www-authenticate', 'Bearer realm="homeostat-sentinel"');
+    send(res, 401, { error: req.headers.authorization ? 'bearer token not accepted' : 'missing bearer token (Authorization: Bearer <token>)' });
+    return false;
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sentinel');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (!authorised(req, res, parts[0] ?? '')) return;
     if (req.method === 'GET' && parts[0] === 'health') {
       const views = deps.views();
       if (parts.length === 1) return send(res, 200, { components: views, layers: layerSummary(views) });
@@ -118,9 +162,12 @@ export function createHealthServer(deps: HttpDeps): http.Server {
       return send(res, 200, await deps.metrics.registry.metrics(), deps.metrics.registry.contentType);
     }
     if (req.method === 'POST' && url.pathname === '/alertmanager') {
-      const payload = await body(req, alertmanagerPayload, '/alertmanager');
+      const payload = await body(req, alertmanagerPayload, '/alertmanager', (p) => checkAlertCaps(p, settings));
       deps.metrics.http.alerts += payload.alerts.length;
-      return send(res, 200, await handleAlerts(payload, deps.opener));
+      const { alerts, keys, dropped } = debouncer.fresh(payload);
+      const outcome = alerts.length > 0 ? await handleAlerts({ ...payload, alerts }, deps.opener) : { opened: [], evidence: [], ignored: [] };
+      debouncer.commit(keys);
+      return send(res, 200, { ...outcome, debounced: dropped });
     }
     if (req.method === 'POST' && url.pathname === '/openlineage') {
       const event = await body(req, openLineageRunEvent, '/openlineage');
@@ -139,8 +186,9 @@ export function createHealthServer(deps: HttpDeps): http.Server {
   });
 }
 
-/** Starts the server on `port` (0 = any free port). */
+/** Starts the server on `port` (0 = any free port); refuses a non-loopback `host` without a token. */
 export async function startHealthServer(deps: HttpDeps, port: number, host = '127.0.0.1'): Promise<HealthServer> {
+  assertBindAllowed(host, deps.tokens ?? new BearerTokens({}), 'sentinel HTTP', 'set HOMEOSTAT_SENTINEL_HTTP_TOKENS or --http-token-file');
   const server = createHealthServer(deps);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

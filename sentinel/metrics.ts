@@ -9,6 +9,10 @@ export interface HttpCounters {
   badBodies: number;
   alerts: number;
   lineageEvents: number;
+  /** Requests refused for a missing or wrong bearer token. */
+  unauthorized: number;
+  /** Alerts dropped as repeats within the debounce window (read from the server's debouncer). */
+  debouncedSource?: () => number;
 }
 
 /** Counter whose value is a monotone figure owned elsewhere: at scrape, add what changed since the last scrape. */
@@ -28,7 +32,7 @@ export function mirroredCounter(registry: Registry, name: string, help: string, 
 
 export class SentinelMetrics {
   readonly registry = new Registry();
-  readonly http: HttpCounters = { badBodies: 0, alerts: 0, lineageEvents: 0 };
+  readonly http: HttpCounters = { badBodies: 0, alerts: 0, lineageEvents: 0, unauthorized: 0 };
   private rate = 0;
   private lastCount = 0;
   private lastAt = Date.now();
@@ -46,6 +50,8 @@ export class SentinelMetrics {
     mirroredCounter(r, 'homeostat_sentinel_evidence_sent_total', 'Evidence signals sent to open incidents', () => d.evidence);
     mirroredCounter(r, 'homeostat_sentinel_snapshots_total', 'State snapshots saved', () => sentinel.stats.snapshots);
     mirroredCounter(r, 'homeostat_sentinel_alerts_total', 'Alertmanager alerts received', () => this.http.alerts);
+    mirroredCounter(r, 'homeostat_sentinel_http_unauthorized_total', 'HTTP requests refused with 401 (missing or wrong bearer token)', () => this.http.unauthorized);
+    mirroredCounter(r, 'homeostat_sentinel_alerts_debounced_total', 'Alertmanager alerts dropped as repeats within the debounce window', () => this.http.debouncedSource?.() ?? 0);
     mirroredCounter(r, 'homeostat_sentinel_lineage_events_total', 'OpenLineage run events received', () => this.http.lineageEvents);
 
     mirroredCounter(r, 'homeostat_sentinel_undeliverable_actions_total', 'Incident actions Temporal refused for good, dead-lettered', () => sentinel.stats.undeliverable);

@@ -20,6 +20,9 @@ import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
 import { AlertmanagerClient } from '../bindings/alertmanager';
+import { bearerFetch, clientTokenFromEnv } from '../common/bearer-auth';
+import { AnchorSigner } from '../knowledge/audit-anchor';
+import { anchorChain, anchorKeyFile, AuditAnchorer, anchoringKnowledgeBase } from './audit-anchor';
 import { modelRegistryFor } from '../bindings/model-registry';
 import { orchestratorFor } from '../bindings/orchestration/from-policy';
 import type { PolicyConfig } from '../policies/schema';
@@ -38,15 +41,24 @@ export interface WorkerDepsOptions {
   healthUrl?: string;
   /** The same, when it is only known after the worker's dependencies are built. */
   healthUrlFor?: () => string | undefined;
+  /** Bearer token of the sentinel's HTTP API (else HOMEOSTAT_HEALTH_TOKEN / HOMEOSTAT_HEALTH_TOKEN_FILE). */
+  healthToken?: string;
   settleMs?: number;
   /** A drill's worker: the engine may explore (IncidentDeps.drill). */
   drill?: boolean;
   escalationWebhookUrl?: string;
   /** Alertmanager for silences and alert evidence (else HOMEOSTAT_ALERTMANAGER_URL, else none). */
   alertmanagerFor?: () => AlertmanagerClient | undefined;
+  /**
+   * Ed25519 key that signs audit anchors (default HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE, else
+   * <state dir>/audit-anchor.key when it exists); none: no anchors.
+   */
+  anchorKeyFile?: string;
 }
 
 export interface WorkerDeps extends IncidentDeps<WorkerTemplateDeps> {
+  /** Anchors the audit chain in Temporal once `attach`ed to a store (workers/audit-anchor.ts). */
+  anchors?: AuditAnchorer;
   close(): Promise<void>;
 }
 
@@ -66,11 +78,17 @@ async function repairEndedAt(kb: KnowledgeBase, incidentId: string): Promise<{ s
 export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<WorkerDeps> {
   const policyFile = o.policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE;
   const policy = loadPolicyFile(policyFile);
-  const kb = await openKnowledgeBaseAt(o.kbPath ?? defaultKnowledgeDbPath());
+  const opened = await openKnowledgeBaseAt(o.kbPath ?? defaultKnowledgeDbPath());
+  const keyFile = o.anchorKeyFile ?? anchorKeyFile();
+  const every = Number(process.env.HOMEOSTAT_AUDIT_ANCHOR_EVERY ?? 20);
+  const anchors = keyFile ? new AuditAnchorer(opened, AnchorSigner.fromFile(keyFile), anchorChain(), Number.isInteger(every) && every > 0 ? every : 20) : undefined;
+  // Every audit row the activities write pokes the anchorer once committed.
+  const kb = anchors ? anchoringKnowledgeBase(opened, anchors) : opened;
   const stored = await recordPolicy(kb, fs.readFileSync(policyFile, 'utf8'), policyFile, policy);
   const actuations = new KnowledgeActuatorLog(kb);
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
+  const healthFetch = bearerFetch(o.healthToken ?? clientTokenFromEnv());
 
   const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy);
   const templates: Partial<Record<RepairAction, RepairTemplate<WorkerTemplateDeps>>> = {
@@ -80,9 +98,9 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   };
   const probes: ProbeRunner = async (name, req) => {
     const url = healthUrl();
-    const healthUrlOption = url ? { healthUrl: `${url}/health/${encodeURIComponent(req.pipeline)}` } : {};
+    const healthUrlOption = url ? { healthUrl: `${url}/health/${encodeURIComponent(req.pipeline)}`, healthFetch } : {};
     if (!pipelineDeps) {
-      if (name === 'health-recovered' && healthUrlOption.healthUrl) return healthRecovered(healthUrlOption.healthUrl, req.component);
+      if (name === 'health-recovered' && healthUrlOption.healthUrl) return healthRecovered(healthUrlOption.healthUrl, req.component, undefined, healthFetch);
       return { name, result: 'inconclusive', detail: `${name}: no live pipeline attached to this worker` };
     }
     const since = SINCE_PROBES.has(name) ? await repairEndedAt(kb, req.incidentId) : {};
@@ -92,19 +110,20 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     policy: () => policy,
     policyVersion: stored.version,
     kb,
+    ...(anchors ? { anchors } : {}),
     templates,
     templateDeps: { ...pipelineDeps, ...(escalationWebhookUrl ? { escalationWebhookUrl } : {}) },
     probes,
     async anomalous(pipeline) {
       const url = healthUrl();
-      return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`) : [];
+      return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`, healthFetch) : [];
     },
     ...(healthUrl() !== undefined || o.healthUrlFor
       ? {
           async sentinelHolds(pipeline: string, component: string) {
             const url = healthUrl();
             return url
-              ? sentinelReleased(`${url}/health/${encodeURIComponent(pipeline)}`, component)
+              ? sentinelReleased(`${url}/health/${encodeURIComponent(pipeline)}`, component, healthFetch)
               : { name: 'sentinel-released', result: 'pass' as const, detail: 'no sentinel health API configured' };
           },
         }

@@ -4,11 +4,14 @@
  * sentinel watching its telemetry, and a worker whose repair templates act on that pipeline.
  * Everything started here is stopped by `stop()`, in reverse order.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { firstToken, MIN_TOKEN_LENGTH, newToken } from '../common/bearer-auth';
 import { REPO_ROOT } from '../common/paths';
+import { dataConverterFromEnv } from '../common/payload-codec';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
 import { connectOrStartKafka, type KafkaTarget, type TemporalTarget } from '../infra/services';
 import { log } from '../infra/step';
@@ -29,6 +32,7 @@ import {
   type ObservabilityKind,
   type ObservabilityTarget,
 } from './observability-env';
+import { anchorChain, TemporalAnchorStore } from './audit-anchor';
 import { runSentinel, type RunningSentinel } from './sentinel';
 import { startStack, type Stack } from './stack';
 
@@ -65,11 +69,31 @@ export interface LocalEnvOptions {
   observability?: ObservabilityKind;
   /** `mlflow`: the model registry is an MLflow server (the policy names it; the score stage loads by alias). */
   models?: ModelsKind;
+  /** Ed25519 key signing the audit anchors; made when missing (default <dir>/audit-anchor.key). */
+  anchorKeyFile?: string;
   /** Starts Temporal instead of the dev server (see StackOptions.temporal). */
   temporal?: () => Promise<TemporalTarget>;
 }
 
 export const KAFKA_SETTLE_MS = 12_000;
+
+/** An Ed25519 private key (PEM, mode 0600) at `file`, made if missing. */
+export function ensureAnchorKey(file: string): void {
+  if (fs.existsSync(file)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const { privateKey } = generateKeyPairSync('ed25519');
+  fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+}
+
+/** The environment's sentinel token: kept across restarts of `dev` in one directory, mode 0600. */
+function localSentinelToken(dir: string): { token: string; file: string } {
+  const file = path.join(dir, 'sentinel-token');
+  const existing = fs.existsSync(file) ? firstToken(fs.readFileSync(file, 'utf8')) : undefined;
+  if (existing && existing.length >= MIN_TOKEN_LENGTH) return { token: existing, file };
+  const token = newToken();
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, file };
+}
 
 export interface LocalEnv {
   stack: Stack;
@@ -80,6 +104,9 @@ export interface LocalEnv {
   kafka?: KafkaTarget;
   /** Sentinel health API base, when a sentinel runs. */
   healthUrl?: string;
+  /** Bearer token of the sentinel's HTTP API (every endpoint needs it), and the file holding it. */
+  sentinelToken: string;
+  sentinelTokenFile: string;
   /** Prometheus and Alertmanager, with `observability: 'prometheus'`. */
   observability?: ObservabilityTarget;
   /** The MLflow server, with `models: 'mlflow'`. */
@@ -114,6 +141,10 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     // The policy names the model registry; with MLflow a copy of the demo policy says so.
     const policyFile = mlflow ? policyWithModelRegistry(DEFAULT_POLICY_FILE, 'demo', mlflow.binding, path.join(o.dir, 'policy.yaml')) : undefined;
     const prometheusMode = o.observability === 'prometheus';
+    // The sentinel's HTTP API takes a bearer token even on loopback: an alert can start a repair,
+    // so nobody else on the machine may post one. One token, made per environment; Alertmanager
+    // reads it from the file (credentials_file) and the worker's probes present it.
+    const { token: sentinelToken, file: sentinelTokenFile } = localSentinelToken(o.dir);
 
     let pipeline: PipelineHandle | undefined;
     if (o.pipeline) {
@@ -135,19 +166,23 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     let sentinelPort: number | undefined = prometheusMode && pipeline ? await freePort() : undefined;
     let observability: ObservabilityTarget | undefined;
     if (prometheusMode && pipeline) {
-      observability = await startObservability({ dir: path.join(o.dir, 'observability'), pipelineDir: pipeline.dir, webhookUrl: `http://127.0.0.1:${sentinelPort}/alertmanager` });
+      observability = await startObservability({ dir: path.join(o.dir, 'observability'), pipelineDir: pipeline.dir, webhookUrl: `http://127.0.0.1:${sentinelPort}/alertmanager`, auth: { credentialsFile: sentinelTokenFile } });
       cleanups.push(() => observability!.stop());
     }
 
     // The sentinel reports health for the worker's probes: start it before the worker's deps.
+    const keyFile = o.anchorKeyFile ?? process.env.HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE ?? path.join(o.dir, 'audit-anchor.key');
+    ensureAnchorKey(keyFile);
     const deps = await buildWorkerDeps({
       kbPath,
+      anchorKeyFile: keyFile,
       ...(policyFile ? { policyFile } : {}),
       // With a policy naming MLflow, the worker's model registry binding comes from the policy.
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),
       ...(settleMs !== undefined ? { settleMs } : {}),
       ...(o.drill ? { drill: true } : {}),
       healthUrlFor: () => (sentinelPort ? `http://127.0.0.1:${sentinelPort}` : undefined),
+      healthToken: sentinelToken,
       ...(observability ? { alertmanagerFor: () => observability!.alertmanager } : {}),
     });
     cleanups.push(() => deps.close());
@@ -162,7 +197,11 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     cleanups.push(() => stack.stop());
     const connection = await Connection.connect({ address: stack.temporal.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: stack.temporal.namespace });
+    const dataConverter = dataConverterFromEnv();
+    const client = new Client({ connection, namespace: stack.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });
+    deps.anchors?.attach(new TemporalAnchorStore(client, anchorChain()));
+    // Runs before the connection closes (cleanups run in reverse): the last rows get their anchor.
+    cleanups.push(async () => deps.anchors?.flush());
 
     let sentinel: RunningSentinel | undefined;
     if (pipeline) {
@@ -180,6 +219,9 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
           kb: kbPath,
           config: DEMO_SENTINEL_CONFIG,
           httpPort: sentinelPort ?? 0,
+          httpTokenFile: sentinelTokenFile,
+          // The policy's sensitivity tags decide whose raw samples are redacted.
+          policy: policyFile ?? process.env.HOMEOSTAT_POLICY ?? DEFAULT_POLICY_FILE,
           statusEveryMs: 0,
           ...(observability ? { prometheus: DEMO_PROMETHEUS_SOURCE, prometheusUrl: observability.prometheusUrl } : {}),
           ...(settleMs !== undefined ? { settleMs } : {}),
@@ -202,6 +244,8 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       ...(sentinel ? { sentinel } : {}),
       ...(kafka ? { kafka } : {}),
       ...(sentinelPort ? { healthUrl: `http://127.0.0.1:${sentinelPort}` } : {}),
+      sentinelToken,
+      sentinelTokenFile,
       ...(observability ? { observability } : {}),
       ...(mlflow ? { mlflow } : {}),
       stop: stopAll,

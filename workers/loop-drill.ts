@@ -18,6 +18,7 @@ import { waitForRepairPreconditions } from '../simulator/readiness';
 import type { SinkIntegrity } from '../simulator/sink-store';
 import { approveUpdate, incidentWorkflowId, stateQuery, type IncidentState } from '../workflows/shared';
 import { markReopened, REOPEN_WINDOW_MS, reopenWindowLeft } from './reopen-check';
+import { bearerFetch } from '../common/bearer-auth';
 
 /**
  * Faults that keep hurting after their repair mitigated them — a source that keeps sending nulls
@@ -81,6 +82,8 @@ export interface DrillOptions {
   steps: ScriptedFault[][];
   /** The sentinel's health API; between steps the drill waits until its fused health is calm on every component. */
   healthUrl?: string;
+  /** Bearer token of that API, when it needs one. */
+  healthToken?: string;
   /** How long one step's incidents may take to close (default 180 s). */
   stepTimeoutMs?: number;
   /** Plans that need a human are approved under this identity (an on-call engineer at the keyboard); unset: nobody approves. */
@@ -146,7 +149,7 @@ async function calm(opts: DrillOptions, component: string): Promise<boolean> {
   }
   if (!opts.healthUrl) return true;
   try {
-    const res = await fetch(`${opts.healthUrl}/health/${encodeURIComponent(pipeline)}/${encodeURIComponent(component)}`);
+    const res = await bearerFetch(opts.healthToken)(`${opts.healthUrl}/health/${encodeURIComponent(pipeline)}/${encodeURIComponent(component)}`);
     if (res.status === 404) return true; // never seen: nothing open
     if (!res.ok) return false;
     const view = (await res.json()) as { fusionOpen?: boolean };

@@ -10,11 +10,14 @@ import { z } from 'zod';
 import { defaultEmbeddedLogFile, openLog, type Log } from '../bindings/log';
 import { HomeostatError } from '../common/errors';
 import { stateDir } from '../common/paths';
+import { dataConverterFromEnv } from '../common/payload-codec';
 import { temporalSettingsFromEnv } from '../common/temporal-config';
 import { formatZodIssues } from '../common/zod-errors';
 import { openKnowledgeBaseAt } from '../knowledge/open';
-import { loadSentinelConfig } from '../sentinel/config';
-import { startHealthServer, type HealthServer } from '../sentinel/http';
+import { loadSentinelConfig, sensitivityOf, withPolicySensitivity } from '../sentinel/config';
+import { assertBindAllowed, BearerTokens } from '../common/bearer-auth';
+import { OPEN_ENDPOINTS, startHealthServer, type HealthServer } from '../sentinel/http';
+import { RedactingOpener, redactionTags } from '../sentinel/redact';
 import { TemporalIncidentOpener, type IncidentOpener } from '../sentinel/incidents';
 import { SentinelMetrics } from '../sentinel/metrics';
 import { registryFactory } from '../sentinel/registry-factory';
@@ -31,8 +34,18 @@ export const sentinelProcessOptions = z.strictObject({
   /** The sentinel's state file (snapshots + sent ledger). */
   db: z.string().min(1).default(() => path.join(stateDir(), 'sentinel.db')),
   config: z.string().optional(),
+  /** A policy file whose components' sensitivity tags (PII, PHI, PCI…) decide whose samples are redacted. */
+  policy: z.string().min(1).optional(),
   /** null disables the HTTP server; 0 picks a free port. */
   httpPort: z.number().int().min(0).max(65535).nullable().default(9464),
+  /** Address the HTTP server binds to; anything but loopback needs a bearer token. */
+  httpHost: z.string().min(1).default('127.0.0.1'),
+  /** File of bearer tokens (one per line, re-read when it changes). */
+  httpTokenFile: z.string().min(1).optional(),
+  /** Bearer tokens themselves (comma separated), e.g. from HOMEOSTAT_SENTINEL_HTTP_TOKENS. */
+  httpTokens: z.string().min(1).optional(),
+  /** Endpoints answered without a token (Kubernetes probes, a Prometheus without credentials). */
+  httpOpen: z.array(z.enum(OPEN_ENDPOINTS)).default([]),
   snapshotIntervalMs: z.number().int().positive().optional(),
   topic: z.string().min(1).default(DEFAULT_TELEMETRY_TOPIC),
   groupId: z.string().min(1).default(DEFAULT_GROUP_ID),
@@ -66,9 +79,13 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const o = parsed.data;
   const print = deps.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (o.log === 'kafka' && o.brokers.length === 0) throw new HomeostatError('HS_INVALID_INPUT', '--log kafka needs --brokers host:port[,host:port]');
-  const config = loadSentinelConfig(o.config);
+  const own = loadSentinelConfig(o.config);
+  const config = o.policy ? withPolicySensitivity(own, o.policy) : own;
   // Checked before anything starts: a bad source config must not leave a consumer running.
   const promSource = o.prometheus ? prometheusSourceOf(o.prometheus, o.prometheusUrl) : undefined;
+  // Also checked before anything starts: an unreadable token file or an open non-loopback bind.
+  const tokens = new BearerTokens({ ...(o.httpTokenFile ? { file: o.httpTokenFile } : {}), ...(o.httpTokens ? { value: o.httpTokens } : {}) });
+  if (o.httpPort !== null) assertBindAllowed(o.httpHost, tokens, 'sentinel HTTP', 'set HOMEOSTAT_SENTINEL_HTTP_TOKENS or --http-token-file');
 
   const log: Log = openLog(o.log === 'kafka' ? { kind: 'kafka', brokers: o.brokers, clientId: 'homeostat-sentinel' } : { kind: 'embedded', file: o.logFile });
   let connection: Connection | null = null;
@@ -83,12 +100,15 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
       // held actions that long after Temporal is back. A few seconds is enough between tries.
       channelArgs: { 'grpc.max_reconnect_backoff_ms': 5_000, 'grpc.initial_reconnect_backoff_ms': 500 },
     });
-    opener = new TemporalIncidentOpener(new Client({ connection, namespace: settings.namespace }), {
+    const dataConverter = dataConverterFromEnv();
+    opener = new TemporalIncidentOpener(new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }), {
       taskQueue: o.taskQueue,
       callTimeoutMs: config.dispatch.sendTimeoutMs,
       ...(o.settleMs !== undefined ? { timing: { settleMs: o.settleMs } } : {}),
     });
   }
+  const redacting = new RedactingOpener(opener, (p, c) => redactionTags(sensitivityOf(config, p, c), config.redactTags));
+  opener = redacting;
   const kb = o.kb === null ? null : await openKnowledgeBaseAt(o.kb);
 
   const sentinel = new Sentinel({
@@ -110,7 +130,11 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const http =
     o.httpPort === null
       ? null
-      : await startHealthServer({ views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, ...(kb ? { lineage: kb } : {}) }, o.httpPort, process.env.HOMEOSTAT_SENTINEL_HTTP_HOST || undefined);
+      : await startHealthServer(
+          { views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, settings: config.http, tokens, open: o.httpOpen, ...(kb ? { lineage: kb } : {}) },
+          o.httpPort,
+          o.httpHost,
+        );
   let prometheus: PrometheusSource | undefined;
   if (promSource) {
     const { config: promConfig, url } = promSource;
@@ -121,7 +145,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   }
   print(
     `sentinel ready: ${o.log} log${o.log === 'kafka' ? ` ${o.brokers.join(',')}` : ` ${o.logFile}`}, topic ${o.topic}, group ${o.groupId}, ` +
-      `state ${o.db}, snapshot every ${sentinel.snapshotIntervalMs} ms${http ? `, http http://127.0.0.1:${http.port}` : ''}`,
+      `state ${o.db}, snapshot every ${sentinel.snapshotIntervalMs} ms${http ? `, http http://${o.httpHost}:${http.port}${tokens.configured ? ' (bearer token)' : ' (no token: loopback only)'}` : ''}`,
   );
 
   const status = o.statusEveryMs > 0 ? setInterval(() => print(`sentinel: ${statusLine(sentinel, metrics)}`), o.statusEveryMs) : null;

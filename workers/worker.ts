@@ -2,7 +2,9 @@
  * The Homeostat worker: runs incident workflows and their activities on one task queue.
  * Stateless: scale horizontally by starting more of them against the same Temporal cluster.
  */
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../common/payload-codec';
 import type { IncidentActivities } from '../activities/contracts';
 import { TASK_QUEUE } from '../workflows/shared';
 
@@ -14,11 +16,14 @@ export interface WorkerConfig {
   /** A pre-built bundle (tests bundle once per file); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Payload encryption; default: the codec HOMEOSTAT_CODEC_KEYS / HOMEOSTAT_CODEC_KEY_FILE configure, if any. */
+  dataConverter?: DataConverter;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows/index.ts');
 
 export async function createIncidentWorker(config: WorkerConfig): Promise<Worker> {
+  const dataConverter = config.dataConverter ?? dataConverterFromEnv();
   return Worker.create({
     connection: config.connection,
     namespace: config.namespace ?? 'default',
@@ -26,5 +31,6 @@ export async function createIncidentWorker(config: WorkerConfig): Promise<Worker
     activities: config.activities,
     ...(config.workflowBundle ? { workflowBundle: config.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(config.identity ? { identity: config.identity } : {}),
+    ...(dataConverter ? { dataConverter } : {}),
   });
 }

@@ -81,7 +81,7 @@ export function register(program: Command): void {
         client: env.client,
         pipeline: env.pipeline!,
         steps: DEMO_SCRIPT,
-        ...(env.healthUrl ? { healthUrl: env.healthUrl } : {}),
+        ...(env.healthUrl ? { healthUrl: env.healthUrl, healthToken: env.sentinelToken } : {}),
         // Plans the policy reserves for a lead (checkpoint restore…) are approved the way the lead would.
         approveAs: 'oncall-lead',
         say,

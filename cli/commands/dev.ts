@@ -34,6 +34,8 @@ export function register(program: Command): void {
       const services = await startDevServices({ temporal: f.temporal, kb: f.kb, stateDir: stateDir(), port: f.port, uiPort: f.uiPort });
       const env = await startLocalEnv({
         dir: path.join(stateDir(), 'dev'),
+        // Where `homeostat audit verify` looks by default: the dev stack shares the CLI's knowledge base.
+        anchorKeyFile: process.env.HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE ?? path.join(stateDir(), 'audit-anchor.key'),
         kbPath: services.kbPath ?? defaultKnowledgeDbPath(),
         port: f.port,
         uiPort: f.uiPort,
@@ -58,7 +60,12 @@ export function register(program: Command): void {
           `  Knowledge     ${services.kbPath ? redactUrl(services.kbPath) : defaultKnowledgeDbPath()}`,
           `  Web UI        ${ui ?? '(not started here: TEMPORAL_ADDRESS points at an existing server)'}`,
           ...(ui ? [`  Incidents     ${ui}/namespaces/${ns}/workflows?query=${encodeURIComponent("WorkflowType='incidentWorkflow'")}`] : []),
-          ...(env.healthUrl ? [`  Sentinel      ${env.healthUrl}/health/demo  (metrics: ${env.healthUrl}/metrics)`] : []),
+          ...(env.healthUrl
+            ? [
+                `  Sentinel      ${env.healthUrl}/health/demo  (metrics: ${env.healthUrl}/metrics)`,
+                `                bearer token in ${env.sentinelTokenFile}: curl -H "Authorization: Bearer $(cat ${env.sentinelTokenFile})" ${env.healthUrl}/health/demo`,
+              ]
+            : []),
           ...(env.pipeline ? [`  Pipeline      demo: source → enrich → score → sink (files in ${env.pipeline.dir})`] : []),
           '  Try           npx homeostat incidents open --pipeline demo --component sink --fault lag --require-approval',
           'Press Ctrl-C to stop.',

@@ -51,7 +51,7 @@ export function register(program: Command): void {
           client: env.client,
           pipeline: env.pipeline!,
           steps: f.faults.map((kind) => [{ label: kind, spec: PLAYBOOK[kind].fault, watch: [PLAYBOOK[kind].component] }]),
-          ...(env.healthUrl ? { healthUrl: env.healthUrl } : {}),
+          ...(env.healthUrl ? { healthUrl: env.healthUrl, healthToken: env.sentinelToken } : {}),
           approveAs: f.approveAs,
           say,
         });

@@ -3,6 +3,7 @@ import * as approve from './approve';
 import * as audit from './audit';
 import * as autonomy from './autonomy';
 import * as bench from './bench';
+import * as codecServer from './codec-server';
 import * as demo from './demo';
 import * as detect from './detect';
 import * as dev from './dev';
@@ -32,6 +33,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   sentinel.register,
   telemetry.register,
   worker.register,
+  codecServer.register,
   inject.register,
   detect.register,
   nab.register,

@@ -9,7 +9,12 @@ const ENV = {
   logFile: 'HOMEOSTAT_LOG_FILE',
   db: 'HOMEOSTAT_SENTINEL_DB',
   config: 'HOMEOSTAT_SENTINEL_CONFIG',
+  policy: 'HOMEOSTAT_POLICY',
   httpPort: 'HOMEOSTAT_SENTINEL_HTTP_PORT',
+  httpHost: 'HOMEOSTAT_SENTINEL_HTTP_HOST',
+  httpTokenFile: 'HOMEOSTAT_SENTINEL_HTTP_TOKEN_FILE',
+  httpTokens: 'HOMEOSTAT_SENTINEL_HTTP_TOKENS',
+  httpOpen: 'HOMEOSTAT_SENTINEL_HTTP_OPEN',
   snapshotInterval: 'HOMEOSTAT_SENTINEL_SNAPSHOT_INTERVAL_MS',
   topic: 'HOMEOSTAT_TELEMETRY_TOPIC',
   group: 'HOMEOSTAT_SENTINEL_GROUP',
@@ -26,7 +31,11 @@ interface Flags {
   logFile?: string;
   db?: string;
   config?: string;
+  policy?: string;
   httpPort?: string;
+  httpHost?: string;
+  httpTokenFile?: string;
+  httpOpen?: string;
   snapshotInterval?: string;
   topic?: string;
   group?: string;
@@ -51,13 +60,21 @@ export function optionsFromFlags(f: Flags, env: NodeJS.ProcessEnv = process.env)
   const brokers = pick(f.brokers, 'brokers');
   const httpPort = pick(f.httpPort, 'httpPort');
   const kb = f.kb === false ? null : pick(f.kb, 'kb');
+  const httpOpen = pick(f.httpOpen, 'httpOpen');
+  // Tokens come from the environment or a file only: a flag would show in `ps`.
+  const httpTokens = env[ENV.httpTokens];
   return {
     log: pick(f.log, 'log') as SentinelProcessOptions['log'],
     ...(brokers ? { brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean) } : {}),
     logFile: pick(f.logFile, 'logFile'),
     db: pick(f.db, 'db'),
     config: pick(f.config, 'config'),
+    policy: pick(f.policy, 'policy') || undefined,
     httpPort: httpPort === 'off' ? null : int('--http-port', httpPort),
+    httpHost: pick(f.httpHost, 'httpHost') || undefined,
+    httpTokenFile: pick(f.httpTokenFile, 'httpTokenFile') || undefined,
+    ...(httpTokens ? { httpTokens } : {}),
+    ...(httpOpen ? { httpOpen: httpOpen.split(',').map((x) => x.trim()).filter(Boolean) as NonNullable<SentinelProcessOptions['httpOpen']> } : {}),
     snapshotIntervalMs: int('--snapshot-interval', pick(f.snapshotInterval, 'snapshotInterval')),
     topic: pick(f.topic, 'topic'),
     groupId: pick(f.group, 'group'),
@@ -81,7 +98,11 @@ export function register(program: Command): void {
     .option('--log-file <file>', `embedded log SQLite file (env ${ENV.logFile}; default .homeostat/log.db)`)
     .option('--db <file>', `sentinel state file: snapshots and sent ledger (env ${ENV.db}; default .homeostat/sentinel.db)`)
     .option('--config <file>', `sentinel config, YAML/JSON or a policy file with a sentinel: section (env ${ENV.config})`)
+    .option('--policy <file>', `policy whose components' sensitivity tags (PII, PHI, PCI) get their raw samples redacted (env ${ENV.policy})`)
     .option('--http-port <port>', `health and metrics port, 0 = any, off = none (env ${ENV.httpPort}; default 9464)`)
+    .option('--http-host <address>', `address the HTTP server binds to; not loopback needs a token (env ${ENV.httpHost}; default 127.0.0.1)`)
+    .option('--http-token-file <file>', `bearer tokens, one per line, re-read on change (env ${ENV.httpTokenFile}; or the tokens in ${ENV.httpTokens})`)
+    .option('--http-open <list>', `endpoints answered without a token: health,metrics (env ${ENV.httpOpen}; default none)`)
     .option('--snapshot-interval <ms>', `snapshot interval in ms (env ${ENV.snapshotInterval}; default from config, 5000)`)
     .option('--topic <name>', `telemetry topic (env ${ENV.topic}; default homeostat.telemetry)`)
     .option('--group <id>', `consumer group (env ${ENV.group}; default homeostat-sentinel)`)

@@ -1,4 +1,7 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../../common/payload-codec';
+import { anchorChain, TemporalAnchorStore } from '../../workers/audit-anchor';
 import { type Command } from 'commander';
 import { z } from 'zod';
 import { temporalSettingsFromEnv } from '../../common/temporal-config';
@@ -35,6 +38,13 @@ export function register(program: Command): void {
         ...(settings.tls ? { tls: settings.tls } : {}),
         ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
       });
+      // Audit anchors go to Temporal through a client of their own (the worker's connection is native).
+      const dataConverter = dataConverterFromEnv();
+      const clientConnection = deps.anchors
+        ? await Connection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) })
+        : undefined;
+      if (clientConnection) deps.anchors!.attach(new TemporalAnchorStore(new Client({ connection: clientConnection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }), anchorChain()));
+      else process.stderr.write('[homeostat] audit anchors off: no HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE (a cut or re-hashed audit log would go unnoticed)\n');
       const worker = await createIncidentWorker({
         connection,
         namespace: settings.namespace,
@@ -55,6 +65,8 @@ export function register(program: Command): void {
           if (worker.getState() === 'RUNNING') worker.shutdown();
           await running.catch(() => undefined);
           await health.close();
+          await deps.anchors?.flush();
+          await clientConnection?.close();
           await connection.close();
           await deps.close();
         })());

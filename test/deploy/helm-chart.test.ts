@@ -19,6 +19,7 @@ import { startHealthEndpoints } from '../../workers/health-server';
 import { testTemporalAddress } from '../support/services';
 
 const BIN = path.resolve(__dirname, '../../bin/homeostat.js');
+const TOKEN = 'helm-test-token-0123456789abcdef';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 
@@ -72,6 +73,11 @@ describe('Helm chart', () => {
     expect(worker.containers[0]!.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'health' });
     expect(sentinel.containers[0]!.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
     expect(sentinel.containers[0]!.livenessProbe.httpGet).toEqual({ path: '/metrics', port: 'http' });
+    // Beyond loopback the sentinel needs its bearer tokens (by Secret reference); only the probed
+    // endpoints are opened, explicitly.
+    const senv = sentinel.containers[0]!.env;
+    expect(senv.find((e) => e.name === 'HOMEOSTAT_SENTINEL_HTTP_TOKENS')).toEqual({ name: 'HOMEOSTAT_SENTINEL_HTTP_TOKENS', valueFrom: { secretKeyRef: { name: 'homeostat-sentinel-tokens', key: 'tokens' } } });
+    expect(senv.find((e) => e.name === 'HOMEOSTAT_SENTINEL_HTTP_OPEN')?.value).toBe('health,metrics');
     for (const c of [worker.containers[0]!, sentinel.containers[0]!]) {
       expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'memory']);
       // The knowledge-base URL holds a password: only ever by reference.
@@ -161,6 +167,15 @@ describe('the endpoints the probes call', () => {
     });
   }
 
+  function runToExit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+  }
+
   it('homeostat worker answers /livez and /readyz, and stops cleanly on SIGTERM', async () => {
     const [port] = await freePorts(1);
     const worker = await start(['worker', '--health-port', String(port), '--task-queue', `helm-probe-${process.pid}`], { TEMPORAL_ADDRESS: testTemporalAddress(), HOMEOSTAT_KB: path.join(dir, 'kb.db') }, 'worker ready');
@@ -178,13 +193,28 @@ describe('the endpoints the probes call', () => {
     const [port] = await freePorts(1);
     await start(
       ['sentinel', '--log', 'embedded', '--log-file', path.join(dir, 'log.db'), '--db', path.join(dir, 'sentinel.db'), '--no-kb', '--http-port', String(port), '--status', '0'],
-      { TEMPORAL_ADDRESS: testTemporalAddress(), HOMEOSTAT_SENTINEL_HTTP_HOST: '0.0.0.0' },
+      // As the chart sets it: tokens from the Secret, /health and /metrics opened for the probes.
+      { TEMPORAL_ADDRESS: testTemporalAddress(), HOMEOSTAT_SENTINEL_HTTP_HOST: '0.0.0.0', HOMEOSTAT_SENTINEL_HTTP_TOKENS: TOKEN, HOMEOSTAT_SENTINEL_HTTP_OPEN: 'health,metrics' },
       'sentinel ready',
     );
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^# HELP/m);
+    // The alert webhook is not opened by that: it takes the token.
+    const post = (auth?: string) => fetch(`http://127.0.0.1:${port}/alertmanager`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) } });
+    expect((await post()).status).toBe(401);
+    expect((await post(`Bearer ${TOKEN}`)).status).toBe(400);
+  }, 120_000);
+
+  it('homeostat sentinel refuses to listen beyond loopback without a token', async () => {
+    const [port] = await freePorts(1);
+    const out = await runToExit(
+      ['sentinel', '--log', 'embedded', '--log-file', path.join(dir, 'log2.db'), '--db', path.join(dir, 'sentinel2.db'), '--no-kb', '--http-port', String(port), '--status', '0'],
+      { TEMPORAL_ADDRESS: testTemporalAddress(), HOMEOSTAT_SENTINEL_HTTP_HOST: '0.0.0.0' },
+    );
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a bearer token/);
   }, 120_000);
 
   it('a failing readiness check turns /readyz into 503 with the reason; /livez stays 200', async () => {

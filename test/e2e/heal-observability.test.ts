@@ -125,7 +125,7 @@ describe('healing on Prometheus + Alertmanager + MLflow', () => {
     expect(metrics.filter((r) => r.labels?.source !== 'prometheus')).toEqual([]);
     expect(records.filter((r) => r.kind === 'event' && r.event === 'CRASHED')).toEqual([]);
     // The source reports on itself beside the sentinel's other metrics.
-    const text = await (await fetch(`${run.env!.healthUrl}/metrics`)).text();
+    const text = await (await fetch(`${run.env!.healthUrl}/metrics`, { headers: { authorization: `Bearer ${run.env!.sentinelToken}` } })).text();
     expect(Number(/^homeostat_sentinel_prometheus_records_total (\d+)/m.exec(text)?.[1])).toBeGreaterThan(100);
     const o = outcome(SLOW.name)!;
     expect((await incidentRecord(run.env!.client, o)).input.trigger.kind).toBe('health');

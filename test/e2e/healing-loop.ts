@@ -74,7 +74,7 @@ export function useHealingLoop(
       client: env.client,
       pipeline: env.pipeline!,
       steps,
-      ...(env.healthUrl ? { healthUrl: env.healthUrl } : {}),
+      ...(env.healthUrl ? { healthUrl: env.healthUrl, healthToken: env.sentinelToken } : {}),
       approveAs: 'oncall-lead',
       stepTimeoutMs: 150_000,
       // These tests assert each fault's repair as before; the scorecard's reopen rule (a heal
