@@ -6,6 +6,7 @@
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 import type { Evidence, Explanation, IncidentTiming, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
 import type { ProbeName } from './templates/template';
+import type { TrustSnapshot } from '../policies/keys';
 
 export interface DiagnoseInput {
   incidentId: string;
@@ -77,6 +78,10 @@ export interface PlanResult {
   settleMs: number;
   probes: ProbeName[];
   maxAttempts: number;
+  /** Public keys of the identities covering the pipeline, at planning time: the workflow verifies signed decisions with them. */
+  trust?: TrustSnapshot;
+  /** What the incident's starter asked for that the policy overrode (a stricter setting always wins). */
+  overridden?: string[];
 }
 
 export interface RevalidateInput {

@@ -4,6 +4,7 @@
  * not deny; escalate always passes). An unknown pipeline goes straight to a human.
  */
 import { decide } from '../knowledge/decide';
+import { trustSnapshot } from '../policies/keys';
 import type { Precondition } from '../policies/engine';
 import { findPipeline, repairLadder } from '../policies/lookup';
 import type { RepairAction } from '../policies/taxonomy';
@@ -102,5 +103,7 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     settleMs: deps.settleMs ?? d.settleMs,
     probes: deps.templates[d.summary.action]?.probes ?? [],
     maxAttempts: d.maxAttempts,
+    trust: trustSnapshot(policy, input.pipeline),
+    ...(d.overridden.length > 0 ? { overridden: d.overridden } : {}),
   };
 }

@@ -154,6 +154,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       uiPort: o.uiPort ?? DEFAULT_UI_PORT,
       dbFile: path.join(o.dir, 'temporal.db'),
       activities: createActivities(deps),
+      audit: deps.kb,
       ...(o.temporal ? { temporal: o.temporal } : {}),
     });
     cleanups.push(() => stack.stop());

@@ -4,7 +4,9 @@
  */
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { IncidentActivities } from '../activities/contracts';
+import type { KnowledgeBase } from '../knowledge/types';
 import { TASK_QUEUE } from '../workflows/shared';
+import { decisionAuditSinks } from './decision-audit';
 
 export interface WorkerConfig {
   connection: NativeConnection;
@@ -14,6 +16,8 @@ export interface WorkerConfig {
   /** A pre-built bundle (tests bundle once per file); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Where decision attempts are audited: the knowledge base the activities use. */
+  audit: KnowledgeBase | undefined;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows/index.ts');
@@ -24,6 +28,7 @@ export async function createIncidentWorker(config: WorkerConfig): Promise<Worker
     namespace: config.namespace ?? 'default',
     taskQueue: config.taskQueue ?? TASK_QUEUE,
     activities: config.activities,
+    sinks: decisionAuditSinks(config.audit),
     ...(config.workflowBundle ? { workflowBundle: config.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(config.identity ? { identity: config.identity } : {}),
   });

@@ -29,3 +29,11 @@ export const PATCH_EXPLAIN_FAILED_EXECUTE = 'explain-failed-execute';
 export const PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED = 'reapprove-when-approval-no-longer-counts';
 /** An abort that arrived before a continue-as-new is carried into the next run and honoured there. */
 export const PATCH_ABORT_SURVIVES_CONTINUE_AS_NEW = 'abort-survives-continue-as-new';
+/**
+ * Approve, reject and abort must carry a valid Ed25519 signature (workflows/decisions.ts).
+ * Decided once per run, at its start: validators do not run on replay, so they must not call
+ * patched() themselves.
+ */
+export const PATCH_SIGNED_DECISIONS = 'signed-decisions';
+/** A repair that changes something never runs without the remediation lease re-validation grants. */
+export const PATCH_NO_EXECUTE_WITHOUT_LEASE = 'no-execute-without-lease';

@@ -36,6 +36,7 @@ test('an incident needing approval waits, is approved by update, heals, and is f
     connection: conn.native,
     taskQueue,
     activities: lab.activities,
+    audit: lab.kb,
     workflowBundle: await incidentBundle(),
   });
 

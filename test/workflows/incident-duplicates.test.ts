@@ -19,7 +19,7 @@ test('five anomalies for one component open one incident whose evidence count gr
   const l = await createLab({ pipeline });
   env.track(l);
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: l.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: l.activities, audit: l.kb, workflowBundle: await incidentBundle() });
   const workflowId = incidentWorkflowId(pipeline, 'sink');
 
   const closed = await worker.runUntil(async () => {

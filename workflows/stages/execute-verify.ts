@@ -8,7 +8,8 @@ import * as wf from '@temporalio/workflow';
 import type { ExecuteResult, PlanResult } from '../../activities/contracts';
 import { activities, executeActivity, failureMessage } from '../proxies';
 import { historyTooLong, type Incident } from '../incident-state';
-import { PATCH_EXPLAIN_FAILED_EXECUTE, PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED, PATCH_REPROBE_INCONCLUSIVE } from '../patches';
+import { ALWAYS_ALLOWED } from '../../policies/lookup';
+import { PATCH_EXPLAIN_FAILED_EXECUTE, PATCH_NO_EXECUTE_WITHOUT_LEASE, PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED, PATCH_REPROBE_INCONCLUSIVE } from '../patches';
 import type { IncidentState } from '../shared';
 import { continueAsNew, escalateToHuman, finish, releaseLease } from './close';
 import { rediagnoseIfContradicted } from './detect-diagnose';
@@ -48,6 +49,11 @@ export async function execute(inc: Incident, chosen: PlanResult, attempt: number
     inc.approval = undefined;
     inc.current = undefined;
     return 'again';
+  }
+
+  if (chosen.mode !== 'shadow' && !ALWAYS_ALLOWED.includes(action) && check.leaseToken === undefined && wf.patched(PATCH_NO_EXECUTE_WITHOUT_LEASE)) {
+    // Whatever the approval state: without the lease nothing that changes anything may run.
+    return escalateToHuman(inc, `${action} on ${target} not run: re-validation granted no remediation lease (verdict ${check.verdict}${check.reasons.length ? `: ${check.reasons.join('; ')}` : ''})`);
   }
 
   rec.note('execute', `executing ${action}`, `on ${target}${chosen.mode === 'shadow' ? ' (shadow: record only)' : ''}`);
