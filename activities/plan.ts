@@ -103,7 +103,7 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     settleMs: deps.settleMs ?? d.settleMs,
     probes: deps.templates[d.summary.action]?.probes ?? [],
     maxAttempts: d.maxAttempts,
-    trust: trustSnapshot(policy, input.pipeline),
+    trust: trustSnapshot(policy, input.pipeline, d.approvers),
     ...(d.overridden.length > 0 ? { overridden: d.overridden } : {}),
   };
 }

@@ -70,21 +70,53 @@ export function registerKey(file: string, entry: { identity: string; publicKey: 
 
 /**
  * What the workflow needs to verify decisions on one pipeline, taken when a plan is made: the
- * keys of every identity that covers the pipeline. Who may approve a given plan is the plan's
- * `approvers`; anyone listed here may abort.
+ * keys of every identity that may approve there (the pipeline's approver roles, and whoever the
+ * plan's own rules name). Who may approve a given plan is the plan's `approvers`; anyone listed
+ * here may abort. The snapshot travels in history, so a key removed from the policy stops
+ * working at the next plan — the next policy load.
  */
 export interface TrustSnapshot {
   keys: Record<string, string[]>;
 }
 
-export function trustSnapshot(policy: PolicyConfig, pipeline: string): TrustSnapshot {
+export function trustSnapshot(policy: PolicyConfig, pipeline: string, planApprovers: readonly string[] = []): TrustSnapshot {
   const keys: Record<string, string[]> = {};
   for (const a of policy.approvers) {
     if (a.publicKeys.length === 0) continue;
-    // Any role will do for the snapshot: the plan's approver list narrows who may approve.
-    if (authoriseApprover(policy, pipeline, a.identity, a.roles).ok) keys[a.identity] = [...a.publicKeys];
+    if (planApprovers.includes(a.identity) || authoriseApprover(policy, pipeline, a.identity).ok) keys[a.identity] = [...a.publicKeys];
   }
   return { keys };
+}
+
+/**
+ * The policy with its keys file merged in, re-read whenever the file changes (a stat per call):
+ * a key removed from the file stops counting at the next plan. A keys file that cannot be read
+ * or parsed counts as empty (nobody can decide) rather than keeping stale keys.
+ */
+export function withKeysFile(policy: () => PolicyConfig, keysFile: () => string | undefined, warn: (m: string) => void = (m) => process.stderr.write(`${m}\n`)): () => PolicyConfig {
+  let cached: { file: string; mtimeMs: number; size: number; keys: KeysFile } | undefined;
+  return () => {
+    const base = policy();
+    const file = keysFile();
+    if (!file) return base;
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      stat = undefined;
+    }
+    if (!stat) return base;
+    if (!cached || cached.file !== file || cached.mtimeMs !== stat.mtimeMs || cached.size !== stat.size) {
+      let keys: KeysFile = { approvers: [] };
+      try {
+        keys = readKeysFile(file);
+      } catch (err) {
+        warn(`[homeostat] keys file ${file} ignored: ${(err as Error).message}`);
+      }
+      cached = { file, mtimeMs: stat.mtimeMs, size: stat.size, keys };
+    }
+    return mergeKeys(base, cached.keys);
+  };
 }
 
 const TRUST_EVERYTHING: SourceTrust = { openIncidents: true, faultHint: true, severity: true };

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
-import { REPO_ROOT } from '../common/paths';
+import { LOCAL_KEYS_FILE, REPO_ROOT } from '../common/paths';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
 import { connectOrStartKafka, type KafkaTarget, type TemporalTarget } from '../infra/services';
 import { log } from '../infra/step';
@@ -65,7 +65,11 @@ export interface LocalEnvOptions {
   models?: ModelsKind;
   /** Starts Temporal instead of the dev server (see StackOptions.temporal). */
   temporal?: () => Promise<TemporalTarget>;
+  /** The stack's own approver keys file (default <dir>/approver-keys.yaml); `dev` uses the one `keys create` registers in. */
+  keysFile?: string;
 }
+
+
 
 export const KAFKA_SETTLE_MS = 12_000;
 
@@ -140,6 +144,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     // The sentinel reports health for the worker's probes: start it before the worker's deps.
     const deps = await buildWorkerDeps({
       kbPath,
+      keysFile: o.keysFile ?? path.join(o.dir, LOCAL_KEYS_FILE),
       ...(policyFile ? { policyFile } : {}),
       // With a policy naming MLflow, the worker's model registry binding comes from the policy.
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),

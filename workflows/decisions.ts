@@ -71,9 +71,10 @@ export function signatureRefusal(inc: Incident, a: DecisionAttempt): string | un
   if (expires - now > MAX_SIGNATURE_LIFETIME_MS) return `${a.decision} refused: the signature is valid for longer than 24 h`;
   if (inc.nonces.has(proof.nonce)) return `${a.decision} refused: this signed decision was already used (replayed nonce)`;
   const trust = inc.current?.trust ?? inc.lastTrust;
-  const keys = trust?.keys[a.identity];
-  if (!keys) return `${a.decision} refused: "${a.identity}" may not decide on this incident`;
-  if (!keys.includes(proof.publicKey)) return `${a.decision} refused: the key is not registered for "${a.identity}"`;
+  if (!trust) return `${a.decision} refused: incident ${inc.id} has no plan yet, so no approver keys to check against (stage ${inc.state.stage})`;
+  // One answer for an unknown identity, one without keys here and a key not registered: a refusal must not tell who could decide.
+  const keys = trust.keys[a.identity];
+  if (!keys || !keys.includes(proof.publicKey)) return `${a.decision} refused: "${a.identity}" with this key may not decide on this incident`;
   const claim = { decision: a.decision, identity: a.identity, incidentId: inc.id, runId: proof.runId, planId: proof.planId, reason: a.reason ?? '', expiresAt: proof.expiresAt, nonce: proof.nonce };
   if (!signatureValid(proof, claim)) return `${a.decision} refused: the signature does not verify`;
   if (a.decision === 'abort') {
@@ -83,7 +84,7 @@ export function signatureRefusal(inc: Incident, a: DecisionAttempt): string | un
   }
   const current = inc.current;
   if (!inc.state.awaitingApproval || !current) return `${a.decision} refused: incident ${inc.id} is not waiting for an approval (stage ${inc.state.stage})`;
-  if (!current.approvers.includes(a.identity)) return `${a.decision} refused: "${a.identity}" may not decide on this plan`;
+  if (!current.approvers.includes(a.identity)) return `${a.decision} refused: "${a.identity}" with this key may not decide on this plan`;
   if (proof.planId !== current.plan.planId) return `${a.decision} refused: the signature names plan ${proof.planId}, but the pending plan is ${current.plan.planId}`;
   if (current.plan.expiresAt && now > Date.parse(current.plan.expiresAt)) return `${a.decision} refused: plan ${current.plan.planId} expired at ${current.plan.expiresAt}`;
   return undefined;

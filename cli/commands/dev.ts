@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Command } from 'commander';
 import { z } from 'zod';
-import { stateDir } from '../../common/paths';
+import { localKeysFile, stateDir } from '../../common/paths';
 import { defaultKnowledgeDbPath } from '../../knowledge/open';
 import { redactUrl } from '../../common/redact-url';
 import { VERSIONS } from '../../infra/versions';
@@ -34,6 +34,7 @@ export function register(program: Command): void {
       const services = await startDevServices({ temporal: f.temporal, kb: f.kb, stateDir: stateDir(), port: f.port, uiPort: f.uiPort });
       const env = await startLocalEnv({
         dir: path.join(stateDir(), 'dev'),
+        keysFile: localKeysFile(),
         kbPath: services.kbPath ?? defaultKnowledgeDbPath(),
         port: f.port,
         uiPort: f.uiPort,
