@@ -14,6 +14,7 @@ import { bytesToHex, hexToBytes } from '@noble/curves/utils';
 import { z } from 'zod';
 import type { AbortRequest, Approval, Rejection } from '../workflows/shared';
 import { publicKeyOf, signDecision, type DecisionKind } from './decision-signature';
+import { registerKey } from '../policies/keys';
 import { HomeostatError } from './errors';
 
 /** How long a signature stays valid by default: long enough to send it, short enough to be useless later. */
@@ -66,6 +67,17 @@ export function loadSigner(identity: string): Signer {
   if (!parsed.success || parsed.data.identity !== identity) throw new HomeostatError('HS_INVALID_INPUT', `${file} is not a Homeostat key file for "${identity}"`);
   const secretKey = hexToBytes(parsed.data.secretKey);
   return { identity, secretKey, publicKey: publicKeyOf(secretKey) };
+}
+
+/**
+ * A key pair held in memory only, its public key registered in a local stack's keys file: how
+ * the demo and the drills approve as the on-call engineer at the keyboard would, leaving the
+ * user's own keys alone.
+ */
+export function localSigner(identity: string, keysFile: string): Signer {
+  const signer = newSigner(identity);
+  registerKey(keysFile, { identity, publicKey: signer.publicKey });
+  return signer;
 }
 
 export function newNonce(): string {

@@ -75,6 +75,8 @@ export const KAFKA_SETTLE_MS = 12_000;
 
 export interface LocalEnv {
   stack: Stack;
+  /** The approver keys file the worker reads (public keys only). */
+  keysFile: string;
   client: Client;
   deps: WorkerDeps;
   pipeline?: PipelineHandle;
@@ -141,10 +143,11 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       cleanups.push(() => observability!.stop());
     }
 
+    const keysFile = o.keysFile ?? path.join(o.dir, LOCAL_KEYS_FILE);
     // The sentinel reports health for the worker's probes: start it before the worker's deps.
     const deps = await buildWorkerDeps({
       kbPath,
-      keysFile: o.keysFile ?? path.join(o.dir, LOCAL_KEYS_FILE),
+      keysFile,
       ...(policyFile ? { policyFile } : {}),
       // With a policy naming MLflow, the worker's model registry binding comes from the policy.
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),
@@ -199,6 +202,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     }
     return {
       stack,
+      keysFile,
       client,
       deps,
       ...(pipeline ? { pipeline } : {}),

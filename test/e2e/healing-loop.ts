@@ -4,6 +4,7 @@
  * embedded log or on the suite's Kafka broker; the loop drill runs one fault kind per step, and
  * each test then checks one fault's outcome, and the sink at the end.
  */
+import { localSigner } from '../../common/decision-keys';
 import fs from 'node:fs';
 import { freePort } from '../../infra/ports';
 import type { FaultInput, FaultKind } from '../../simulator/faults';
@@ -75,7 +76,7 @@ export function useHealingLoop(
       pipeline: env.pipeline!,
       steps,
       ...(env.healthUrl ? { healthUrl: env.healthUrl } : {}),
-      approveAs: 'oncall-lead',
+      approveAs: localSigner('oncall-lead', env.keysFile),
       stepTimeoutMs: 150_000,
       ...(options.stepGapMs ? { stepGapMs: options.stepGapMs } : {}),
       say: (line) => run.lines.push(line),

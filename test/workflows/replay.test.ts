@@ -52,6 +52,11 @@ const PATHS = [
   'escalation-redelivered',
   'learn-failed',
   'lease-release-failed',
+  // Recorded with signed decisions (PATCH_SIGNED_DECISIONS) and no execution without a lease (PATCH_NO_EXECUTE_WITHOUT_LEASE).
+  'signed-decisions-refused',
+  'signed-key-rotated',
+  'execute-without-lease-escalated',
+  'starter-mode-override-ignored',
 ];
 
 function fixtures(): { workflowId: string; file: string }[] {
