@@ -43,6 +43,15 @@ export async function approvalSequence(o: SequenceOptions): Promise<void> {
   running.dev = started.child;
   const dev = started.child;
 
+  // Keys first: the workflow checks a plan's decisions against the keys registered when it was planned.
+  const lead = await homeostat(['keys', 'create', '--as', 'oncall-lead', '--json'], env);
+  expect(lead.code).toBe(0);
+  const created = JSON.parse(lead.stdout) as { publicKey: string; privateKeyFile: string; registeredIn: string };
+  expect(created.publicKey).toMatch(/^ed25519:[0-9a-f]{64}$/);
+  expect(fs.statSync(created.privateKeyFile).mode & 0o777).toBe(0o600);
+  expect(fs.readFileSync(created.registeredIn, 'utf8')).toContain(created.publicKey);
+  expect((await homeostat(['keys', 'create', '--as', 'mallory', '--no-register'], env)).code).toBe(0);
+
   const open = await homeostat(['incidents', 'open', '--pipeline', 'demo', '--component', 'sink', '--fault', 'lag', '--require-approval'], env);
   expect(open.stderr).toBe('');
   const id = open.stdout.trim();
@@ -57,14 +66,6 @@ export async function approvalSequence(o: SequenceOptions): Promise<void> {
   expect(shown).toMatchObject({ stage: 'approve', awaitingApproval: true, outcome: null });
 
   const planId = shown!.plan!.planId;
-
-  const lead = await homeostat(['keys', 'create', '--as', 'oncall-lead', '--json'], env);
-  expect(lead.code).toBe(0);
-  const created = JSON.parse(lead.stdout) as { publicKey: string; privateKeyFile: string; registeredIn: string };
-  expect(created.publicKey).toMatch(/^ed25519:[0-9a-f]{64}$/);
-  expect(fs.statSync(created.privateKeyFile).mode & 0o777).toBe(0o600);
-  expect(fs.readFileSync(created.registeredIn, 'utf8')).toContain(created.publicKey);
-  expect((await homeostat(['keys', 'create', '--as', 'mallory', '--no-register'], env)).code).toBe(0);
 
   // Approving "whatever is pending" is not possible: the plan must be named.
   const unnamed = await homeostat(['approve', id, '--as', 'oncall-lead'], env);
