@@ -7,6 +7,7 @@ import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Ve
 import type { AttemptRecord, Evidence, Explanation, IncidentTiming, IncidentTrigger, Outcome, PlanSummary } from '../workflows/shared';
 import type { VerificationSchedule, VerificationTrace } from '../policies/verification';
 import type { ProbeName } from './templates/template';
+import type { TrustSnapshot } from '../policies/keys';
 
 export interface DiagnoseInput {
   incidentId: string;
@@ -81,6 +82,10 @@ export interface PlanResult {
   verification?: VerificationSchedule;
   probes: ProbeName[];
   maxAttempts: number;
+  /** Public keys of the identities covering the pipeline, at planning time: the workflow verifies signed decisions with them. */
+  trust?: TrustSnapshot;
+  /** What the incident's starter asked for that the policy overrode (a stricter setting always wins). */
+  overridden?: string[];
 }
 
 export interface RevalidateInput {

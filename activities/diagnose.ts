@@ -4,7 +4,9 @@
  */
 import { minimalAnomalousUpstream } from '../knowledge/lineage';
 import { DEFAULT_CBR, similarity } from '../policies/case-based';
+import { sourceTrust } from '../policies/keys';
 import { findComponent, findPipeline } from '../policies/lookup';
+import type { PolicyConfig } from '../policies/schema';
 import { layerOf, SEVERITIES, type FaultClass, type Severity, UNKNOWN_FAULT } from '../policies/taxonomy';
 import type { DiagnoseInput, Diagnosis } from './contracts';
 import type { IncidentDeps } from './deps';
@@ -76,10 +78,41 @@ function severityOf(input: DiagnoseInput): Severity {
   return SEVERITIES[0];
 }
 
-export async function diagnose(deps: IncidentDeps, input: DiagnoseInput): Promise<Diagnosis> {
+/**
+ * What each source may decide (the policy's `sources`): a fault hint from a source that may not
+ * name the fault class stays in the evidence but casts no vote; a starter's severity counts only
+ * when its source may set severity, and then only to raise what the evidence says, never to
+ * lower it (slipping under a critical-severity approval rule).
+ */
+function trusted(policy: PolicyConfig, input: DiagnoseInput): { input: DiagnoseInput; notes: string[] } {
+  const notes: string[] = [];
+  const opener = sourceTrust(policy, input.evidence[0]?.source);
+  const evidence = input.evidence.map((e) => {
+    if (!e.faultHint || sourceTrust(policy, e.source).faultHint) return e;
+    notes.push(`fault hint ${e.faultHint} from ${e.source} kept as evidence only (the source may not name the fault class)`);
+    const { faultHint: _dropped, ...rest } = e;
+    return rest;
+  });
+  let faultHint = input.faultHint;
+  if (faultHint && !opener.faultHint) {
+    notes.push(`the starter's fault class ${faultHint} kept as evidence only (${input.evidence[0]?.source} may not name it)`);
+    faultHint = undefined;
+  }
+  const fromEvidence = severityOf({ ...input, evidence, severityHint: undefined });
+  let severity = fromEvidence;
+  if (input.severityHint && !opener.severity) notes.push(`the starter's severity ${input.severityHint} ignored (${input.evidence[0]?.source} may not set severity)`);
+  else if (input.severityHint && SEVERITIES.indexOf(input.severityHint) >= SEVERITIES.indexOf(fromEvidence)) severity = input.severityHint;
+  else if (input.severityHint) notes.push(`the starter's severity ${input.severityHint} ignored: the evidence says ${fromEvidence}, and severity can rise but not fall`);
+  const { faultHint: _starter, ...base } = input;
+  return { input: { ...base, evidence, ...(faultHint ? { faultHint } : {}), severityHint: severity }, notes };
+}
+
+export async function diagnose(deps: IncidentDeps, raw: DiagnoseInput): Promise<Diagnosis> {
+  const policy = deps.policy();
+  const { input, notes } = trusted(policy, raw);
   const { fault: faultClass, source } = classify(input);
   const severity = severityOf(input);
-  const pipeline = findPipeline(deps.policy(), input.pipeline);
+  const pipeline = findPipeline(policy, input.pipeline);
   const component = pipeline ? findComponent(pipeline, input.component) : undefined;
 
   // Lineage: the knowledge base's graph (from OpenLineage events) plus the pipeline's own DAG,
@@ -108,7 +141,7 @@ export async function diagnose(deps: IncidentDeps, input: DiagnoseInput): Promis
     severity,
     rootCauses: roots.candidates,
     similarCases,
-    summary: `${source}; ${input.evidence.length} evidence record(s)${pipeline ? '' : `; pipeline ${input.pipeline} is not in the policy`}${handOverTo ? `; root cause upstream at ${handOverTo}` : ''}`,
+    summary: `${source}; ${input.evidence.length} evidence record(s)${pipeline ? '' : `; pipeline ${input.pipeline} is not in the policy`}${handOverTo ? `; root cause upstream at ${handOverTo}` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`,
     sensitivity: component?.sensitivity ?? [],
     ...(handOverTo ? { handOverTo } : {}),
   };

@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { decide } from '../knowledge/decide';
+import { trustSnapshot } from '../policies/keys';
 import type { Precondition } from '../policies/engine';
 import { findPipeline, repairLadder } from '../policies/lookup';
 import type { RepairAction } from '../policies/taxonomy';
@@ -123,5 +124,7 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     verification: d.verification,
     probes: deps.templates[d.summary.action]?.probes ?? [],
     maxAttempts: d.maxAttempts,
+    trust: trustSnapshot(policy, input.pipeline, d.approvers),
+    ...(d.overridden.length > 0 ? { overridden: d.overridden } : {}),
   };
 }

@@ -67,6 +67,8 @@ export interface Decision {
   maxAttempts: number;
   /** Actions safety vetoed before this one, with why. */
   vetoed: { action: RepairAction; reasons: string[] }[];
+  /** What the starter asked for that the policy overrode. */
+  overridden: string[];
 }
 
 function requirePipeline(policy: PolicyConfig, name: string): PipelinePolicy {
@@ -115,7 +117,10 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
     // Verification times depend on the action and the pipeline more than on the fault class.
     kb.pastCases({ pipeline: input.pipeline, limit: 200 }),
   ]);
-  const mode = input.requestedMode ?? effectiveMode(pipeline, input.faultClass, learned?.mode);
+  // Whoever starts an incident can only make it stricter: shadow beats active.
+  const policyMode = effectiveMode(pipeline, input.faultClass, learned?.mode);
+  const mode: Mode = input.requestedMode === 'shadow' ? 'shadow' : policyMode;
+  const overridden = input.requestedMode === 'active' && policyMode === 'shadow' ? ['the starter asked for active mode; the policy says shadow for this fault, and shadow stands'] : [];
   const recentRepairs = ctx.history.filter(
     (h) => h.resource === resource && !isAlwaysAllowed(h.action) && h.at > input.now - pipeline.loopDetection.window,
   ).length;
@@ -200,6 +205,7 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
     verification: verificationSchedule(pipeline.verification, chosen, pipelineCases, input.settleMs ?? pipeline.verification.settle),
     maxAttempts: pipeline.verification.maxAttempts,
     vetoed,
+    overridden,
   };
 }
 

@@ -269,12 +269,26 @@ const PipelineSchema = z.strictObject({
   bindings: BindingsSchema.optional().describe('which systems the repair templates act through (model registry)'),
 });
 
+export const PUBLIC_KEY_PATTERN = /^ed25519:[0-9a-f]{64}$/;
+
 const ApproverSchema = z.strictObject({
   identity: z.string().min(1),
   roles: z.array(z.string().min(1)).min(1),
   /** Pipelines this identity may approve for; `*` means all. */
   pipelines: z.array(z.string().min(1)).default(['*']),
+  publicKeys: z
+    .array(z.string().regex(PUBLIC_KEY_PATTERN, 'expected ed25519:<64 hex digits> (npx homeostat keys create prints it)'))
+    .default([])
+    .describe('Ed25519 public keys whose signatures count as this identity; an identity without keys can decide nothing'),
 });
+
+const SourceTrustSchema = z
+  .strictObject({
+    openIncidents: z.boolean().default(true).describe('may open incidents that act (otherwise they run in shadow mode: recorded, nothing changes)'),
+    faultHint: z.boolean().default(true).describe('may name the fault class (otherwise its hint is kept as evidence only)'),
+    severity: z.boolean().default(true).describe('may set the severity (otherwise only the evidence decides it)'),
+  })
+  .prefault({});
 
 const GlobalSchema = z
   .strictObject({
@@ -291,6 +305,15 @@ const PolicyFileObject = z.strictObject({
   version: z.literal(POLICY_FILE_VERSION).default(POLICY_FILE_VERSION),
   global: GlobalSchema,
   approvers: z.array(ApproverSchema).default([]),
+  keysFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('a YAML file of approvers (identity, publicKeys, roles, pipelines) merged into `approvers`, relative to this file; re-read whenever it changes'),
+  sources: z
+    .record(z.string().min(1), SourceTrustSchema)
+    .default({})
+    .describe('what each evidence source (sentinel, alertmanager, operator…) may decide; a source not listed may do everything'),
   pipelines: z.array(PipelineSchema).min(1),
 });
 
@@ -389,6 +412,7 @@ export type ComponentPolicy = PipelinePolicy['components'][number];
 export type ApprovalRule = PipelinePolicy['approval']['rules'][number];
 export type FreezeWindow = PipelinePolicy['freezeWindows'][number];
 export type Approver = PolicyConfig['approvers'][number];
+export type SourceTrust = z.output<typeof SourceTrustSchema>;
 export type EngineSettings = PolicyConfig['global']['engine'];
 export type { RepairAction };
 

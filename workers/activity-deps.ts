@@ -16,6 +16,7 @@ import { REPO_ROOT } from '../common/paths';
 import { defaultKnowledgeDbPath, openKnowledgeBaseAt } from '../knowledge/open';
 import { recordPolicy } from '../knowledge/policy-record';
 import type { KnowledgeBase } from '../knowledge/types';
+import { policyKeysFile, withKeysFile } from '../policies/keys';
 import { loadPolicyFile } from '../policies/load';
 import type { RepairAction } from '../policies/taxonomy';
 import { KnowledgeActuatorLog } from '../activities/templates/actuations';
@@ -34,6 +35,11 @@ type WorkerTemplateDeps = Partial<TemplateDeps> & EscalateDeps;
 
 export interface WorkerDepsOptions {
   policyFile?: string;
+  /**
+   * Approvers' public keys beyond the policy's own: the keys file the policy names wins, then
+   * this one (the local stack's, where `keys create` registers), then HOMEOSTAT_KEYS_FILE.
+   */
+  keysFile?: string;
   kbPath?: string;
   /** Builds the live pipeline's bindings, given the actuator log to use. */
   pipeline?: (actuations: KnowledgeActuatorLog) => TemplateDeps;
@@ -106,8 +112,9 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     const since = SINCE_PROBES.has(name) ? await repairEndedAt(kb, req.incidentId) : {};
     return runProbe(name, req.component, pipelineDeps, { ...healthUrlOption, ...since });
   };
+  const keysFile = policyKeysFile(policy, policyFile) ?? o.keysFile ?? process.env.HOMEOSTAT_KEYS_FILE;
   return {
-    policy: () => policy,
+    policy: withKeysFile(() => policy, () => keysFile),
     policyVersion: stored.version,
     kb,
     ...(anchors ? { anchors } : {}),

@@ -1,8 +1,9 @@
 /**
  * The approval walk-through: one incident that needs a human, approved the way an operator
- * would (an update carrying their identity), followed stage by stage to its end.
+ * would (an update signed with their key), followed stage by stage to its end.
  */
 import { type Client } from '@temporalio/client';
+import { signFor, type Signer } from '../common/decision-keys';
 import {
   approveUpdate,
   evidenceSignal,
@@ -11,6 +12,7 @@ import {
   stateQuery,
   TASK_QUEUE,
   timelineQuery,
+  type Approval,
   type Evidence,
   type IncidentState,
   type TimelineEntry,
@@ -24,7 +26,7 @@ export interface ApprovalWalkthrough {
 
 export async function runApprovalWalkthrough(
   client: Client,
-  opts: { pipeline: string; component: string; approver: string; say: (line: string) => void },
+  opts: { pipeline: string; component: string; approver: Signer; say: (line: string) => void },
 ): Promise<ApprovalWalkthrough> {
   const { say } = opts;
   const at = new Date().toISOString();
@@ -69,10 +71,10 @@ export async function runApprovalWalkthrough(
     }
   };
   const waiting = await follow((s) => s.awaitingApproval);
-  say(`  ${opts.approver} approves plan ${waiting.plan?.planId} (${waiting.plan?.action})`);
-  await handle.executeUpdate(approveUpdate, {
-    args: [{ approver: opts.approver, reason: 'demo: approved by the on-call lead', planId: waiting.plan?.planId }],
-  });
+  const planId = waiting.plan?.planId ?? '';
+  say(`  ${opts.approver.identity} approves plan ${planId} (${waiting.plan?.action}), signed with their key`);
+  const args = (await signFor(handle, opts.approver, { decision: 'approve', planId, reason: 'demo: approved by the on-call lead' })) as Approval;
+  await handle.executeUpdate(approveUpdate, { args: [args] });
   await follow((s) => s.stage === 'closed');
   const state = (await handle.result()) as IncidentState;
   const timeline = await handle.query(timelineQuery);

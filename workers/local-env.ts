@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { firstToken, MIN_TOKEN_LENGTH, newToken } from '../common/bearer-auth';
-import { REPO_ROOT } from '../common/paths';
+import { LOCAL_KEYS_FILE, REPO_ROOT } from '../common/paths';
 import { dataConverterFromEnv } from '../common/payload-codec';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
 import { connectOrStartKafka, type KafkaTarget, type TemporalTarget } from '../infra/services';
@@ -73,7 +73,11 @@ export interface LocalEnvOptions {
   anchorKeyFile?: string;
   /** Starts Temporal instead of the dev server (see StackOptions.temporal). */
   temporal?: () => Promise<TemporalTarget>;
+  /** The stack's own approver keys file (default <dir>/approver-keys.yaml); `dev` uses the one `keys create` registers in. */
+  keysFile?: string;
 }
+
+
 
 export const KAFKA_SETTLE_MS = 12_000;
 
@@ -97,6 +101,8 @@ function localSentinelToken(dir: string): { token: string; file: string } {
 
 export interface LocalEnv {
   stack: Stack;
+  /** The approver keys file the worker reads (public keys only). */
+  keysFile: string;
   client: Client;
   deps: WorkerDeps;
   pipeline?: PipelineHandle;
@@ -170,12 +176,14 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       cleanups.push(() => observability!.stop());
     }
 
+    const keysFile = o.keysFile ?? path.join(o.dir, LOCAL_KEYS_FILE);
     // The sentinel reports health for the worker's probes: start it before the worker's deps.
     const keyFile = o.anchorKeyFile ?? process.env.HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE ?? path.join(o.dir, 'audit-anchor.key');
     ensureAnchorKey(keyFile);
     const deps = await buildWorkerDeps({
       kbPath,
       anchorKeyFile: keyFile,
+      keysFile,
       ...(policyFile ? { policyFile } : {}),
       // With a policy naming MLflow, the worker's model registry binding comes from the policy.
       ...(pipeline ? { pipeline: (actuations) => templateDepsForPipeline(pipeline!, { actuations, models: pipeline!.registries }) } : {}),
@@ -192,6 +200,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       uiPort: o.uiPort ?? DEFAULT_UI_PORT,
       dbFile: path.join(o.dir, 'temporal.db'),
       activities: createActivities(deps),
+      audit: deps.kb,
       ...(o.temporal ? { temporal: o.temporal } : {}),
     });
     cleanups.push(() => stack.stop());
@@ -238,6 +247,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
     }
     return {
       stack,
+      keysFile,
       client,
       deps,
       ...(pipeline ? { pipeline } : {}),

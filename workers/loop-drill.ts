@@ -16,9 +16,10 @@ import { COMPONENTS } from '../simulator/config';
 import type { PipelineHandle } from '../simulator/pipeline';
 import { waitForRepairPreconditions } from '../simulator/readiness';
 import type { SinkIntegrity } from '../simulator/sink-store';
-import { approveUpdate, incidentWorkflowId, stateQuery, type IncidentState } from '../workflows/shared';
-import { markReopened, REOPEN_WINDOW_MS, reopenWindowLeft } from './reopen-check';
 import { bearerFetch } from '../common/bearer-auth';
+import { signFor, type Signer } from '../common/decision-keys';
+import { approveUpdate, incidentWorkflowId, stateQuery, type Approval, type IncidentState } from '../workflows/shared';
+import { markReopened, REOPEN_WINDOW_MS, reopenWindowLeft } from './reopen-check';
 
 /**
  * Faults that keep hurting after their repair mitigated them — a source that keeps sending nulls
@@ -86,8 +87,8 @@ export interface DrillOptions {
   healthToken?: string;
   /** How long one step's incidents may take to close (default 180 s). */
   stepTimeoutMs?: number;
-  /** Plans that need a human are approved under this identity (an on-call engineer at the keyboard); unset: nobody approves. */
-  approveAs?: string;
+  /** Plans that need a human are approved, signed by this key (an on-call engineer at the keyboard); unset: nobody approves. */
+  approveAs?: Signer;
   /** When the pipeline and sentinel started (default: when the drill starts). */
   startedAt?: number;
   /**
@@ -281,10 +282,12 @@ async function follow(opts: DrillOptions, w: Watch, claimed: Set<string>, pipeli
   w.outcome.faultClass = state.faultClass;
   w.outcome.action = state.plan?.action ?? null;
   if (state.awaitingApproval && opts.approveAs && state.plan) {
-    say(`  ${opts.approveAs} approves ${state.plan.action} on ${state.plan.target} (plan ${state.plan.planId})`);
-    await handle
-      .executeUpdate(approveUpdate, { args: [{ approver: opts.approveAs, reason: 'fault drill: approved at the keyboard', planId: state.plan.planId }] })
-      .then(() => (w.outcome.approvedBy = opts.approveAs!))
+    const signer = opts.approveAs;
+    say(`  ${signer.identity} approves ${state.plan.action} on ${state.plan.target} (plan ${state.plan.planId})`);
+    const planId = state.plan.planId;
+    await signFor(handle, signer, { decision: 'approve', planId, reason: 'fault drill: approved at the keyboard' })
+      .then((args) => handle.executeUpdate(approveUpdate, { args: [args as Approval] }))
+      .then(() => (w.outcome.approvedBy = signer.identity))
       .catch((err: unknown) => say(`  approval refused: ${err instanceof Error ? err.message : String(err)}`));
   }
   if (state.stage === 'closed' && state.outcome === 'handed-over') {

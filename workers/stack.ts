@@ -6,6 +6,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { IncidentActivities } from '../activities/contracts';
+import type { KnowledgeBase } from '../knowledge/types';
 import { stateDir } from '../common/paths';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
 import { connectOrStartTemporal, type TemporalTarget } from '../infra/services';
@@ -19,6 +20,8 @@ export interface StackOptions {
   /** Persistent SQLite file of the dev server (default <state dir>/temporal.db). */
   dbFile?: string;
   activities: IncidentActivities;
+  /** The knowledge base the activities use: decision attempts are audited there. */
+  audit: KnowledgeBase;
   /** Starts (or connects to) Temporal instead of the dev server, e.g. the real server (`dev --temporal server`). */
   temporal?: () => Promise<TemporalTarget>;
 }
@@ -48,7 +51,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     connection = await NativeConnection.connect({ address: temporal.address });
     const started = Date.now();
     log('[homeostat] worker: bundling workflows and starting');
-    const worker = await createIncidentWorker({ connection, namespace: temporal.namespace, activities: options.activities });
+    const worker = await createIncidentWorker({ connection, namespace: temporal.namespace, activities: options.activities, audit: options.audit });
     log(`[homeostat] worker: ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     const running = worker.run();
     const conn = connection;

@@ -6,7 +6,9 @@ import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../common/payload-codec';
 import type { IncidentActivities } from '../activities/contracts';
+import type { KnowledgeBase } from '../knowledge/types';
 import { TASK_QUEUE } from '../workflows/shared';
+import { decisionAuditSinks } from './decision-audit';
 
 export interface WorkerConfig {
   connection: NativeConnection;
@@ -18,6 +20,8 @@ export interface WorkerConfig {
   identity?: string;
   /** Payload encryption; default: the codec HOMEOSTAT_CODEC_KEYS / HOMEOSTAT_CODEC_KEY_FILE configure, if any. */
   dataConverter?: DataConverter;
+  /** Where decision attempts are audited: the knowledge base the activities use. */
+  audit: KnowledgeBase | undefined;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows/index.ts');
@@ -29,6 +33,7 @@ export async function createIncidentWorker(config: WorkerConfig): Promise<Worker
     namespace: config.namespace ?? 'default',
     taskQueue: config.taskQueue ?? TASK_QUEUE,
     activities: config.activities,
+    sinks: decisionAuditSinks(config.audit),
     ...(config.workflowBundle ? { workflowBundle: config.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(config.identity ? { identity: config.identity } : {}),
     ...(dataConverter ? { dataConverter } : {}),

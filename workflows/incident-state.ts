@@ -5,7 +5,9 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { Diagnosis, PlanResult } from '../activities/contracts';
-import { PATCH_ABORT_SURVIVES_CONTINUE_AS_NEW } from './patches';
+import type { TrustSnapshot } from '../policies/keys';
+import { auditAttempt, consumeNonce, signatureRefusal, type DecisionAttempt } from './decisions';
+import { PATCH_ABORT_SURVIVES_CONTINUE_AS_NEW, PATCH_SIGNED_DECISIONS } from './patches';
 import { IncidentRecorder } from './recorder';
 import {
   abortSignal,
@@ -48,11 +50,19 @@ export interface Incident {
   diagnosedAtEvidence: number;
   /** Fencing token of the lease re-validation granted for the repair in progress. */
   leaseToken?: number;
+  /** Decisions must be signed (every run started after PATCH_SIGNED_DECISIONS). */
+  readonly signed: boolean;
+  /** Nonces of accepted signed decisions. */
+  readonly nonces: Set<string>;
+  /** The latest keys snapshot a plan brought. */
+  lastTrust?: TrustSnapshot;
 }
 
 /** Starts (or resumes after continue-as-new) the incident and installs its message handlers. */
 export function openIncident(input: IncidentInput): Incident {
   const info = wf.workflowInfo();
+  // First, before any other command, so its marker sits at the same place in every new run.
+  const signed = wf.patched(PATCH_SIGNED_DECISIONS);
   const rec = IncidentRecorder.create(info.workflowId, input);
   const inc: Incident = {
     input,
@@ -64,6 +74,9 @@ export function openIncident(input: IncidentInput): Incident {
     current: input.carried?.pendingPlan,
     diagnosis: input.carried?.diagnosis,
     diagnosedAtEvidence: rec.state.evidenceCount,
+    signed,
+    nonces: new Set(input.carried?.nonces ?? []),
+    ...(input.carried?.lastTrust ? { lastTrust: input.carried.lastTrust } : {}),
   };
   const carriedAbort = input.carried?.abortedBy;
   if (carriedAbort !== undefined && wf.patched(PATCH_ABORT_SURVIVES_CONTINUE_AS_NEW)) inc.abortedBy = carriedAbort;
@@ -108,38 +121,69 @@ function installHandlers(inc: Incident): void {
     inc.rejection = r;
     rec.note('approve', 'rejected', `by ${r.approver}${r.reason ? `: ${r.reason}` : ''}`);
   };
-  const refuseInvalid = (why: string | undefined): void => {
-    if (why) throw new Error(why);
+  const stop = (by: string, reason: string | undefined): void => {
+    inc.abortedBy = by;
+    rec.note(state.stage, 'abort requested', `by ${by}${reason ? `: ${reason}` : ''}`);
   };
+  const attemptOf = (decision: DecisionAttempt['decision'], x: { reason?: string; planId?: string; proof?: unknown }, identity: string): DecisionAttempt => ({
+    decision,
+    identity,
+    ...(x.reason !== undefined ? { reason: x.reason } : {}),
+    ...(x.planId !== undefined ? { planId: x.planId } : {}),
+    ...(x.proof !== undefined ? { proof: x.proof } : {}),
+  });
+  /** Runs before anything enters history: an update refused here leaves no trace but the audit row. */
+  const validate = (a: DecisionAttempt): void => {
+    const why = inc.signed ? signatureRefusal(inc, a) : refusal(inc, a.identity, a.planId);
+    if (why) {
+      auditAttempt(inc, a, 'update', why);
+      throw new Error(why);
+    }
+  };
+  /** A signal cannot be refused before it enters history: a refused one is noted in the timeline and ignored. */
+  const judgeSignal = (a: DecisionAttempt, legacy: () => string | undefined): boolean => {
+    const why = inc.signed ? signatureRefusal(inc, a) : legacy();
+    auditAttempt(inc, a, 'signal', why);
+    if (why) {
+      const ignored = a.decision === 'approve' ? 'approval ignored' : a.decision === 'reject' ? 'rejection ignored' : 'abort ignored';
+      rec.note(state.stage, ignored, inc.signed ? `from "${a.identity}": ${why}` : why);
+      return false;
+    }
+    consumeNonce(inc, a);
+    return true;
+  };
+  const accepted = (a: DecisionAttempt): void => {
+    consumeNonce(inc, a);
+    auditAttempt(inc, a, 'update', undefined);
+  };
+
   wf.setHandler(
     approveUpdate,
     (a) => {
+      accepted(attemptOf('approve', a, a.approver));
       accept(a);
       return state;
     },
-    { validator: (a) => refuseInvalid(refusal(inc, a.approver, a.planId)) },
+    { validator: (a) => validate(attemptOf('approve', a, a.approver)) },
   );
   wf.setHandler(
     rejectUpdate,
     (r) => {
+      accepted(attemptOf('reject', r, r.approver));
       decline(r);
       return state;
     },
-    { validator: (r) => refuseInvalid(refusal(inc, r.approver, undefined)) },
+    // Unsigned (pre-patch) rejections never named a plan.
+    { validator: (r) => validate(attemptOf('reject', inc.signed ? r : { ...r, planId: undefined }, r.approver)) },
   );
-  // Signals cannot be refused before they enter history: an invalid one is recorded and ignored.
   wf.setHandler(approveSignal, (a) => {
-    const why = refusal(inc, a.approver, a.planId);
-    if (why) rec.note(state.stage, 'approval ignored', why);
-    else accept(a);
+    if (judgeSignal(attemptOf('approve', a, a.approver), () => refusal(inc, a.approver, a.planId))) accept(a);
   });
   wf.setHandler(rejectSignal, (r) => {
-    const why = refusal(inc, r.approver, undefined);
-    if (why) rec.note(state.stage, 'rejection ignored', why);
-    else decline(r);
+    if (judgeSignal(attemptOf('reject', r, r.approver), () => refusal(inc, r.approver, undefined))) decline(r);
   });
-  wf.setHandler(abortSignal, ({ by, reason }) => {
-    inc.abortedBy = by;
-    rec.note(state.stage, 'abort requested', `by ${by}${reason ? `: ${reason}` : ''}`);
+  wf.setHandler(abortSignal, (req) => {
+    if (!inc.signed) return stop(req.by, req.reason);
+    if (judgeSignal(attemptOf('abort', req, req.by), () => undefined)) stop(req.by, req.reason);
   });
 }

@@ -42,3 +42,11 @@ export const PATCH_EXECUTE_KNOWS_ANOMALY_ONSET = 'execute-knows-anomaly-onset';
  * come with the plan, learned per action from past verification times.
  */
 export const PATCH_VERIFY_UNTIL_STABLE = 'verify-until-stable';
+/**
+ * Approve, reject and abort must carry a valid Ed25519 signature (workflows/decisions.ts).
+ * Decided once per run, at its start: validators do not run on replay, so they must not call
+ * patched() themselves.
+ */
+export const PATCH_SIGNED_DECISIONS = 'signed-decisions';
+/** A repair that changes something never runs without the remediation lease re-validation grants. */
+export const PATCH_NO_EXECUTE_WITHOUT_LEASE = 'no-execute-without-lease';

@@ -6,6 +6,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Diagnosis, PlanResult } from '../activities/contracts';
+import type { DecisionProof } from '../common/decision-signature';
+import type { TrustSnapshot } from '../policies/keys';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 
 export const TASK_QUEUE = 'homeostat-incidents';
@@ -125,11 +127,21 @@ export interface Approval {
   reason?: string;
   /** The plan the approver saw; an approval for an older plan is refused. */
   planId?: string;
+  /** The approver's Ed25519 signature over the decision (common/decision-signature.ts); required in new runs. */
+  proof?: DecisionProof;
 }
 
 export interface Rejection {
   approver: string;
   reason?: string;
+  planId?: string;
+  proof?: DecisionProof;
+}
+
+export interface AbortRequest {
+  by: string;
+  reason?: string;
+  proof?: DecisionProof;
 }
 
 export interface Explanation {
@@ -190,6 +202,10 @@ export interface CarriedIncidentState {
   abortedBy?: string;
   /** Repairs of earlier rungs that failed, as the explanation's impact states them. */
   earlierImpacts?: string[];
+  /** Nonces of signed decisions already accepted: a replayed one is refused in later runs too. */
+  nonces?: string[];
+  /** The latest keys snapshot a plan brought (verifies aborts between plans). */
+  lastTrust?: TrustSnapshot;
 }
 
 /** One rung run during an incident, with what its verification found. */
@@ -215,7 +231,7 @@ export interface IncidentMarks {
 export const evidenceSignal = defineSignal<[Evidence]>('evidence');
 export const approveSignal = defineSignal<[Approval]>('approve');
 export const rejectSignal = defineSignal<[Rejection]>('reject');
-export const abortSignal = defineSignal<[{ by: string; reason?: string }]>('abort');
+export const abortSignal = defineSignal<[AbortRequest]>('abort');
 export const approveUpdate = defineUpdate<IncidentState, [Approval]>('approve');
 export const rejectUpdate = defineUpdate<IncidentState, [Rejection]>('reject');
 export const stateQuery = defineQuery<IncidentState>('state');

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     activities: createActivities(benchDeps(timedKnowledgeBase(kb, timer), benchPolicy(config.components))),
     workflowBundle: { codePath: config.bundlePath },
     identity: config.identity,
+    audit: kb,
   });
   process.once('SIGTERM', () => worker.shutdown());
   const running = worker.run();

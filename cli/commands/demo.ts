@@ -1,3 +1,4 @@
+import { localSigner } from '../../common/decision-keys';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -69,7 +70,7 @@ export function register(program: Command): void {
       say(`Web UI: ${ui ?? '(remote server)'}\n${observabilityLinks(env).map((l) => `${l}\n`).join('')}`);
 
       say('1. An operator opens an incident that needs approval, and approves it.');
-      const walk = await runApprovalWalkthrough(env.client, { pipeline: 'demo', component: 'sink', approver: 'oncall-lead', say });
+      const walk = await runApprovalWalkthrough(env.client, { pipeline: 'demo', component: 'sink', approver: localSigner('oncall-lead', env.keysFile), say });
       say(`   ${walk.id}: ${walk.state.outcome}`);
       for (const [k, v] of Object.entries(walk.state.explanation)) say(`     ${k.padEnd(12)} ${v}`);
       const walkLink = webUiLink(ui, ns, walk.id);
@@ -83,7 +84,7 @@ export function register(program: Command): void {
         steps: DEMO_SCRIPT,
         ...(env.healthUrl ? { healthUrl: env.healthUrl, healthToken: env.sentinelToken } : {}),
         // Plans the policy reserves for a lead (checkpoint restore…) are approved the way the lead would.
-        approveAs: 'oncall-lead',
+        approveAs: localSigner('oncall-lead', env.keysFile),
         say,
       });
       say(`\n${formatSummary(result.faults, result.sink)}`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Command } from 'commander';
 import { z } from 'zod';
-import { stateDir } from '../../common/paths';
+import { localKeysFile, stateDir } from '../../common/paths';
 import { defaultKnowledgeDbPath } from '../../knowledge/open';
 import { redactUrl } from '../../common/redact-url';
 import { VERSIONS } from '../../infra/versions';
@@ -36,6 +36,7 @@ export function register(program: Command): void {
         dir: path.join(stateDir(), 'dev'),
         // Where `homeostat audit verify` looks by default: the dev stack shares the CLI's knowledge base.
         anchorKeyFile: process.env.HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE ?? path.join(stateDir(), 'audit-anchor.key'),
+        keysFile: localKeysFile(),
         kbPath: services.kbPath ?? defaultKnowledgeDbPath(),
         port: f.port,
         uiPort: f.uiPort,

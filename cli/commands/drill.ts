@@ -1,3 +1,4 @@
+import { localSigner } from '../../common/decision-keys';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Command } from 'commander';
@@ -52,7 +53,7 @@ export function register(program: Command): void {
           pipeline: env.pipeline!,
           steps: f.faults.map((kind) => [{ label: kind, spec: PLAYBOOK[kind].fault, watch: [PLAYBOOK[kind].component] }]),
           ...(env.healthUrl ? { healthUrl: env.healthUrl, healthToken: env.sentinelToken } : {}),
-          approveAs: f.approveAs,
+          approveAs: localSigner(f.approveAs, env.keysFile),
           say,
         });
         say(`\n${formatSummary(result.faults, result.sink)}`);

@@ -11,6 +11,7 @@ import * as drill from './drill';
 import * as explain from './explain';
 import * as incidents from './incidents';
 import * as inject from './inject';
+import * as keys from './keys';
 import * as nab from './nab';
 import * as policy from './policy';
 import * as provision from './provision';
@@ -26,6 +27,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   provision.register,
   incidents.register,
   approve.register,
+  keys.register,
   explain.register,
   policy.register,
   audit.register,

@@ -50,6 +50,7 @@ export function register(program: Command): void {
         namespace: settings.namespace,
         taskQueue: f.taskQueue,
         activities: createActivities(deps),
+        audit: deps.kb,
         ...(f.identity ? { identity: f.identity } : {}),
       });
       const health = await startHealthEndpoints(f.healthPort, f.healthHost, [

@@ -1,7 +1,8 @@
 /**
  * The operator's sequence against `homeostat dev`, every step a real process: open an incident
- * that needs approval → `show` reports it waiting → `approve --as mallory` is refused → approve
- * as oncall-lead → the incident completes → `explain` has all six parts → `audit verify` passes.
+ * that needs approval → `show` reports it waiting → `keys create` for oncall-lead (registered in
+ * the stack's keys file) and for mallory (not registered) → mallory's signed approval is refused by
+ * the workflow → oncall-lead approves the named plan → the incident completes → `explain` has all six parts → `audit verify` passes.
  * The Temporal CLI's own visibility query sees the incident's search attributes; Ctrl-C stops
  * everything `dev` started. Run against the dev server (dev-approval-sequence.test.ts) and the
  * real Temporal server with the PostgreSQL knowledge base (dev-approval-sequence-server.test.ts).
@@ -32,7 +33,7 @@ export async function approvalSequence(o: SequenceOptions): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-dev-'));
   running.stateDir = stateDir;
   const { port, uiPort } = o;
-  const env = { HOMEOSTAT_STATE_DIR: stateDir, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, HOMEOSTAT_UI_URL: `http://127.0.0.1:${uiPort}` };
+  const env = { HOMEOSTAT_STATE_DIR: stateDir, HOMEOSTAT_CONFIG_DIR: path.join(stateDir, 'config'), TEMPORAL_ADDRESS: `127.0.0.1:${port}`, HOMEOSTAT_UI_URL: `http://127.0.0.1:${uiPort}` };
   // `dev` starts its own server: it must not see the suite's TEMPORAL_ADDRESS.
   const started = await startHomeostat(
     ['dev', '--port', String(port), '--ui-port', String(uiPort), ...o.devFlags],
@@ -42,12 +43,21 @@ export async function approvalSequence(o: SequenceOptions): Promise<void> {
   running.dev = started.child;
   const dev = started.child;
 
+  // Keys first: the workflow checks a plan's decisions against the keys registered when it was planned.
+  const lead = await homeostat(['keys', 'create', '--as', 'oncall-lead', '--json'], env);
+  expect(lead.code).toBe(0);
+  const created = JSON.parse(lead.stdout) as { publicKey: string; privateKeyFile: string; registeredIn: string };
+  expect(created.publicKey).toMatch(/^ed25519:[0-9a-f]{64}$/);
+  expect(fs.statSync(created.privateKeyFile).mode & 0o777).toBe(0o600);
+  expect(fs.readFileSync(created.registeredIn, 'utf8')).toContain(created.publicKey);
+  expect((await homeostat(['keys', 'create', '--as', 'mallory', '--no-register'], env)).code).toBe(0);
+
   const open = await homeostat(['incidents', 'open', '--pipeline', 'demo', '--component', 'sink', '--fault', 'lag', '--require-approval'], env);
   expect(open.stderr).toBe('');
   const id = open.stdout.trim();
   expect(id).toBe('incident/demo/sink');
 
-  let shown: { stage: string; awaitingApproval: boolean; outcome: string | null } | undefined;
+  let shown: { stage: string; awaitingApproval: boolean; outcome: string | null; plan?: { planId: string } } | undefined;
   for (let i = 0; i < 120 && !shown?.awaitingApproval; i++) {
     const r = await homeostat(['incidents', 'show', id, '--json'], env);
     shown = JSON.parse(r.stdout) as typeof shown;
@@ -55,11 +65,21 @@ export async function approvalSequence(o: SequenceOptions): Promise<void> {
   }
   expect(shown).toMatchObject({ stage: 'approve', awaitingApproval: true, outcome: null });
 
-  const refused = await homeostat(['approve', id, '--as', 'mallory'], env);
-  expect(refused.code).not.toBe(0);
-  expect(refused.stderr).toMatch(/mallory.*not an authorised approver/);
+  const planId = shown!.plan!.planId;
 
-  const approved = await homeostat(['approve', id, '--as', 'oncall-lead', '--reason', 'checked the lag graph'], env);
+  // Approving "whatever is pending" is not possible: the plan must be named.
+  const unnamed = await homeostat(['approve', id, '--as', 'oncall-lead'], env);
+  expect(unnamed.code).not.toBe(0);
+
+  const refused = await homeostat(['approve', id, '--as', 'mallory', '--plan', planId], env);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain('"mallory" with this key may not decide on this incident');
+  expect(refused.stderr).not.toContain('oncall-lead');
+
+  const payload = await homeostat(['approve', id, '--as', 'oncall-lead', '--plan', planId, '--print-payload', '--json'], env);
+  expect(JSON.parse(payload.stdout)).toMatchObject({ approver: 'oncall-lead', planId, proof: { publicKey: created.publicKey } });
+
+  const approved = await homeostat(['approve', id, '--as', 'oncall-lead', '--plan', planId, '--reason', 'checked the lag graph'], env);
   expect(approved.code).toBe(0);
 
   for (let i = 0; i < 240 && shown?.stage !== 'closed'; i++) {

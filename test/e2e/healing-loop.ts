@@ -4,6 +4,7 @@
  * embedded log or on the suite's Kafka broker; the loop drill runs one fault kind per step, and
  * each test then checks one fault's outcome, and the sink at the end.
  */
+import { localSigner } from '../../common/decision-keys';
 import fs from 'node:fs';
 import { freePort } from '../../infra/ports';
 import type { FaultInput, FaultKind } from '../../simulator/faults';
@@ -75,7 +76,7 @@ export function useHealingLoop(
       pipeline: env.pipeline!,
       steps,
       ...(env.healthUrl ? { healthUrl: env.healthUrl, healthToken: env.sentinelToken } : {}),
-      approveAs: 'oncall-lead',
+      approveAs: localSigner('oncall-lead', env.keysFile),
       stepTimeoutMs: 150_000,
       // These tests assert each fault's repair as before; the scorecard's reopen rule (a heal
       // followed by a new incident on the component within 60 s fails) is the demo's and the

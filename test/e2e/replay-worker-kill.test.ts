@@ -20,6 +20,8 @@ import { testTemporalAddress } from '../support/services';
 import { killAll, startWorkerProcess, stopWorkerProcess } from '../support/worker-process';
 import { connectDevServer, incidentBundle, manualInput, uniqueName } from '../workflows/helpers';
 import { startIncident } from '../workflows/incident-harness';
+import { signedApproval, testSigner } from '../workflows/signing';
+import { registerKey } from '../../policies/keys';
 
 jest.setTimeout(5 * 60_000);
 
@@ -60,11 +62,13 @@ test('SIGKILL of the worker while the replay drains: a second worker finishes it
   const base: Omit<PipelineWorkerConfig, 'identity'> = {
     pipelineDir: pipeline.dir,
     kbPath: path.join(dir, 'worker-knowledge.db'),
+    keysFile: path.join(dir, 'approver-keys.yaml'),
     temporalAddress: testTemporalAddress(),
     taskQueue: uniqueName('tq'),
     bundlePath,
     settleMs: 3_000,
   };
+  registerKey(base.keysFile!, { identity: 'oncall-lead', publicKey: testSigner('oncall-lead').publicKey });
   const first = await startWorkerProcess(WORKER_ENTRY, { ...base, identity: 'pipeline-worker-1' }, children);
 
   // enrich runs at a third of the input rate for 25 s: the replay has a backlog to drain while the worker dies.
@@ -77,7 +81,7 @@ test('SIGKILL of the worker while the replay drains: a second worker finishes it
     return s.awaitingApproval ? s : undefined;
   });
   expect(waiting.plan?.action).toBe('replay-from-checkpoint');
-  await handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: waiting.plan?.planId }] });
+  await handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'oncall-lead', waiting.plan!.planId)] });
 
   // Killed once enrich has been rewound (the step is recorded done) and the replay is draining.
   await waitUntil('enrich to be rewound', async () => (await replaySteps(base.kbPath, handle.workflowId)).get('rewind')?.status === 'done', 90_000, 200);

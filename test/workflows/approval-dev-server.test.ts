@@ -15,6 +15,7 @@ import { approveUpdate, incidentWorkflowId, timelineQuery, type IncidentState, t
 import { testTemporalAddress } from '../support/services';
 import { connectDevServer, incidentBundle, manualInput, uniqueName, waitForState } from './helpers';
 import { createLab, type Lab } from './lab';
+import { signedApproval } from './signing';
 
 jest.setTimeout(180_000);
 
@@ -36,6 +37,7 @@ test('an incident needing approval waits, is approved by update, heals, and is f
     connection: conn.native,
     taskQueue,
     activities: lab.activities,
+    audit: lab.kb,
     workflowBundle: await incidentBundle(),
   });
 
@@ -52,7 +54,7 @@ test('an incident needing approval waits, is approved by update, heals, and is f
     expect(waiting.stage).toBe('approve');
 
     // Refused by the validator: never reaches history.
-    await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'mallory' }] })).rejects.toBeInstanceOf(
+    await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: waiting.plan!.planId }] })).rejects.toBeInstanceOf(
       WorkflowUpdateFailedError,
     );
 
@@ -61,7 +63,7 @@ test('an incident needing approval waits, is approved by update, heals, and is f
     expect(await listIdsEventually(query, 1)).toEqual([handle.workflowId]);
 
     const afterApproval = await handle.executeUpdate(approveUpdate, {
-      args: [{ approver: 'oncall-lead', reason: 'looks right', planId: waiting.plan?.planId }],
+      args: [await signedApproval(handle, 'oncall-lead', waiting.plan!.planId, { reason: 'looks right' })],
     });
     expect(afterApproval.approvals.map((a) => a.approver)).toEqual(['oncall-lead']);
     result = await handle.result();

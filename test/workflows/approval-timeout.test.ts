@@ -25,6 +25,7 @@ test('an approval that never comes times out after the configured hour and escal
     connection: env.nativeConnection,
     taskQueue,
     activities: lab.activities,
+    audit: lab.kb,
     workflowBundle: await incidentBundle(),
   });
   let wallMs = 0;

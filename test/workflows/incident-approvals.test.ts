@@ -1,9 +1,11 @@
 /**
- * Approvals on the real dev server, beyond the happy path of approval-dev-server.test.ts:
- * rejection by update; unauthorised approvers (a known identity without the role, and an unknown
- * one) refused by the update validator before anything enters history; approval by signal; and
- * invalid approval signals, which cannot be refused, recorded in the timeline and ignored; and an
- * abort while waiting.
+ * Approvals on the real dev server, beyond the happy path of approval-dev-server.test.ts, all
+ * signed (test/workflows/signing.ts): rejection by update; unauthorised approvers (a known
+ * identity without the role, and an unknown one, each with a key of its own) refused by the
+ * update validator before anything enters history, with a reason that names nobody else;
+ * approval by signal; invalid approval signals, which cannot be refused, recorded in the
+ * timeline and ignored; and an abort while waiting. Forged, replayed, expired and revoked
+ * signatures: incident-signed-decisions.test.ts.
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -19,6 +21,7 @@ import {
 import { manualInput, uniqueName, waitForState } from './helpers';
 import { applications, closeIncident, eventTypes, expectCompleteExplanation, recordHistory, startIncident, withWorker, useIncidentEnv } from './incident-harness';
 import { createLab, type Lab } from './lab';
+import { signedAbort, signedApproval, signedRejection, testSigner } from './signing';
 
 jest.setTimeout(60_000);
 
@@ -58,8 +61,8 @@ test('an incident rejected by update closes as rejected and executes nothing', a
   const { l, pipeline } = await newLab('reject');
   const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
-    await waitingForApproval(handle);
-    const after = await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'oncall-lead', reason: 'traffic peak, not now' }] });
+    const waiting = await waitingForApproval(handle);
+    const after = await handle.executeUpdate(rejectUpdate, { args: [await signedRejection(handle, 'oncall-lead', waiting.plan!.planId, { reason: 'traffic peak, not now' })] });
     expect(after.approvals).toEqual([]);
     const c = await closeIncident(handle, l);
     await recordHistory(env.conn.client, handle, 'rejected-by-update');
@@ -84,18 +87,19 @@ test('unauthorised approvers are refused by the update validator before history;
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
     const waiting = await waitingForApproval(handle);
 
-    // A known identity without an approver role, and an identity the policy does not know.
+    // A known identity without an approver role, and an identity the policy does not know (its own key).
+    const planId = waiting.plan!.planId;
     for (const who of ['intern', 'mallory']) {
-      expect(await updateRefusal(handle.executeUpdate(approveUpdate, { args: [{ approver: who }] }))).toContain(
-        `"${who}" is not an authorised approver for pipeline ${pipeline} (authorised: oncall-lead)`,
-      );
-      expect(await updateRefusal(handle.executeUpdate(rejectUpdate, { args: [{ approver: who }] }))).toContain(
-        `"${who}" is not an authorised approver`,
-      );
+      const approval = await updateRefusal(handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, who, planId)] }));
+      expect(approval).toBe(`approve refused: "${who}" with this key may not decide on this incident`);
+      const rejection = await updateRefusal(handle.executeUpdate(rejectUpdate, { args: [await signedRejection(handle, who, planId)] }));
+      expect(rejection).toBe(`reject refused: "${who}" with this key may not decide on this incident`);
+      // Nobody who could decide is named.
+      expect(`${approval} ${rejection}`).not.toContain('oncall-lead');
     }
     // An authorised approver naming a plan that is not the pending one is refused as well.
-    expect(await updateRefusal(handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: 'some-older-plan' }] }))).toContain(
-      `approval names plan some-older-plan, but the pending plan is ${waiting.plan!.planId}`,
+    expect(await updateRefusal(handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'oncall-lead', 'some-older-plan')] }))).toBe(
+      `approve refused: the signature names plan some-older-plan, but the pending plan is ${planId}`,
     );
     // Nothing entered history, and the incident still waits with nothing executed.
     const types = await eventTypes(handle);
@@ -104,7 +108,7 @@ test('unauthorised approvers are refused by the update validator before history;
     const still = await waitingForApproval(handle);
     expect(still.approvals).toEqual([]);
 
-    await handle.signal(approveSignal, { approver: 'oncall-lead', reason: 'go', planId: waiting.plan!.planId });
+    await handle.signal(approveSignal, await signedApproval(handle, 'oncall-lead', waiting.plan!.planId, { reason: 'go' }));
     const c = await closeIncident(handle, l);
     const after = await eventTypes(handle);
     expect(after.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toHaveLength(1);
@@ -114,7 +118,7 @@ test('unauthorised approvers are refused by the update validator before history;
   });
 
   expect(closed.result.outcome).toBe('healed');
-  expect(closed.result.approvals).toEqual([{ approver: 'oncall-lead', reason: 'go', planId: expect.any(String) }]);
+  expect(closed.result.approvals).toEqual([{ approver: 'oncall-lead', reason: 'go', planId: expect.any(String), proof: expect.objectContaining({ publicKey: testSigner('oncall-lead').publicKey }) }]);
   expect(applications(l)).toEqual({ 'scale-out': 1 });
   expect(closed.explanation.action).toContain('(approved by oncall-lead)');
   expectCompleteExplanation(closed);
@@ -126,9 +130,11 @@ test('invalid approval signals are recorded in the timeline and ignored; a valid
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
     const waiting = await waitingForApproval(handle);
 
-    await handle.signal(approveSignal, { approver: 'mallory', reason: 'trust me' });
-    await handle.signal(approveSignal, { approver: 'intern' });
-    await handle.signal(approveSignal, { approver: 'oncall-lead', planId: 'some-older-plan' });
+    const planId = waiting.plan!.planId;
+    // Unsigned (an impersonation through a raw client), a role the plan does not accept, an older plan.
+    await handle.signal(approveSignal, { approver: 'oncall-lead', reason: 'trust me', planId });
+    await handle.signal(approveSignal, await signedApproval(handle, 'intern', planId));
+    await handle.signal(approveSignal, await signedApproval(handle, 'oncall-lead', 'some-older-plan'));
     // Signals are handled in order: once all three are in the timeline, the incident must still wait.
     let timeline = await handle.query(timelineQuery);
     for (let i = 0; i < 100 && timeline.filter((e) => e.event === 'approval ignored').length < 3; i++) {
@@ -137,17 +143,17 @@ test('invalid approval signals are recorded in the timeline and ignored; a valid
     }
     const ignored = timeline.filter((e) => e.event === 'approval ignored');
     expect(ignored.map((e) => e.detail)).toEqual([
-      expect.stringContaining('"mallory" is not an authorised approver'),
-      expect.stringContaining('"intern" is not an authorised approver'),
-      `approval names plan some-older-plan, but the pending plan is ${waiting.plan!.planId}`,
+      'from "oncall-lead": approve refused: unsigned decisions are not accepted (sign with npx homeostat keys create)',
+      'from "intern": approve refused: "intern" with this key may not decide on this incident',
+      `from "oncall-lead": approve refused: the signature names plan some-older-plan, but the pending plan is ${planId}`,
     ]);
     expect(ignored.every((e) => e.stage === 'approve')).toBe(true);
     const still = await waitingForApproval(handle);
     expect(still.approvals).toEqual([]);
     expect(applications(l)).toEqual({});
 
-    await handle.signal(rejectSignal, { approver: 'mallory' });
-    await handle.signal(rejectSignal, { approver: 'oncall-lead', reason: 'not during the release' });
+    await handle.signal(rejectSignal, await signedRejection(handle, 'mallory', planId));
+    await handle.signal(rejectSignal, await signedRejection(handle, 'oncall-lead', planId, { reason: 'not during the release' }));
     const c = await closeIncident(handle, l);
     await recordHistory(env.conn.client, handle, 'invalid-approval-signals');
     return c;
@@ -155,7 +161,7 @@ test('invalid approval signals are recorded in the timeline and ignored; a valid
 
   expect(closed.result.outcome).toBe('rejected');
   expect(closed.timeline.filter((e) => e.event === 'rejection ignored').map((e) => e.detail)).toEqual([
-    expect.stringContaining('"mallory" is not an authorised approver'),
+    'from "mallory": reject refused: "mallory" with this key may not decide on this incident',
   ]);
   expect(applications(l)).toEqual({});
   expectCompleteExplanation(closed);
@@ -166,7 +172,7 @@ test('an abort signal while awaiting approval closes the incident as aborted and
   const closed = await withWorker(env.conn.native, l, async (taskQueue) => {
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { requireApproval: true }));
     await waitingForApproval(handle);
-    await handle.signal(abortSignal, { by: 'oncall-lead', reason: 'duplicate of another incident' });
+    await handle.signal(abortSignal, await signedAbort(handle, 'oncall-lead', { reason: 'duplicate of another incident' }));
     const c = await closeIncident(handle, l);
     await recordHistory(env.conn.client, handle, 'aborted-while-awaiting-approval');
     return c;

@@ -8,6 +8,7 @@ import { approveUpdate, evidenceSignal, stateQuery, type IncidentState } from '.
 import { manualInput, uniqueName, waitForState } from './helpers';
 import { applications, closeIncident, expectCompleteExplanation, recordHistory, stagesOf, startIncident, withWorker, useIncidentEnv } from './incident-harness';
 import { createLab } from './lab';
+import { signedApproval } from './signing';
 
 jest.setTimeout(60_000);
 
@@ -43,7 +44,7 @@ test('an incident awaiting approval continues as new under a stream of evidence,
     expect(resumed.plan?.planId).toBe(waiting.plan?.planId);
     expect(await env.conn.client.workflow.getHandle(handle.workflowId, latestRunId).query(stateQuery)).toMatchObject({ stage: 'approve' });
 
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: waiting.plan!.planId }] });
+    await handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'oncall-lead', waiting.plan!.planId)] });
     const c = await closeIncident(handle, l);
 
     // Walk the chain back from the last run.

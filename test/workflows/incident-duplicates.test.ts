@@ -9,6 +9,7 @@ import { incidentBundle, manualInput, uniqueName, waitForState } from './helpers
 import { applications, closeIncident, expectCompleteExplanation, recordHistory, useIncidentEnv } from './incident-harness';
 import { createIncidentWorker } from '../../workers/worker';
 import { createLab } from './lab';
+import { signedApproval } from './signing';
 
 jest.setTimeout(60_000);
 
@@ -19,7 +20,7 @@ test('five anomalies for one component open one incident whose evidence count gr
   const l = await createLab({ pipeline });
   env.track(l);
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: l.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: l.activities, audit: l.kb, workflowBundle: await incidentBundle() });
   const workflowId = incidentWorkflowId(pipeline, 'sink');
 
   const closed = await worker.runUntil(async () => {
@@ -50,7 +51,7 @@ test('five anomalies for one component open one incident whose evidence count gr
     expect(s.awaitingApproval).toBe(true);
     expect(s.explanation.evidence).toMatch(/^5 observation\(s\) from sentinel; worst health 0\.450; latest: consumer lag anomaly #5$/);
 
-    await first.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead' }] });
+    await first.executeUpdate(approveUpdate, { args: [await signedApproval(first, 'oncall-lead', s.plan!.planId)] });
     const c = await closeIncident(first, l);
 
     // Visibility knows a single execution with this id (polled: visibility is eventually consistent).

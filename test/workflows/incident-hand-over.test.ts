@@ -32,7 +32,7 @@ test('a downstream symptom hands over to the incident of the anomalous upstream 
   const lab = await createLab({ pipeline, anomalous: ['source', 'enrich', 'sink'] });
   env.track(lab);
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: lab.activities, audit: lab.kb, workflowBundle: await incidentBundle() });
 
   await worker.runUntil(async () => {
     const sink = await startIncident(env.conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'null-spike'));
@@ -59,7 +59,7 @@ test('a crash seen downstream stays with its own component even when upstream is
   const lab = await createLab({ pipeline, anomalous: ['source', 'sink'] });
   env.track(lab);
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: lab.activities, audit: lab.kb, workflowBundle: await incidentBundle() });
   await worker.runUntil(async () => {
     const sink = await startIncident(env.conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'crash'));
     const closed = await closeIncident(sink, lab);

@@ -34,7 +34,7 @@ const isPlaceholder = (v: string): boolean => v === '' || PLACEHOLDERS.some((p) 
 /** Runs `fn` while a worker with the lab's activities polls a task queue of its own. */
 export async function withWorker<T>(native: NativeConnection, lab: Lab, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: native, taskQueue, activities: lab.activities, audit: lab.kb, workflowBundle: await incidentBundle() });
   return worker.runUntil(fn(taskQueue));
 }
 

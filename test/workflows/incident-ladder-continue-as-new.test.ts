@@ -9,6 +9,7 @@ import { abortSignal, timelineQuery } from '../../workflows/shared';
 import { manualInput, uniqueName } from './helpers';
 import { applications, closeIncident, expectCompleteExplanation, recordHistory, runHistories, stagesOf, startIncident, useIncidentEnv, withWorker } from './incident-harness';
 import { createLab } from './lab';
+import { signedAbort } from './signing';
 
 jest.setTimeout(90_000);
 
@@ -61,7 +62,7 @@ test('an abort that arrives while a failing rung is verified survives the contin
     const handle = await startIncident(env.conn.client, taskQueue, manualInput(pipeline, 'sink', { timing: { maxHistoryEvents: 20 } }));
     // Verification of scale-out is under way: the operator aborts now.
     await probe.arrived;
-    await handle.signal(abortSignal, { by: 'oncall-lead', reason: 'maintenance starts' });
+    await handle.signal(abortSignal, await signedAbort(handle, 'oncall-lead', { reason: 'maintenance starts' }));
     for (let i = 0; i < 200 && !(await handle.query(timelineQuery)).some((e) => e.event === 'abort requested'); i++) await new Promise((r) => setTimeout(r, 50));
     probe.answer('fail');
     const c = await closeIncident(handle, lab);

@@ -10,6 +10,7 @@ import { approveUpdate, stateQuery, timelineQuery, type IncidentState } from '..
 import { manualInput, uniqueName, waitForState } from './helpers';
 import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, useIncidentEnv, withWorker } from './incident-harness';
 import { createLab, labPolicy } from './lab';
+import { signedApproval } from './signing';
 
 jest.setTimeout(90_000);
 
@@ -39,7 +40,7 @@ test('a repair that needs approval only by the time it is re-validated waits for
     const waiting = await waitForState(handle, (s) => s.awaitingApproval);
     expect(waiting.plan?.requiresApproval).toBe(false); // planned as allowed
     expect(applications(lab)).toEqual({});
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: waiting.plan!.planId }] });
+    await handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'oncall-lead', waiting.plan!.planId)] });
     const c = await closeIncident(handle, lab);
     await recordHistory(env.conn.client, handle, 'revalidation-requires-approval');
     return c;
@@ -66,17 +67,17 @@ test('an approval that no longer counts at re-validation runs nothing and asks t
         '- { identity: oncall-lead, roles: [viewer], pipelines: ["*"] }\n  - { identity: backup-lead, roles: [oncall, lead], pipelines: ["*"] }',
       ),
     );
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: first.plan!.planId }] });
+    await handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'oncall-lead', first.plan!.planId)] });
     await waitForEvent(handle, 'approval no longer counts');
     const again: IncidentState = await waitForState(handle, (s) => s.awaitingApproval);
     // Nothing ran on the lapsed approval, and no lease is held for it.
     expect(applications(lab)).toEqual({});
     expect(await lab.kb.listActuations({ incidentId: handle.workflowId })).toEqual([]);
     // The old approver is refused now; the current one approves.
-    await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: again.plan!.planId }] })).rejects.toMatchObject({
-      cause: { message: expect.stringContaining('"oncall-lead" is not an authorised approver') },
+    await expect(handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'oncall-lead', again.plan!.planId)] })).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('"oncall-lead" with this key may not decide') },
     });
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'backup-lead', planId: again.plan!.planId }] });
+    await handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'backup-lead', again.plan!.planId)] });
     const c = await closeIncident(handle, lab);
     expect((await handle.query(stateQuery)).outcome).toBe('healed');
     await recordHistory(env.conn.client, handle, 'approval-lapsed-reapproved');

@@ -10,6 +10,7 @@ import { approveUpdate } from '../../workflows/shared';
 import { manualInput, uniqueName, waitForState } from './helpers';
 import { applications, closeIncident, expectCompleteExplanation, recordHistory, startIncident, withWorker, type ClosedIncident, useIncidentEnv } from './incident-harness';
 import { createLab, labPolicy, type Lab } from './lab';
+import { signedApproval } from './signing';
 
 jest.setTimeout(60_000);
 
@@ -110,7 +111,7 @@ test('re-validation: a cooldown that starts during the approval wait stops the a
     expect(waiting.plan?.action).toBe('scale-out');
     // Meanwhile someone else scaled the sink out.
     await l.kb.recordAction({ at: Date.now(), pipeline, resource, action: 'scale-out', incidentId: 'incident/someone-else' });
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', planId: waiting.plan!.planId }] });
+    await handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'oncall-lead', waiting.plan!.planId)] });
     const c = await closeIncident(handle, l);
     await recordHistory(env.conn.client, handle, 'safety-revalidation-denied');
     return c;

@@ -17,10 +17,12 @@ import { logAndWait } from '../../activities/templates/log-and-wait';
 import type { RepairTemplate } from '../../activities/templates/template';
 import { openKnowledgeBase } from '../../knowledge/open';
 import type { KnowledgeBase } from '../../knowledge/types';
+import { mergeKeys, type KeysFile } from '../../policies/keys';
 import { parsePolicyOrThrow } from '../../policies/load';
 import type { PolicyConfig } from '../../policies/schema';
 import type { RepairAction } from '../../policies/taxonomy';
 import { fileActuator, type FileActuatorDeps } from '../fixtures/templates/file-actuator';
+import { labKeys } from './signing';
 
 export interface Lab {
   dir: string;
@@ -30,6 +32,8 @@ export interface Lab {
   /** The policy in force; `setPolicy` replaces it for every later activity (the worker re-read the file). */
   readonly policy: PolicyConfig;
   setPolicy(yaml: string): void;
+  /** The approvers' keys merged into the policy (default: one key per lab identity); replacing them is a key rotation or revocation. */
+  setKeys(keys: KeysFile): void;
   deps: IncidentDeps<FileActuatorDeps>;
   activities: ReturnType<typeof createActivities>;
   /**
@@ -104,6 +108,7 @@ export async function createLab(opts: {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-lab-'));
   const kb = openKnowledgeBase(path.join(dir, 'knowledge.db'));
   let policy = parsePolicyOrThrow(opts.policyYaml ?? labPolicy(opts.pipeline), 'lab policy');
+  let keys = labKeys();
   const healthScript = new Map<string, Verdict[]>();
   const held = new Map<string, { arrived: () => void; answer: Promise<Verdict> }>();
   const escalations: unknown[] = [];
@@ -146,6 +151,7 @@ export async function createLab(opts: {
     dir,
     kb,
     policy: () => policy,
+    keys: () => keys,
     baseUrl,
     ...(opts.slowMs ? { slowMs: opts.slowMs } : {}),
     ...(opts.anomalous ? { anomalous: opts.anomalous } : {}),
@@ -161,6 +167,9 @@ export async function createLab(opts: {
     },
     setPolicy(yaml: string) {
       policy = parsePolicyOrThrow(yaml, 'lab policy');
+    },
+    setKeys(k: KeysFile) {
+      keys = k;
     },
     deps,
     activities: createActivities(deps),
@@ -199,6 +208,8 @@ export function labDeps(opts: {
   templates?: Partial<Record<RepairAction, RepairTemplate<FileActuatorDeps>>>;
   leaseTtlMs?: number;
   faultHook?: IncidentDeps['faultHook'];
+  /** The approvers' keys file merged into the policy at every load (default labKeys()). */
+  keys?: () => KeysFile;
 }): IncidentDeps<FileActuatorDeps> {
   const probes: ProbeRunner = async (name, req) => {
     const res = await fetch(`${opts.baseUrl}/health/${encodeURIComponent(req.pipeline)}/${encodeURIComponent(req.component)}?action=${encodeURIComponent(req.action)}`);
@@ -212,8 +223,10 @@ export function labDeps(opts: {
   for (const a of TEST_ACTIONS) templates[a] = fileActuator(a, { slowMs: opts.slowMs?.[a] });
   Object.assign(templates, opts.templates ?? {});
   const policy = opts.policy;
+  const base = typeof policy === 'function' ? policy : () => policy;
+  const keys = opts.keys ?? (() => labKeys());
   return {
-    policy: typeof policy === 'function' ? policy : () => policy,
+    policy: () => mergeKeys(base(), keys()),
     kb: opts.kb,
     templates,
     templateDeps: { actuatorDir: opts.dir, escalationWebhookUrl: `${opts.baseUrl}/escalations`, actuations: new KnowledgeActuatorLog(opts.kb) },

@@ -72,7 +72,7 @@ test('history without the codec is ciphertext; temporal workflow show --codec-en
   const dataConverter = { payloadCodecs: [codec] };
   const client = new Client({ connection: env.conn.client.connection, namespace: 'default', dataConverter });
   const taskQueue = uniqueName('tq-codec');
-  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle(), dataConverter });
+  const worker = await createIncidentWorker({ connection: env.conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle(), dataConverter, audit: lab.kb });
   const workflowId = incidentWorkflowId(pipeline, 'sink');
   const result = await worker.runUntil(async () => {
     const handle = await client.workflow.start('incidentWorkflow', { taskQueue, workflowId, args: [manualInput(pipeline, 'sink')] });

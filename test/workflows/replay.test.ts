@@ -57,6 +57,11 @@ const PATHS = [
   // Recorded after the verify-until-stable patch: probing at once and until stable, and a flapping repair failing.
   'verify-until-stable',
   'verify-flapping',
+  // Recorded with signed decisions (PATCH_SIGNED_DECISIONS) and no execution without a lease (PATCH_NO_EXECUTE_WITHOUT_LEASE).
+  'signed-decisions-refused',
+  'signed-key-rotated',
+  'execute-without-lease-escalated',
+  'starter-mode-override-ignored',
 ];
 
 function fixtures(): { workflowId: string; file: string }[] {

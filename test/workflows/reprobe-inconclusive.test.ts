@@ -30,7 +30,7 @@ afterAll(async () => {
 test('an inconclusive verification is probed again and the incident heals', async () => {
   lab.healthScript.set('enrich', ['inconclusive', 'pass']);
   const taskQueue = uniqueName('tq');
-  const worker = await createIncidentWorker({ connection: conn.native, taskQueue, activities: lab.activities, workflowBundle: await incidentBundle() });
+  const worker = await createIncidentWorker({ connection: conn.native, taskQueue, activities: lab.activities, audit: lab.kb, workflowBundle: await incidentBundle() });
   const workflowId = incidentWorkflowId(pipeline, 'enrich');
   const result: IncidentState = await worker.runUntil(
     conn.client.workflow.execute('incidentWorkflow', { taskQueue, workflowId, args: [manualInput(pipeline, 'enrich', { faultClass: 'lag' })] }),

@@ -88,6 +88,8 @@ export async function continueAsNew(inc: Incident, pendingPlan?: PlanResult): Pr
     ...(inc.diagnosis ? { diagnosis: inc.diagnosis } : {}),
     pendingPlan,
     ...(inc.abortedBy !== undefined ? { abortedBy: inc.abortedBy } : {}),
+    ...(inc.nonces.size > 0 ? { nonces: [...inc.nonces] } : {}),
+    ...(inc.lastTrust ? { lastTrust: inc.lastTrust } : {}),
   };
   return wf.continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...inc.input, evidence: [], carried });
 }

@@ -8,8 +8,16 @@ import * as wf from '@temporalio/workflow';
 import type { ExecuteResult, PlanResult, VerifyResult } from '../../activities/contracts';
 import { activities, executeActivity, failureMessage, verifyUntilStableActivity } from '../proxies';
 import { historyTooLong, type Incident } from '../incident-state';
-import { PATCH_EXECUTE_KNOWS_ANOMALY_ONSET, PATCH_EXPLAIN_FAILED_EXECUTE, PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED, PATCH_REPROBE_INCONCLUSIVE, PATCH_VERIFY_UNTIL_STABLE } from '../patches';
+import { ALWAYS_ALLOWED } from '../../policies/lookup';
 import type { VerificationSchedule, VerificationTrace } from '../../policies/verification';
+import {
+  PATCH_EXECUTE_KNOWS_ANOMALY_ONSET,
+  PATCH_EXPLAIN_FAILED_EXECUTE,
+  PATCH_NO_EXECUTE_WITHOUT_LEASE,
+  PATCH_REAPPROVE_WHEN_APPROVAL_LAPSED,
+  PATCH_REPROBE_INCONCLUSIVE,
+  PATCH_VERIFY_UNTIL_STABLE,
+} from '../patches';
 import type { IncidentState } from '../shared';
 import { continueAsNew, escalateToHuman, finish, releaseLease } from './close';
 import { rediagnoseIfContradicted } from './detect-diagnose';
@@ -49,6 +57,11 @@ export async function execute(inc: Incident, chosen: PlanResult, attempt: number
     inc.approval = undefined;
     inc.current = undefined;
     return 'again';
+  }
+
+  if (chosen.mode !== 'shadow' && !ALWAYS_ALLOWED.includes(action) && check.leaseToken === undefined && wf.patched(PATCH_NO_EXECUTE_WITHOUT_LEASE)) {
+    // Whatever the approval state: without the lease nothing that changes anything may run.
+    return escalateToHuman(inc, `${action} on ${target} not run: re-validation granted no remediation lease (verdict ${check.verdict}${check.reasons.length ? `: ${check.reasons.join('; ')}` : ''})`);
   }
 
   rec.note('execute', `executing ${action}`, `on ${target}${chosen.mode === 'shadow' ? ' (shadow: record only)' : ''}`);

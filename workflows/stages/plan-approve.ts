@@ -26,7 +26,10 @@ export async function plan(inc: Incident, attempt: number): Promise<PlanResult> 
       forceApproval: inc.input.requireApproval,
     });
     rec.planned(inc.current);
+    // Timeline notes only (no command): what the starter asked for that the policy overrode.
+    for (const note of inc.current.overridden ?? []) rec.note('plan', 'starter override ignored', note);
   }
+  if (inc.current.trust) inc.lastTrust = inc.current.trust;
   return inc.current;
 }
 
