@@ -12,6 +12,7 @@ import { approveUpdate, type IncidentInput, type IncidentState } from '../../wor
 import { manualInput, uniqueName, waitForState } from './helpers';
 import { startIncident, useIncidentEnv, withWorker } from './incident-harness';
 import { createLab, labPolicy } from './lab';
+import { signedApproval } from './signing';
 
 jest.setTimeout(90_000);
 
@@ -28,7 +29,7 @@ async function runIncident(taskQueue: string, input: IncidentInput, approve: boo
   const handle = await startIncident(env.conn.client, taskQueue, input);
   if (approve) {
     const waiting = await waitForState(handle, (s) => s.awaitingApproval && s.plan !== undefined);
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'oncall-lead', reason: 'the would-do action is right', planId: waiting.plan!.planId }] });
+    await handle.executeUpdate(approveUpdate, { args: [await signedApproval(handle, 'oncall-lead', waiting.plan!.planId, { reason: 'the would-do action is right' })] });
   }
   return (await handle.result()) as IncidentState;
 }

@@ -39,7 +39,11 @@ afterAll(async () => {
 
 const text = (b: Uint8Array | null | undefined): string => Buffer.from(b ?? new Uint8Array()).toString('utf8');
 
-/** Payloads (`{metadata, data}` objects) in the CLI's JSON history, search attributes' left out. */
+/**
+ * Payloads (`{metadata, data}` objects) in the CLI's JSON history, search attributes' left out,
+ * and the SDK's patch markers (`patch-data`: `{"id":"<patch name>"}`, written by the SDK's core
+ * without the data converter; they carry the name of a code change and nothing of the incident).
+ */
 function payloadsOf(doc: unknown): { plain: { encoding: string; text: string }[] } {
   const plain: { encoding: string; text: string }[] = [];
   const walk = (v: unknown, inAttrs: boolean): void => {
@@ -54,7 +58,7 @@ function payloadsOf(doc: unknown): { plain: { encoding: string; text: string }[]
       if (!inAttrs) plain.push({ encoding, text });
       return;
     }
-    for (const [k, x] of Object.entries(o)) walk(x, inAttrs || /searchAttributes/i.test(k));
+    for (const [k, x] of Object.entries(o)) walk(x, inAttrs || /searchAttributes/i.test(k) || k === 'patch-data');
   };
   walk(doc, false);
   return { plain };
