@@ -179,7 +179,7 @@ describe('JSON Schema for editors', () => {
     expect(policyJsonSchemaIsCurrent()).toBe(true);
     const schema = JSON.parse(fs.readFileSync(POLICY_SCHEMA_PATH, 'utf8')) as { required: string[]; properties: Record<string, unknown> };
     expect(schema.required).toEqual(['pipelines']);
-    expect(Object.keys(schema.properties)).toEqual(['version', 'global', 'approvers', 'pipelines']);
+    expect(Object.keys(schema.properties)).toEqual(['version', 'global', 'approvers', 'keysFile', 'sources', 'pipelines']);
     expect(renderPolicyJsonSchema()).toContain('"latencyMs"');
   });
 });
