@@ -6,7 +6,8 @@
 import type { Evidence, IncidentTrigger } from '../../workflows/shared';
 import type { FaultClass } from '../../policies/taxonomy';
 import { uniqueName } from '../workflows/helpers';
-import { createLab, type Lab } from '../workflows/lab';
+import { createLab, labPolicy, type Lab } from '../workflows/lab';
+import type { Severity } from '../../policies/taxonomy';
 
 const labs: Lab[] = [];
 afterAll(async () => {
@@ -54,5 +55,26 @@ describe('diagnose', () => {
     // A healthy node in between: the anomaly did not travel that way.
     const cut = await diagnoseWith({ component: 'sink', anomalous: ['source'], trigger: health, evidence: [ev('null-spike')] });
     expect(cut.handOverTo).toBeUndefined();
+  });
+
+  it('keeps a hint from a source that may not name the fault as evidence only, and lets a starter raise severity but never lower it', async () => {
+    const pipeline = uniqueName('diag-trust');
+    const policyYaml = `${labPolicy(pipeline)}sources:\n  alertmanager: { faultHint: false, severity: false }\n  sentinel: { faultHint: true, severity: true }\n`;
+    const lab = await createLab({ pipeline, policyYaml });
+    labs.push(lab);
+    const run = (evidence: Evidence[], o: { faultHint?: FaultClass; severityHint?: Severity } = {}) =>
+      lab.activities.diagnose({ incidentId: `incident/${pipeline}/enrich`, pipeline, component: 'enrich', trigger: health, evidence, ...o });
+    // One unauthenticated alert naming a crash decides nothing: the sentinel's lag evidence does.
+    const alert = await run([ev('crash', { source: 'alertmanager', hardFault: true }), ev('lag')], { faultHint: 'crash', severityHint: 'low' });
+    expect(alert.faultClass).toBe('lag');
+    expect(alert.summary).toContain('fault hint crash from alertmanager kept as evidence only');
+    expect(alert.summary).toContain("the starter's severity low ignored (alertmanager may not set severity)");
+    // A trusted starter may raise severity…
+    const raised = await run([ev('lag', { health: 0.6 })], { severityHint: 'critical' });
+    expect(raised.severity).toBe('critical');
+    // …but not lower it below what the evidence says (slipping under a critical-severity rule).
+    const lowered = await run([ev('lag', { health: 0.1 })], { severityHint: 'low' });
+    expect(lowered.severity).toBe('high');
+    expect(lowered.summary).toContain('severity can rise but not fall');
   });
 });
