@@ -36,12 +36,6 @@ export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> 
   health?: HealthFractions;
   /** Components of `pipeline` the sentinel sees as anomalous right now (lineage walks through them). */
   anomalous?: (pipeline: string) => Promise<string[]>;
-  /**
-   * Whether the sentinel still holds the component open (its detectors have not closed). Until-
-   * stable verification counts a round as passing only once it does not: an incident declared
-   * healed while its watcher still sees the fault is reopened by that watcher moments later.
-   */
-  sentinelHolds?: (pipeline: string, component: string) => Promise<ProbeOutcome>;
   now?: () => Date;
   /** How long a remediation lease lasts before it can be taken over (renewed by long repairs). */
   leaseTtlMs?: number;

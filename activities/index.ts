@@ -13,7 +13,7 @@ import { withErrorTypes } from './failures';
 import { handOver } from './hand-over';
 import { learn } from './learn';
 import { plan } from './plan';
-import { verify, verifyUntilStable, withSentinelAgreement } from './verify';
+import { verify, verifyUntilStable } from './verify';
 
 export type { IncidentDeps };
 
@@ -29,9 +29,7 @@ export function createActivities(deps: IncidentDeps): IncidentActivities {
     },
     releaseLease: (input) => releaseLease(deps, input),
     verify: async (input) => withAlertEvidence(deps, input, await verify(deps, input)),
-    // Until-stable rounds also ask the sentinel: healed only once the watcher that opened the
-    // incident has released the component (else it reopens the incident moments after it closed).
-    verifyUntilStable: (input) => verifyUntilStable(input, async (round) => withSentinelAgreement(deps, round, await withAlertEvidence(deps, round, await verify(deps, round)))),
+    verifyUntilStable: (input) => verifyUntilStable(input, async (round) => withAlertEvidence(deps, round, await verify(deps, round))),
     learn: async (input) => {
       await learn(deps, input);
       await expireSilences(deps, { ...input, targets: input.plan?.target ? [input.plan.target] : [] });

@@ -214,25 +214,6 @@ export async function healthRecovered(pipelineUrl: string, component: string, th
   );
 }
 
-/**
- * `sentinel-released`: passes once the sentinel no longer holds the component open (neither its
- * incident latch nor the fused anomaly). Inconclusive while it does, or when it cannot be asked.
- */
-export async function sentinelReleased(pipelineUrl: string, component: string, fetchImpl: typeof fetch = fetch): Promise<ProbeOutcome> {
-  let body: unknown;
-  try {
-    const res = await fetchImpl(`${pipelineUrl.replace(/\/$/, '')}/${encodeURIComponent(component)}`, { signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) return result('sentinel-released', undefined, `health API answered ${res.status}`);
-    body = await res.json();
-  } catch (err) {
-    return result('sentinel-released', undefined, `health API unreachable: ${(err as Error).message}`);
-  }
-  const parsed = componentHealthSchema.safeParse(body);
-  if (!parsed.success) return result('sentinel-released', undefined, 'health API answer not understood');
-  const held = parsed.data.open === true || parsed.data.fusionOpen === true;
-  return result('sentinel-released', held ? undefined : true, held ? `the sentinel still holds ${component} open (health index ${parsed.data.healthIndex.toFixed(2)})` : `the sentinel has released ${component}`);
-}
-
 export async function runProbe(name: ProbeName, target: string, deps: ProbeDeps, o: ProbeOptions = {}): Promise<ProbeOutcome> {
   switch (name) {
     case 'process-running':
@@ -249,8 +230,6 @@ export async function runProbe(name: ProbeName, target: string, deps: ProbeDeps,
       return sinkIntegrity(deps, o);
     case 'health-recovered':
       return o.healthUrl ? healthRecovered(o.healthUrl, target, o.healthThreshold, o.healthFetch) : result('health-recovered', undefined, 'no health API configured');
-    case 'sentinel-released':
-      return o.healthUrl ? sentinelReleased(o.healthUrl, target, o.healthFetch) : result('sentinel-released', undefined, 'no health API configured');
   }
 }
 

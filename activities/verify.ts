@@ -95,12 +95,3 @@ export async function verifyUntilStable(input: VerifyUntilStableInput, round: (i
   if (lastFailing) return { result: 'fail', probes: lastFailing.probes, trace };
   return { result: 'inconclusive', probes: (lastUnsteady ?? last).probes, trace };
 }
-
-/** A passing round stays passing only when the sentinel has released the component too. */
-export async function withSentinelAgreement(deps: IncidentDeps, input: VerifyInput, verdict: VerifyResult): Promise<VerifyResult> {
-  if (!deps.sentinelHolds || verdict.result === 'fail' || input.probes.length === 0) return verdict;
-  const probe = await deps.sentinelHolds(input.pipeline, input.component).catch(
-    (err: unknown): ProbeOutcome => ({ name: 'sentinel-released', result: 'inconclusive', detail: `the sentinel could not be asked: ${(err as Error).message}` }),
-  );
-  return { result: verdict.result === 'pass' && probe.result === 'pass' ? 'pass' : 'inconclusive', probes: [...verdict.probes, probe] };
-}

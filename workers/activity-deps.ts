@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncidentDeps, ProbeRunner } from '../activities/deps';
-import { anomalousComponents, healthRecovered, runProbe, sentinelReleased } from '../activities/probes';
+import { anomalousComponents, healthRecovered, runProbe } from '../activities/probes';
 import type { EscalateDeps } from '../activities/templates/escalate';
 import { escalateTemplate } from '../activities/templates/escalate';
 import { TEMPLATES, type TemplateDeps } from '../activities/templates/index';
@@ -125,16 +125,6 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
       const url = healthUrl();
       return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`, healthFetch) : [];
     },
-    ...(healthUrl() !== undefined || o.healthUrlFor
-      ? {
-          async sentinelHolds(pipeline: string, component: string) {
-            const url = healthUrl();
-            return url
-              ? sentinelReleased(`${url}/health/${encodeURIComponent(pipeline)}`, component, healthFetch)
-              : { name: 'sentinel-released', result: 'pass' as const, detail: 'no sentinel health API configured' };
-          },
-        }
-      : {}),
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
     ...(o.drill ? { drill: true } : {}),
     alertmanager: o.alertmanagerFor ?? alertmanagerFromEnv(),

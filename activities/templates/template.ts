@@ -66,9 +66,7 @@ export type ProbeName =
   | 'throughput-restored'
   | 'data-checks-pass'
   | 'model-accuracy-restored'
-  | 'sink-integrity'
-  /** Not declared by templates: until-stable verification adds it to every round (activities/verify.ts). */
-  | 'sentinel-released';
+  | 'sink-integrity';
 
 export interface RepairTemplate<Deps> {
   action: RepairAction;
