@@ -17,6 +17,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { assertBindAllowed, type BearerTokens } from './bearer-auth';
 import { HomeostatError } from './errors';
+import { readBody } from './read-body';
 
 const MAX_BODY = 16 * 1024 * 1024;
 
@@ -45,22 +46,6 @@ export interface CodecServer {
   port: number;
   url: string;
   close(): Promise<void>;
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`body larger than ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export function createCodecServer(o: CodecServerOptions): http.Server {
@@ -96,7 +81,7 @@ export function createCodecServer(o: CodecServerOptions): http.Server {
     void (async () => {
       let parsed: z.infer<typeof body>;
       try {
-        const r = body.safeParse(JSON.parse((await readBody(req)).toString('utf8')));
+        const r = body.safeParse(JSON.parse((await readBody(req, MAX_BODY, (m) => new Error(m))).toString('utf8')));
         if (!r.success) return send(400, { error: `body: ${r.error.issues[0]?.message ?? 'invalid'} (expected {"payloads":[{"metadata":{},"data":""}]})` });
         parsed = r.data;
       } catch (err) {

@@ -29,6 +29,7 @@ import type { IncidentOpener } from './incidents';
 import type { LineageSink } from './lineage';
 import type { SentinelMetrics } from './metrics';
 import { handleOpenLineage, openLineageRunEvent } from './openlineage';
+import { readBody } from '../common/read-body';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -73,22 +74,6 @@ function send(res: http.ServerResponse, status: number, body: unknown, type = 'a
   res.end(text);
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, `body larger than ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function layerSummary(views: ComponentView[]): Record<string, number> {
   const out: Record<string, number> = { infrastructure: 0, data: 0, model: 0 };
   for (const v of views) for (const [l, h] of Object.entries(v.layers)) out[l] = Math.max(out[l] ?? 0, h);
@@ -104,7 +89,7 @@ export function createHealthServer(deps: HttpDeps): http.Server {
 
   /** Parses and validates a JSON body; a failure is dead-lettered and becomes a 400 (413 past a cap). */
   async function body<T>(req: http.IncomingMessage, schema: ZodType<T>, source: string, caps?: (value: T) => { field: string; reason: string; limit: number } | undefined): Promise<T> {
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY, (m) => new HttpError(413, m));
     let value: unknown;
     let failure: { field: string; rule: string; reason: string } | undefined;
     let limit: number | undefined;

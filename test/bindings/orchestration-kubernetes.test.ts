@@ -12,6 +12,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { renderChart } from '../../infra/helm';
 import { startKubeCluster, writeTokenKubeconfig, type KubeCluster } from '../../infra/kubernetes';
+import { until } from '../support/until';
 
 const DRIVER = path.join(__dirname, 'orchestration-kubernetes.driver.ts');
 const FROM_POLICY = path.join(__dirname, 'orchestration-from-policy.driver.ts');
@@ -44,16 +45,6 @@ async function api(method: string, p: string, body?: unknown, contentType?: stri
 
 const get = (p: string): Promise<Obj> => api('GET', p) as Promise<Obj>;
 const deploymentPath = (name: string, ns = NS): string => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 function deployment(name: string, replicas: number, image = 'registry.example/homeostat/stage:1', extra: Record<string, unknown> = {}): unknown {
   return {

@@ -8,22 +8,13 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { startKubeCluster, type KubeCluster } from '../../infra/kubernetes';
+import { until } from '../support/until';
 
 // @kubernetes/client-node is ESM-only (Jest cannot load it): the chart's dry-run runs as a script.
 const DRY_RUN = path.join(__dirname, '..', 'deploy', 'dry-run-chart.ts');
 
 let cluster: KubeCluster;
 const NS = 'pipeline';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 type Pod = { metadata: { name: string }; spec: { nodeName?: string }; status: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } }; lastState?: { terminated?: { reason?: string } } }[] } };
 
