@@ -35,6 +35,11 @@ export interface Diagnosis {
    * component's incident instead of repairing here.
    */
   handOverTo?: string;
+  /**
+   * Set when the source that opened the incident may not open incidents that act (the policy's
+   * `sources.<name>.openIncidents: false`): the reason, and the incident runs in shadow mode.
+   */
+  shadowOnly?: string;
 }
 
 export interface HandOverInput {

@@ -84,9 +84,11 @@ function severityOf(input: DiagnoseInput): Severity {
  * when its source may set severity, and then only to raise what the evidence says, never to
  * lower it (slipping under a critical-severity approval rule).
  */
-function trusted(policy: PolicyConfig, input: DiagnoseInput): { input: DiagnoseInput; notes: string[] } {
+function trusted(policy: PolicyConfig, input: DiagnoseInput): { input: DiagnoseInput; notes: string[]; shadowOnly?: string } {
   const notes: string[] = [];
   const opener = sourceTrust(policy, input.evidence[0]?.source);
+  const shadowOnly = opener.openIncidents ? undefined : `${input.evidence[0]?.source} may not open incidents that act: shadow mode (recorded, nothing changes)`;
+  if (shadowOnly) notes.push(shadowOnly);
   const evidence = input.evidence.map((e) => {
     if (!e.faultHint || sourceTrust(policy, e.source).faultHint) return e;
     notes.push(`fault hint ${e.faultHint} from ${e.source} kept as evidence only (the source may not name the fault class)`);
@@ -104,12 +106,12 @@ function trusted(policy: PolicyConfig, input: DiagnoseInput): { input: DiagnoseI
   else if (input.severityHint && SEVERITIES.indexOf(input.severityHint) >= SEVERITIES.indexOf(fromEvidence)) severity = input.severityHint;
   else if (input.severityHint) notes.push(`the starter's severity ${input.severityHint} ignored: the evidence says ${fromEvidence}, and severity can rise but not fall`);
   const { faultHint: _starter, ...base } = input;
-  return { input: { ...base, evidence, ...(faultHint ? { faultHint } : {}), severityHint: severity }, notes };
+  return { input: { ...base, evidence, ...(faultHint ? { faultHint } : {}), severityHint: severity }, notes, ...(shadowOnly ? { shadowOnly } : {}) };
 }
 
 export async function diagnose(deps: IncidentDeps, raw: DiagnoseInput): Promise<Diagnosis> {
   const policy = deps.policy();
-  const { input, notes } = trusted(policy, raw);
+  const { input, notes, shadowOnly } = trusted(policy, raw);
   const { fault: faultClass, source } = classify(input);
   const severity = severityOf(input);
   const pipeline = findPipeline(policy, input.pipeline);
@@ -144,5 +146,6 @@ export async function diagnose(deps: IncidentDeps, raw: DiagnoseInput): Promise<
     summary: `${source}; ${input.evidence.length} evidence record(s)${pipeline ? '' : `; pipeline ${input.pipeline} is not in the policy`}${handOverTo ? `; root cause upstream at ${handOverTo}` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`,
     sensitivity: component?.sensitivity ?? [],
     ...(handOverTo ? { handOverTo } : {}),
+    ...(shadowOnly ? { shadowOnly } : {}),
   };
 }

@@ -105,7 +105,8 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     ...(layer !== 'unknown' ? { layer } : {}),
     attempt: input.attempt,
     exclude: input.exclude,
-    ...(input.requestedMode ? { requestedMode: input.requestedMode } : {}),
+    // A source that may not open acting incidents makes the incident shadow, like a starter can.
+    ...(input.diagnosis.shadowOnly ? { requestedMode: 'shadow' as const } : input.requestedMode ? { requestedMode: input.requestedMode } : {}),
     ...(input.forceApproval ? { forceApproval: true } : {}),
     preconditions,
     ...(deps.health ? { health: await deps.health(input.pipeline) } : {}),
@@ -125,6 +126,6 @@ export async function plan(deps: IncidentDeps, input: PlanInput): Promise<PlanRe
     probes: deps.templates[d.summary.action]?.probes ?? [],
     maxAttempts: d.maxAttempts,
     trust: trustSnapshot(policy, input.pipeline, d.approvers),
-    ...(d.overridden.length > 0 ? { overridden: d.overridden } : {}),
+    ...(d.overridden.length > 0 || input.diagnosis.shadowOnly ? { overridden: [...(input.diagnosis.shadowOnly ? [input.diagnosis.shadowOnly] : []), ...d.overridden] } : {}),
   };
 }

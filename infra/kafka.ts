@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { HomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
+import { withCacheLock } from './cache-lock';
 import { resolveClasspath } from './maven';
 import { freePorts } from './ports';
 import { runToCompletion, spawnService, waitUntilReady } from './process';
@@ -78,6 +79,11 @@ log4j.logger.kafka.server.BrokerServer=INFO
  * once, records the CDS archive (which briefly starts a training broker). Idempotent.
  */
 export async function ensureKafka(): Promise<KafkaDistribution> {
+  // One provisioning at a time per cache: global setup and the background prewarm may both ask.
+  return withCacheLock(cacheDir(), `kafka-${VERSIONS.kafka}`, provisionKafka);
+}
+
+async function provisionKafka(): Promise<KafkaDistribution> {
   const java = requireTool('java');
   const dir = kafkaDir();
   const classpath = await resolveClasspath(dir, `Kafka ${VERSIONS.kafka}`, [

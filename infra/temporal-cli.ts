@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cacheDir } from '../common/paths';
 import { HomeostatError } from '../common/errors';
+import { withCacheLock } from './cache-lock';
 import { runToCompletion } from './process';
 import { log, step } from './step';
 import { requireTool } from './toolchain';
@@ -44,12 +45,17 @@ export async function ensureTemporalCli(): Promise<string> {
     return binary;
   }
   const go = requireTool('go');
-  await step(`Temporal CLI ${VERSIONS.temporalCli}: go install ${TEMPORAL_CLI_MODULE} (a cold build takes minutes)`, async () => {
-    fs.mkdirSync(dir, { recursive: true });
-    // GOBIN puts the binary straight into the cache; `go install` writes it only once the build
-    // has succeeded, so a half-finished build never looks cached.
-    await runToCompletion('go install temporal', go, ['install', `${TEMPORAL_CLI_MODULE}@v${VERSIONS.temporalCli}`], {
-      env: { ...process.env, GOBIN: dir },
+  // Under the cache lock: the suite's global setup, the background prewarm and `homeostat dev`
+  // may all ask at once on a cold machine, and parallel `go install`s only slow each other down.
+  await withCacheLock(cacheDir(), path.basename(dir), async () => {
+    if (isExecutable(binary)) return;
+    await step(`Temporal CLI ${VERSIONS.temporalCli}: go install ${TEMPORAL_CLI_MODULE} (a cold build takes minutes)`, async () => {
+      fs.mkdirSync(dir, { recursive: true });
+      // GOBIN puts the binary straight into the cache; `go install` writes it only once the build
+      // has succeeded, so a half-finished build never looks cached.
+      await runToCompletion('go install temporal', go, ['install', `${TEMPORAL_CLI_MODULE}@v${VERSIONS.temporalCli}`], {
+        env: { ...process.env, GOBIN: dir },
+      });
     });
   });
   if (!isExecutable(binary)) {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { cacheDir } from '../common/paths';
 import { HomeostatError } from '../common/errors';
+import { withCacheLock } from './cache-lock';
 import { resolveClasspath } from './maven';
 import { freePort } from './ports';
 import { spawnService, waitUntilReady } from './process';
@@ -73,6 +74,11 @@ function writeWrapper(content: string): void {
  * the classpath and the CDS archive are built once per cache directory.
  */
 export async function ensureTestServer(): Promise<string> {
+  // One provisioning at a time per cache: global setup and the background prewarm may both ask.
+  return withCacheLock(cacheDir(), `temporal-test-server-${VERSIONS.temporalTestServer}`, provisionTestServer);
+}
+
+async function provisionTestServer(): Promise<string> {
   const dir = testServerDir();
   const java = requireTool('java');
   const classpath = await resolveClasspath(dir, `Temporal test server ${VERSIONS.temporalTestServer}`, [

@@ -77,4 +77,24 @@ describe('diagnose', () => {
     expect(lowered.severity).toBe('high');
     expect(lowered.summary).toContain('severity can rise but not fall');
   });
+
+  it('runs an incident opened by a source that may not open acting incidents in shadow mode, and says why', async () => {
+    const pipeline = uniqueName('diag-open');
+    const policyYaml = `${labPolicy(pipeline)}sources:\n  alertmanager: { openIncidents: false }\n`;
+    const lab = await createLab({ pipeline, policyYaml });
+    labs.push(lab);
+    const incidentId = `incident/${pipeline}/enrich`;
+    const diagnosisOf = (source: string) =>
+      lab.activities.diagnose({ incidentId, pipeline, component: 'enrich', trigger: health, evidence: [ev('crash', { source, hardFault: true })] });
+    const byAlert = await diagnosisOf('alertmanager');
+    expect(byAlert.shadowOnly).toContain('alertmanager may not open incidents that act');
+    const planned = await lab.activities.plan({ incidentId, pipeline, component: 'enrich', diagnosis: byAlert, exclude: [], attempt: 1, requestedMode: 'active' });
+    expect(planned.mode).toBe('shadow');
+    expect(planned.overridden?.[0]).toContain('alertmanager may not open incidents that act');
+    // The same evidence from the sentinel (not restricted) acts.
+    const bySentinel = await diagnosisOf('sentinel');
+    expect(bySentinel.shadowOnly).toBeUndefined();
+    const acting = await lab.activities.plan({ incidentId, pipeline, component: 'enrich', diagnosis: bySentinel, exclude: [], attempt: 1 });
+    expect(acting.mode).toBe('active');
+  });
 });
