@@ -11,6 +11,8 @@ module.exports = {
   // Two cores: servers (Temporal, Kafka, JVMs) compete with test workers for CPU.
   maxWorkers: 2,
   testTimeout: 180_000,
+  // Files whose services are still being built (cold cache) run after those that are ready.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   verbose: true,
