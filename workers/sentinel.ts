@@ -24,6 +24,7 @@ import { registryFactory } from '../sentinel/registry-factory';
 import { DEFAULT_GROUP_ID, DEFAULT_TELEMETRY_TOPIC, Sentinel } from '../sentinel/sentinel';
 import { PrometheusSource, registerSourceMetrics } from '../sentinel/sources/prometheus';
 import { loadPrometheusSourceConfig } from '../sentinel/sources/prometheus-config';
+import { FlinkPoller, loadFlinkSourceConfig, registerFlinkSourceMetrics } from '../sentinel/sources/flink-poller';
 import { TASK_QUEUE } from '../workflows/shared';
 
 export const sentinelProcessOptions = z.strictObject({
@@ -61,6 +62,10 @@ export const sentinelProcessOptions = z.strictObject({
   prometheus: z.string().min(1).optional(),
   /** Prometheus base URL; else the config's `url`, else PROMETHEUS_URL. */
   prometheusUrl: z.url().optional(),
+  /** Flink source config (YAML/JSON, `flink:` section): each job's REST view becomes telemetry on the topic. */
+  flink: z.string().min(1).optional(),
+  /** Flink REST base URL; else the config's `url`, else FLINK_REST_URL. */
+  flinkUrl: z.url().optional(),
 });
 export type SentinelProcessOptions = z.input<typeof sentinelProcessOptions>;
 
@@ -68,6 +73,8 @@ export interface RunningSentinel {
   sentinel: Sentinel;
   /** The Prometheus source, when configured. */
   prometheus?: PrometheusSource;
+  /** The Flink source, when configured. */
+  flink?: FlinkPoller;
   http: HealthServer | null;
   metrics: SentinelMetrics;
   stop(): Promise<void>;
@@ -83,6 +90,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const config = o.policy ? withPolicySensitivity(own, o.policy) : own;
   // Checked before anything starts: a bad source config must not leave a consumer running.
   const promSource = o.prometheus ? prometheusSourceOf(o.prometheus, o.prometheusUrl) : undefined;
+  const flinkSource = o.flink ? flinkSourceOf(o.flink, o.flinkUrl) : undefined;
   // Also checked before anything starts: an unreadable token file or an open non-loopback bind.
   const tokens = new BearerTokens({ ...(o.httpTokenFile ? { file: o.httpTokenFile } : {}), ...(o.httpTokens ? { value: o.httpTokens } : {}) });
   if (o.httpPort !== null) assertBindAllowed(o.httpHost, tokens, 'sentinel HTTP', 'set HOMEOSTAT_SENTINEL_HTTP_TOKENS or --http-token-file');
@@ -143,6 +151,13 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     registerSourceMetrics(metrics.registry, prometheus);
     print(`sentinel: reading ${promConfig.pipelines.reduce((n, p) => n + p.queries.length, 0)} PromQL expressions from ${url} every ${promConfig.intervalMs} ms`);
   }
+  let flink: FlinkPoller | undefined;
+  if (flinkSource) {
+    flink = new FlinkPoller(flinkSource, log, o.topic, (line) => print(`sentinel: ${line}`));
+    flink.start();
+    registerFlinkSourceMetrics(metrics.registry, flink);
+    print(`sentinel: reading ${flinkSource.jobs.length} Flink job(s) from ${flinkSource.url} every ${flinkSource.intervalMs} ms`);
+  }
   print(
     `sentinel ready: ${o.log} log${o.log === 'kafka' ? ` ${o.brokers.join(',')}` : ` ${o.logFile}`}, topic ${o.topic}, group ${o.groupId}, ` +
       `state ${o.db}, snapshot every ${sentinel.snapshotIntervalMs} ms${http ? `, http http://${o.httpHost}:${http.port}${tokens.configured ? ' (bearer token)' : ' (no token: loopback only)'}` : ''}`,
@@ -155,6 +170,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     stopping ??= (async () => {
       if (status) clearInterval(status);
       await prometheus?.stop();
+      await flink?.stop();
       await http?.close();
       await sentinel.stop();
       metrics.close();
@@ -165,7 +181,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     })();
     return stopping;
   };
-  return { sentinel, http, metrics, ...(prometheus ? { prometheus } : {}), stop };
+  return { sentinel, http, metrics, ...(prometheus ? { prometheus } : {}), ...(flink ? { flink } : {}), stop };
 }
 
 function prometheusSourceOf(file: string, urlOption: string | undefined): { config: ReturnType<typeof loadPrometheusSourceConfig>; url: string } {
@@ -204,4 +220,11 @@ export async function runUntilSignalled(input: SentinelProcessOptions): Promise<
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+function flinkSourceOf(file: string, urlOption: string | undefined): ReturnType<typeof loadFlinkSourceConfig> & { url: string } {
+  const config = loadFlinkSourceConfig(file);
+  const url = urlOption ?? config.url ?? process.env.FLINK_REST_URL;
+  if (!url) throw new HomeostatError('HS_INVALID_INPUT', `flink source ${file}: no url (set it in the file, pass --flink-url, or set FLINK_REST_URL)`);
+  return { ...config, url: url.replace(/\/+$/, '') };
 }

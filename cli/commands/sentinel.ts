@@ -23,6 +23,8 @@ const ENV = {
   kb: 'HOMEOSTAT_KB',
   prometheus: 'HOMEOSTAT_PROMETHEUS_SOURCE',
   prometheusUrl: 'PROMETHEUS_URL',
+  flink: 'HOMEOSTAT_FLINK_SOURCE',
+  flinkUrl: 'FLINK_REST_URL',
 } as const;
 
 interface Flags {
@@ -47,6 +49,8 @@ interface Flags {
   settleMs?: string;
   prometheus?: string;
   prometheusUrl?: string;
+  flink?: string;
+  flinkUrl?: string;
 }
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -86,6 +90,8 @@ export function optionsFromFlags(f: Flags, env: NodeJS.ProcessEnv = process.env)
     settleMs: int('--settle-ms', f.settleMs),
     prometheus: pick(f.prometheus, 'prometheus'),
     prometheusUrl: pick(f.prometheusUrl, 'prometheusUrl'),
+    flink: pick(f.flink, 'flink'),
+    flinkUrl: pick(f.flinkUrl, 'flinkUrl'),
   };
 }
 
@@ -115,6 +121,8 @@ export function register(program: Command): void {
     .option('--settle-ms <ms>', 'settle window passed to incidents the sentinel starts (demos, tests)')
     .option('--prometheus <file>', `Prometheus source: PromQL expressions per pipeline, published as telemetry (env ${ENV.prometheus}; e.g. policies/examples/demo-prometheus.yaml)`)
     .option('--prometheus-url <url>', `Prometheus base URL for --prometheus (env ${ENV.prometheusUrl})`)
+    .option('--flink <file>', `Flink source: jobs per pipeline stage read through the REST API, published as telemetry (env ${ENV.flink})`)
+    .option('--flink-url <url>', `Flink REST base URL for --flink (env ${ENV.flinkUrl})`)
     .action(async (flags: Flags) => {
       await runUntilSignalled(optionsFromFlags(flags));
     });

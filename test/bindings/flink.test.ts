@@ -4,7 +4,9 @@
  * duplicated, checksum equal): a TaskManager SIGKILL with the restart strategy exhausted →
  * restart from the latest checkpoint; rescale through a savepoint; a poison record fail-loop →
  * quarantine; the latest checkpoint corrupted → restore from the previous one. Each repair is
- * called twice with the same request id: the retry submits nothing and finds the same job.
+ * called twice with the same request id: the retry submits nothing and finds the same job. A
+ * running sentinel with the Flink source configured (`homeostat sentinel --flink`) sees the job
+ * fail and opens the incident from the job's FAILED event.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,8 @@ import { FlinkSource } from '../../sentinel/sources/flink';
 import { telemetryRecord } from '../../sentinel/telemetry';
 import { ENRICH_JOB_MAIN, ensureEnrichJobJar } from '../../infra/flink-job';
 import { startFlink, type FlinkHandle } from '../../infra/flink';
+import { runSentinel } from '../../workers/sentinel';
+import { CountingOpener, tempDir } from '../sentinel/harness';
 import { createTopics, judgeSink, produceEvents, readCommitted, type Produced } from '../support/flink-stage';
 import { testKafkaBrokers, uniqueName } from '../support/services';
 
@@ -73,10 +77,25 @@ describe('flink binding: repairs with Flink semantics', () => {
     const s = await stage(2);
     const before = await s.binding.status(s.jobId);
     expect(before.checkpoints.completed).toBeGreaterThan(0);
+    // The sentinel as deployed: the Flink source reads the stage's job and publishes telemetry.
+    const dir = tempDir('flink-sentinel');
+    const sourceFile = path.join(dir, 'flink.yaml');
+    fs.writeFileSync(sourceFile, `flink:\n  url: ${flink.restUrl}\n  intervalMs: 500\n  jobs:\n    - { pipeline: demo, component: enrich, job: ${s.binding.spec.stage} }\n`);
+    const opener = new CountingOpener();
+    const sentinel = await runSentinel(
+      { log: 'embedded', logFile: path.join(dir, 'log.db'), db: path.join(dir, 'state.db'), topic: 't', kb: null, httpPort: null, statusEveryMs: 0, flink: sourceFile },
+      { opener, print: () => undefined },
+    );
     const faultAt = Date.now();
     await flink.killTaskManager();
     await until('the job to fail for good', async () => ((await s.binding.status(s.jobId)).state === 'FAILED' ? true : undefined), 180_000);
     const detectedMs = Date.now() - faultAt;
+    const opened = await until('the sentinel to open an incident on enrich', async () => opener.opens.find((o) => o.input.component === 'enrich'), 60_000);
+    await sentinel.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(opened.input.trigger.kind).toBe('hard-fault');
+    expect(opened.input.trigger.detail).toContain('FAILED');
+    expect(sentinel.flink?.stats.records).toBeGreaterThan(0);
     await flink.startTaskManager();
     s.produced.push(...(await produceEvents(brokers(), s.input, 300, 300)));
     const healStarted = Date.now();
