@@ -30,6 +30,7 @@ import { formatZodIssues } from '../../common/zod-errors';
 import { mirroredCounter } from '../metrics';
 import { ID_PATTERN, type TelemetryRecord } from '../telemetry';
 import { FlinkSource } from './flink';
+import { publishRound, PullSource } from './rounds';
 
 const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}');
 
@@ -62,37 +63,21 @@ export interface FlinkPollerStats {
   lastError: string | null;
 }
 
-export class FlinkPoller {
+export class FlinkPoller extends PullSource {
   readonly stats: FlinkPollerStats = { rounds: 0, failures: 0, records: 0, lastError: null };
   private readonly sources: { pipeline: string; source: FlinkSource }[];
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
-
   constructor(
-    private readonly config: FlinkSourceConfig & { url: string },
+    config: FlinkSourceConfig & { url: string },
     private readonly log: Log,
     private readonly topic: string,
-    private readonly onError: (line: string) => void = () => undefined,
+    onError: (line: string) => void = () => undefined,
   ) {
+    super(config.intervalMs, 'flink', onError);
     // Observation only: the poller never submits, so the binding needs no jar.
     this.sources = config.jobs.map((j) => ({
       pipeline: j.pipeline,
       source: new FlinkSource(new FlinkBinding(config.url, { stage: j.job, jar: '', entryClass: '' }), { pipeline: j.pipeline, component: j.component }),
     }));
-  }
-
-  start(): void {
-    this.timer = setInterval(() => {
-      // Rounds never overlap: a slow JobManager delays the next round instead of piling them up.
-      this.running = this.running.then(async () => void (await this.round())).catch((err: unknown) => this.onError(`flink source: ${(err as Error).message}`));
-    }, this.config.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
   }
 
   /** One read of every job; publishes one message per pipeline and returns the records. */
@@ -111,7 +96,7 @@ export class FlinkPoller {
     const all: TelemetryRecord[] = [];
     for (const [pipeline, records] of byPipeline) {
       if (records.length === 0) continue;
-      await this.log.append(this.topic, [{ key: pipeline, value: JSON.stringify(records), timestamp: now }]);
+      await publishRound(this.log, this.topic, pipeline, records, now);
       this.stats.records += records.length;
       all.push(...records);
     }

@@ -16,6 +16,7 @@ import type { Log } from '../../bindings/log/types';
 import { mirroredCounter } from '../metrics';
 import type { TelemetryRecord } from '../telemetry';
 import type { PrometheusSourceConfig, PromQuery } from './prometheus-config';
+import { publishRound, PullSource } from './rounds';
 
 interface Sample {
   labels: Record<string, string>;
@@ -57,31 +58,16 @@ interface QueryState {
   raised: Set<string>;
 }
 
-export class PrometheusSource {
+export class PrometheusSource extends PullSource {
   readonly stats: PrometheusSourceStats = { rounds: 0, failures: 0, records: 0, skipped: 0, absences: 0, lastError: null };
   private readonly states = new Map<PromQuery, QueryState>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
-
   constructor(
     private readonly config: PrometheusSourceConfig & { url: string },
     private readonly log: Log,
     private readonly topic: string,
-    private readonly onError: (line: string) => void = () => undefined,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      // Rounds never overlap: a slow round delays the next instead of piling up.
-      this.running = this.running.then(async () => void (await this.round())).catch((err: unknown) => this.onError(`prometheus source: ${(err as Error).message}`));
-    }, this.config.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    onError: (line: string) => void = () => undefined,
+  ) {
+    super(config.intervalMs, 'prometheus', onError);
   }
 
   /** One evaluation of every query at `now`; publishes the records and returns them. */
@@ -102,8 +88,7 @@ export class PrometheusSource {
         records.push(...this.translate(p.pipeline, q, samples, now));
       }
       if (records.length === 0) continue;
-      // One message per pipeline and round (an array of records), keyed by pipeline.
-      await this.log.append(this.topic, [{ key: p.pipeline, value: JSON.stringify(records), timestamp: now }]);
+      await publishRound(this.log, this.topic, p.pipeline, records, now);
       this.stats.records += records.length;
       all.push(...records);
     }
