@@ -1,5 +1,5 @@
 /**
- * The Temporal CLI (dev server) v1.5.1. Built from source with `go install` because binaries
+ * The Temporal CLI (dev server) v1.5.1. Built from source (infra/temporal-build.ts) because binaries
  * cannot be downloaded here; the Go module proxy serves the sources. TEMPORAL_CLI_PATH skips the
  * build for anyone who already has a `temporal` binary.
  */
@@ -8,9 +8,8 @@ import path from 'node:path';
 import { cacheDir } from '../common/paths';
 import { HomeostatError } from '../common/errors';
 import { withCacheLock } from './cache-lock';
-import { runToCompletion } from './process';
-import { log, step } from './step';
-import { requireTool } from './toolchain';
+import { log } from './step';
+import { buildTemporalCommands } from './temporal-build';
 import { VERSIONS } from './versions';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
@@ -44,22 +43,14 @@ export async function ensureTemporalCli(): Promise<string> {
     log(`[homeostat] Temporal CLI ${VERSIONS.temporalCli}: cached at ${binary}`);
     return binary;
   }
-  const go = requireTool('go');
   // Under the cache lock: the suite's global setup, the background prewarm and `homeostat dev`
-  // may all ask at once on a cold machine, and parallel `go install`s only slow each other down.
+  // may all ask at once on a cold machine, and parallel builds only slow each other down.
   await withCacheLock(cacheDir(), path.basename(dir), async () => {
     if (isExecutable(binary)) return;
-    await step(`Temporal CLI ${VERSIONS.temporalCli}: go install ${TEMPORAL_CLI_MODULE} (a cold build takes minutes)`, async () => {
-      fs.mkdirSync(dir, { recursive: true });
-      // GOBIN puts the binary straight into the cache; `go install` writes it only once the build
-      // has succeeded, so a half-finished build never looks cached.
-      await runToCompletion('go install temporal', go, ['install', `${TEMPORAL_CLI_MODULE}@v${VERSIONS.temporalCli}`], {
-        env: { ...process.env, GOBIN: dir },
-      });
-    });
+    await buildTemporalCommands(`Temporal CLI ${VERSIONS.temporalCli}`, dir, [{ pkg: TEMPORAL_CLI_MODULE, name: 'temporal' }]);
   });
   if (!isExecutable(binary)) {
-    throw new HomeostatError('HS_PROVISION_FAILED', `go install finished but ${binary} does not exist.`);
+    throw new HomeostatError('HS_PROVISION_FAILED', `the build finished but ${binary} does not exist.`);
   }
   return binary;
 }

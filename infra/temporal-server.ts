@@ -21,6 +21,7 @@ import { connectOrStartPostgres, type PostgresHandle } from './postgres';
 import type { TemporalTarget } from './services';
 import { runToCompletion, spawnService, waitUntilReady, type ManagedProcess } from './process';
 import { registerSearchAttributes } from './search-attributes';
+import { buildTemporalCommands } from './temporal-build';
 import { log, longStep, step } from './step';
 import { requireTool } from './toolchain';
 import { VERSIONS } from './versions';
@@ -97,10 +98,11 @@ export async function ensureTemporalServer(): Promise<TemporalServerBuild> {
     await withCacheLock(cacheDir(), `temporal-server-${VERSIONS.temporalServer}`, async () => {
       if (serverReady()) return;
       if (!isFile(build.server) || !isFile(build.sqlTool)) {
-        await goInstall(`Temporal server ${VERSIONS.temporalServer}`, dir, [
-          { pkg: `${TEMPORAL_SERVER_MODULE}/cmd/server`, built: 'server', name: 'temporal-server' },
-          { pkg: `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql`, built: 'sql', name: 'temporal-sql-tool' },
-        ], VERSIONS.temporalServer);
+        // From the CLI's module graph: after the CLI's build most packages are in Go's build cache.
+        await buildTemporalCommands(`Temporal server ${VERSIONS.temporalServer}`, dir, [
+          { pkg: `${TEMPORAL_SERVER_MODULE}/cmd/server`, name: 'temporal-server' },
+          { pkg: `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql`, name: 'temporal-sql-tool' },
+        ]);
       }
       fs.mkdirSync(path.dirname(build.schemaDir), { recursive: true });
       await copySchema(build.schemaDir);
