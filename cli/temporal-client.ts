@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../common/payload-codec';
 import { temporalSettingsFromEnv, type TemporalSettings } from '../common/temporal-config';
-import { connectError, temporalConnectionOptions } from '../common/temporal-connection-options';
+import { explainConnectFailure, temporalConnectionOptions } from '../common/temporal-connection-options';
 
 /** A client for the CLI; a connection failure names the address and how to change it. */
 export async function withTemporalClient<T>(fn: (client: Client, settings: TemporalSettings) => Promise<T>): Promise<T> {
@@ -13,7 +13,7 @@ export async function withTemporalClient<T>(fn: (client: Client, settings: Tempo
   try {
     connection = await Connection.connect({ ...options, connectTimeout: '5s' });
   } catch (err) {
-    throw connectError(err, options);
+    throw await explainConnectFailure(err, options);
   }
   try {
     return await fn(new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }), settings);

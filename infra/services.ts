@@ -5,7 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { temporalSettingsFromEnv } from '../common/temporal-config';
-import { connectError, temporalConnectionOptions, type TemporalConnectionOptions } from '../common/temporal-connection-options';
+import { explainConnectFailure, temporalConnectionOptions, type TemporalConnectionOptions } from '../common/temporal-connection-options';
 import { startDevServer, type DevServerOptions } from './dev-server';
 import { startKafka, type KafkaOptions } from './kafka';
 import { registerSearchAttributes } from './search-attributes';
@@ -44,7 +44,7 @@ export async function connectOrStartTemporal(options: DevServerOptions = {}): Pr
     try {
       connection = await Connection.connect({ ...connectOptions, connectTimeout: 10_000 });
     } catch (err) {
-      throw connectError(err, connectOptions);
+      throw await explainConnectFailure(err, connectOptions);
     }
     try {
       const added = await registerSearchAttributes(connection, namespace);

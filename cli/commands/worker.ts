@@ -5,7 +5,7 @@ import { anchorChain, TemporalAnchorStore } from '../../workers/audit-anchor';
 import { type Command } from 'commander';
 import { z } from 'zod';
 import { temporalSettingsFromEnv } from '../../common/temporal-config';
-import { connectError, temporalConnectionOptions } from '../../common/temporal-connection-options';
+import { explainConnectFailure, temporalConnectionOptions } from '../../common/temporal-connection-options';
 import { createActivities } from '../../activities';
 import { buildWorkerDeps } from '../../workers/activity-deps';
 import { startHealthEndpoints } from '../../workers/health-server';
@@ -35,8 +35,8 @@ export function register(program: Command): void {
       const settings = temporalSettingsFromEnv();
       const deps = await buildWorkerDeps();
       const options = temporalConnectionOptions(settings);
-      const connection = await NativeConnection.connect(options).catch((err: unknown) => {
-        throw connectError(err, options);
+      const connection = await NativeConnection.connect(options).catch(async (err: unknown) => {
+        throw await explainConnectFailure(err, options);
       });
       // Audit anchors go to Temporal through a client of their own (the worker's connection is native).
       const dataConverter = dataConverterFromEnv();

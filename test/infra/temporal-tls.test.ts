@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporalSettingsFromEnv } from '../../common/temporal-config';
-import { connectError, isLoopbackAddress, temporalConnectionOptions } from '../../common/temporal-connection-options';
+import { explainConnectFailure, isLoopbackAddress, temporalConnectionOptions } from '../../common/temporal-connection-options';
 import { startGrpcTlsProxy, type GrpcTlsProxy } from '../../infra/nginx';
 import * as echoActivities from '../fixtures/workflows/transport-echo-activities';
 import { homeostat } from '../e2e/cli';
@@ -110,16 +110,16 @@ describe('Temporal through a TLS-terminating proxy (nginx grpc_pass)', () => {
   it('a wrong CA fails the client and the worker with an error that names TEMPORAL_TLS_CA', async () => {
     const options = temporalConnectionOptions(temporalSettingsFromEnv({ TEMPORAL_ADDRESS: apiKeyAddress, TEMPORAL_TLS_CA: otherCa.certFile, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME, TEMPORAL_API_KEY: API_KEY }));
     const clientErr = await Connection.connect({ ...options, connectTimeout: '5s' }).then(() => undefined, (err: unknown) => err);
-    expect(connectError(clientErr, options).message).toMatch(/certificate is not trusted: check TEMPORAL_TLS_CA/);
+    expect((await explainConnectFailure(clientErr, options)).message).toMatch(/certificate is not trusted: check TEMPORAL_TLS_CA/);
     const nativeErr = await NativeConnection.connect(options).then(() => undefined, (err: unknown) => err);
     expect(nativeErr).toBeDefined();
-    expect(connectError(nativeErr, options).message).toMatch(/certificate is not trusted: check TEMPORAL_TLS_CA/);
+    expect((await explainConnectFailure(nativeErr, options)).message).toMatch(/certificate is not trusted: check TEMPORAL_TLS_CA/);
   });
 
   it('a wrong API key is refused by the endpoint (403) with an error that names TEMPORAL_API_KEY', async () => {
     const options = temporalConnectionOptions(temporalSettingsFromEnv({ TEMPORAL_ADDRESS: apiKeyAddress, TEMPORAL_TLS_CA: ca.certFile, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME, TEMPORAL_API_KEY: 'not-the-key' }));
     const err = await Connection.connect({ ...options, connectTimeout: '5s' }).then(() => undefined, (e: unknown) => e);
-    expect(connectError(err, options).message).toMatch(/refused the credentials: check TEMPORAL_API_KEY/);
+    expect((await explainConnectFailure(err, options)).message).toMatch(/refused the credentials: check TEMPORAL_API_KEY/);
     expect(accessLog().some((l) => l.includes(' 403 auth=no '))).toBe(true);
   });
 });
