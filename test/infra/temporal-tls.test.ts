@@ -15,7 +15,9 @@ import { temporalSettingsFromEnv } from '../../common/temporal-config';
 import { explainConnectFailure, isLoopbackAddress, temporalConnectionOptions } from '../../common/temporal-connection-options';
 import { startGrpcTlsProxy, type GrpcTlsProxy } from '../../infra/nginx';
 import * as echoActivities from '../fixtures/workflows/transport-echo-activities';
-import { homeostat } from '../e2e/cli';
+import { homeostat, startHomeostat } from '../e2e/cli';
+import { INCIDENT_WORKFLOW_TYPE } from '../../workflows/shared';
+import { manualInput, waitForState } from '../workflows/helpers';
 import { testTemporalAddress } from '../support/services';
 import { createCa, issue, type Ca, type Issued } from '../support/throwaway-pki';
 
@@ -97,6 +99,35 @@ describe('Temporal through a TLS-terminating proxy (nginx grpc_pass)', () => {
     const wrongCa = await homeostat(['incidents', 'list', '--json'], { ...env, TEMPORAL_TLS_CA: otherCa.certFile });
     expect(wrongCa.code).not.toBe(0);
     expect(wrongCa.stderr).toMatch(new RegExp(`cannot reach Temporal at ${apiKeyAddress}: the server's certificate is not trusted: check TEMPORAL_TLS_CA`));
+  });
+
+  it('`homeostat worker` through TLS and the API key takes an incident to its approval gate; `incidents show` reads it', async () => {
+    const env = {
+      TEMPORAL_ADDRESS: apiKeyAddress, TEMPORAL_TLS_CA: ca.certFile, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME, TEMPORAL_API_KEY: API_KEY,
+      HOMEOSTAT_STATE_DIR: dir, HOMEOSTAT_KB: path.join(dir, 'knowledge.db'),
+    };
+    const taskQueue = `tls-incidents-${Math.random().toString(36).slice(2, 10)}`;
+    const worker = await startHomeostat(['worker', '--health-port', '0', '--task-queue', taskQueue], env, 'worker ready');
+    const options = temporalConnectionOptions(temporalSettingsFromEnv(env));
+    const connection = await Connection.connect(options);
+    try {
+      const workflowId = `incident/demo/sink-${taskQueue}`;
+      const handle = await new Client({ connection }).workflow.start(INCIDENT_WORKFLOW_TYPE, {
+        taskQueue, workflowId, args: [manualInput('demo', 'sink', { requireApproval: true })],
+      });
+      const state = await waitForState(handle, (s) => s.awaitingApproval, 600);
+      expect(state.stage).toBe('approve');
+      const shown = await homeostat(['incidents', 'show', workflowId, '--json'], env);
+      expect(shown.code).toBe(0);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ awaitingApproval: true });
+      await handle.terminate('test over');
+      expect(worker.output()).toContain(`worker ready: ${apiKeyAddress}`);
+    } finally {
+      await connection.close();
+      const exited = new Promise((r) => worker.child.once('exit', r));
+      worker.child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('mTLS: TEMPORAL_TLS_CERT/KEY present a client certificate; without one the proxy refuses', async () => {
