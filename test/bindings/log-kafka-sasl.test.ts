@@ -41,7 +41,6 @@ afterAll(async () => {
 });
 
 function openLog(env: NodeJS.ProcessEnv): KafkaLog {
-  // Short retries: a refused login must fail the test's call, not be retried for a minute.
   const log = new KafkaLog({ brokers: kafka.saslBrokers!, clientId: 'sasl-test', security: kafkaSecurityFromEnv(env) });
   logs.push(log);
   return log;
