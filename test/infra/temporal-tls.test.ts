@@ -16,7 +16,10 @@ import { explainConnectFailure, isLoopbackAddress, temporalConnectionOptions } f
 import { startGrpcTlsProxy, type GrpcTlsProxy } from '../../infra/nginx';
 import * as echoActivities from '../fixtures/workflows/transport-echo-activities';
 import { homeostat, startHomeostat } from '../e2e/cli';
-import { INCIDENT_WORKFLOW_TYPE } from '../../workflows/shared';
+import { EmbeddedLog } from '../../bindings/log';
+import { INCIDENT_WORKFLOW_TYPE, incidentWorkflowId } from '../../workflows/shared';
+import { killChild, spawnSentinel } from '../sentinel/process';
+import { until } from '../support/until';
 import { manualInput, waitForState } from '../workflows/helpers';
 import { testTemporalAddress } from '../support/services';
 import { createCa, issue, type Ca, type Issued } from '../support/throwaway-pki';
@@ -129,6 +132,36 @@ describe('Temporal through a TLS-terminating proxy (nginx grpc_pass)', () => {
       const exited = new Promise((r) => worker.child.once('exit', r));
       worker.child.kill('SIGTERM');
       await exited;
+    }
+  });
+
+  it('`homeostat sentinel` opens an incident through TLS and the API key', async () => {
+    const env = { TEMPORAL_ADDRESS: apiKeyAddress, TEMPORAL_TLS_CA: ca.certFile, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME, TEMPORAL_API_KEY: API_KEY };
+    const suffix = Math.random().toString(36).slice(2, 10);
+    const logFile = path.join(dir, `sentinel-log-${suffix}.db`);
+    const topic = `tls-telemetry-${suffix}`;
+    const pipeline = `tls-pipe-${suffix}`;
+    const log = new EmbeddedLog({ file: logFile });
+    await log.createTopic(topic, { partitions: 1 });
+    const sentinel = spawnSentinel(
+      ['--log', 'embedded', '--log-file', logFile, '--db', path.join(dir, `sentinel-${suffix}.db`), '--topic', topic, '--group', `g-${suffix}`, '--task-queue', `tls-s-${suffix}`, '--no-kb', '--http-port', 'off', '--status', '0'],
+      env,
+    );
+    const options = temporalConnectionOptions(temporalSettingsFromEnv(env));
+    const connection = await Connection.connect(options);
+    try {
+      await until('the sentinel to start', async () => (sentinel.output.some((l) => l.includes('sentinel ready')) ? true : undefined), 120_000);
+      await log.append(topic, [{ key: pipeline, value: JSON.stringify({ kind: 'event', v: 1, ts: Date.now(), pipeline, component: 'enrich', signal: 'process', event: 'CRASHED' }) }]);
+      const handle = new Client({ connection }).workflow.getHandle(incidentWorkflowId(pipeline, 'enrich'));
+      const described = await until('the incident the sentinel opened', () => handle.describe().catch(() => undefined), 60_000);
+      expect(described.type).toBe(INCIDENT_WORKFLOW_TYPE);
+      await handle.terminate('test over');
+      // No plain-text warning: the address is loopback and TLS is on anyway.
+      expect(sentinel.output.join('\n')).not.toMatch(/plain text/);
+    } finally {
+      await connection.close();
+      await killChild(sentinel);
+      await log.close();
     }
   });
 
