@@ -213,4 +213,11 @@ describe('Temporal settings', () => {
     expect(isLoopbackAddress('[::1]:7233')).toBe(true);
     expect(isLoopbackAddress('10.0.0.1:7233')).toBe(false);
   });
+
+  it('the CLI prints the warning once on stderr (TEST-NET address: nothing answers)', async () => {
+    const r = await homeostat(['incidents', 'list'], { TEMPORAL_ADDRESS: '192.0.2.1:7233', HOMEOSTAT_STATE_DIR: dir });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.match(/in plain text \(no TLS\)/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot reach Temporal at 192.0.2.1:7233/);
+  });
 });
