@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkajsSecurity, type KafkaSaslMechanism, type KafkaSecurity } from '../bindings/log/kafka-security';
 import { HomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
 import { withCacheLock } from './cache-lock';
@@ -40,10 +41,30 @@ export interface KafkaOptions {
   /** Where the broker's output goes; `<dataDir>/kafka.log` when omitted. */
   logFile?: string;
   readyTimeoutMs?: number;
+  /** An extra listener that wants a SASL login (SASL_SSL with `tls`, else SASL_PLAINTEXT). */
+  sasl?: KafkaSaslListener;
+}
+
+export interface KafkaSaslUser {
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  username: string;
+  password: string;
+}
+
+export interface KafkaSaslListener {
+  /** PLAIN users live in the listener's JAAS config; SCRAM users are written into the metadata log at format time. */
+  users: KafkaSaslUser[];
+  /** PEM certificate chain and PKCS#8 key the listener presents (SASL_SSL). */
+  tls?: { certFile: string; keyFile: string };
+  /** Port of the listener; a free one when omitted. */
+  port?: number;
 }
 
 export interface KafkaHandle {
+  /** The PLAINTEXT listener (inter-broker traffic and readiness probes use it too). */
   brokers: string[];
+  /** The SASL listener, when `sasl` was given. */
+  saslBrokers?: string[];
   pid: number;
   dataDir: string;
   logFile: string;
@@ -160,16 +181,39 @@ async function recordArchive(dist: KafkaDistribution, archive: string): Promise<
   fs.renameSync(tmp, archive);
 }
 
-function serverProperties(o: { port: number; controllerPort: number; logDir: string; numPartitions: number }): string {
+/** JAAS strings are double-quoted: a quote or backslash in a test password would end them. */
+function jaasQuoted(value: string): string {
+  if (/["\\\n]/.test(value)) throw new HomeostatError('HS_INVALID_INPUT', 'Kafka SASL: user names and passwords must not contain quotes, backslashes or newlines');
+  return `"${value}"`;
+}
+
+/** The SASL listener's lines; the listener is named SASL, so its settings carry `listener.name.sasl.`. */
+function saslProperties(sasl: KafkaSaslListener, keystore: string | undefined): Record<string, string> {
+  const plain = sasl.users.filter((u) => u.mechanism === 'PLAIN');
+  const lines: Record<string, string> = {
+    'listener.name.sasl.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plain.map((u) => `user_${u.username}=${jaasQuoted(u.password)}`).join(' ')};`,
+    'listener.name.sasl.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+  };
+  // Kafka reads a PEM key store (key + chain in one file) since 2.7: no keytool, no JKS.
+  if (keystore) Object.assign(lines, { 'listener.name.sasl.ssl.keystore.type': 'PEM', 'listener.name.sasl.ssl.keystore.location': keystore });
+  return lines;
+}
+
+function serverProperties(o: { port: number; controllerPort: number; logDir: string; numPartitions: number; sasl?: { port: number; listener: KafkaSaslListener; keystore: string | undefined } }): string {
+  const saslProtocol = o.sasl?.listener.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
   const lines: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${o.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${o.port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}${o.sasl ? `,SASL://127.0.0.1:${o.sasl.port}` : ''}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${o.port}${o.sasl ? `,SASL://127.0.0.1:${o.sasl.port}` : ''}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${o.sasl ? `,SASL:${saslProtocol}` : ''}`,
+    ...(o.sasl ? saslProperties(o.sasl.listener, o.sasl.keystore) : {}),
     'log.dirs': o.logDir,
     'num.partitions': o.numPartitions,
     'auto.create.topics.enable': 'true',
@@ -211,19 +255,27 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
 
 /** `brokerJvmFlags` go to the broker JVM only (not to the storage formatter). */
 async function launchKafka(dist: KafkaDistribution, options: KafkaOptions, brokerJvmFlags: string[]): Promise<KafkaHandle> {
-  const [freeClient, freeController] = await freePorts(2);
+  const [freeClient, freeController, freeSasl] = await freePorts(3);
   const port = options.port ?? freeClient;
   const controllerPort = options.controllerPort ?? freeController;
+  const saslPort = options.sasl?.port ?? freeSasl!;
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-kafka-'));
   const logDir = path.join(dataDir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   const propsFile = path.join(dataDir, 'server.properties');
+  let keystore: string | undefined;
+  if (options.sasl?.tls) {
+    keystore = path.join(dataDir, 'sasl-keystore.pem');
+    fs.writeFileSync(keystore, `${fs.readFileSync(options.sasl.tls.keyFile, 'utf8').trim()}\n${fs.readFileSync(options.sasl.tls.certFile, 'utf8').trim()}\n`, { mode: 0o600 });
+  }
   // Rewritten on every start: ports may differ from the last run; the data stays.
   fs.writeFileSync(
     propsFile,
-    serverProperties({ port, controllerPort, logDir, numPartitions: options.numPartitions ?? 1 }),
+    serverProperties({ port, controllerPort, logDir, numPartitions: options.numPartitions ?? 1, ...(options.sasl ? { sasl: { port: saslPort, listener: options.sasl, keystore } } : {}) }),
   );
+  // SCRAM credentials are metadata records: written by the formatter, before the first start.
+  const scram = (options.sasl?.users ?? []).filter((u) => u.mechanism !== 'PLAIN').flatMap((u) => ['--add-scram', `${u.mechanism}=[name=${u.username},password=${u.password}]`]);
   const javaArgs = (main: string, ...rest: string[]): string[] => [
     ...dist.jvmFlags,
     ...(main === 'kafka.Kafka' ? brokerJvmFlags : []),
@@ -242,7 +294,7 @@ async function launchKafka(dist: KafkaDistribution, options: KafkaOptions, broke
         runToCompletion(
           'kafka-storage format',
           dist.java,
-          javaArgs('kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', propsFile, '--ignore-formatted'),
+          javaArgs('kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', propsFile, '--ignore-formatted', ...scram),
         ),
       );
     }
@@ -263,7 +315,7 @@ async function launchKafka(dist: KafkaDistribution, options: KafkaOptions, broke
   };
   try {
     await step(`Kafka: start broker on ${brokers[0]} (controller ${controllerPort})`, () =>
-      waitUntilReady(proc, () => brokerAnswers(brokers), {
+      waitUntilReady(proc, async () => (await brokerAnswers(brokers)) && (!options.sasl || (await saslListenerAnswers(saslPort, options.sasl))), {
         timeoutMs: options.readyTimeoutMs ?? 90_000,
         intervalMs: 250,
         what: `Kafka broker on ${brokers[0]}`,
@@ -273,12 +325,24 @@ async function launchKafka(dist: KafkaDistribution, options: KafkaOptions, broke
     await stop();
     throw err;
   }
-  return { brokers, pid: proc.pid, dataDir, logFile: proc.logFile, stop };
+  return { brokers, ...(options.sasl ? { saslBrokers: [`127.0.0.1:${saslPort}`] } : {}), pid: proc.pid, dataDir, logFile: proc.logFile, stop };
+}
+
+/** The SASL listener is up once its first user can log in (certificate not checked: the test CA is the caller's). */
+async function saslListenerAnswers(port: number, sasl: KafkaSaslListener): Promise<boolean> {
+  const user = sasl.users[0];
+  if (!user) return true;
+  const security: KafkaSecurity = {
+    ...(sasl.tls ? { ssl: { rejectUnauthorized: false } } : {}),
+    sasl: { mechanism: user.mechanism.toLowerCase() as KafkaSaslMechanism, username: user.username, password: user.password },
+  };
+  return brokerAnswers([`127.0.0.1:${port}`], security);
 }
 
 /** Ready = a client can connect and the broker reports itself in the cluster metadata. */
-async function brokerAnswers(brokers: string[]): Promise<boolean> {
+async function brokerAnswers(brokers: string[], security: KafkaSecurity = {}): Promise<boolean> {
   const admin = new Kafka({
+    ...kafkajsSecurity(security),
     clientId: 'homeostat-readiness',
     brokers,
     logLevel: logLevel.NOTHING,

@@ -4,7 +4,8 @@
  * what they got either way; stopping a server they did not start does nothing.
  */
 import { Connection } from '@temporalio/client';
-import { HomeostatError } from '../common/errors';
+import { temporalSettingsFromEnv } from '../common/temporal-config';
+import { explainConnectFailure, temporalConnectionOptions, type TemporalConnectionOptions } from '../common/temporal-connection-options';
 import { startDevServer, type DevServerOptions } from './dev-server';
 import { startKafka, type KafkaOptions } from './kafka';
 import { registerSearchAttributes } from './search-attributes';
@@ -17,6 +18,8 @@ export interface TemporalTarget {
   uiUrl: string | undefined;
   /** True when this process started the server. */
   started: boolean;
+  /** How to connect (TLS, API key) when not plain `address`: set for TEMPORAL_ADDRESS. */
+  connection?: TemporalConnectionOptions;
   stop(): Promise<void>;
 }
 
@@ -33,16 +36,15 @@ export async function connectOrStartTemporal(options: DevServerOptions = {}): Pr
     const server = await startDevServer(options);
     return { ...server, started: true };
   }
+  const settings = temporalSettingsFromEnv();
+  const connectOptions = temporalConnectionOptions(settings);
   const namespace = process.env.TEMPORAL_NAMESPACE ?? options.namespace ?? 'default';
-  await step(`Temporal: use TEMPORAL_ADDRESS=${address} (namespace ${namespace})`, async () => {
+  await step(`Temporal: use TEMPORAL_ADDRESS=${address} (namespace ${namespace}${settings.tls ? ', TLS' : ''})`, async () => {
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address, connectTimeout: 10_000 });
+      connection = await Connection.connect({ ...connectOptions, connectTimeout: 10_000 });
     } catch (err) {
-      throw new HomeostatError(
-        'HS_SERVICE_UNAVAILABLE',
-        `TEMPORAL_ADDRESS=${address}: no Temporal server answered (${(err as Error).message}).`,
-      );
+      throw await explainConnectFailure(err, connectOptions);
     }
     try {
       const added = await registerSearchAttributes(connection, namespace);
@@ -51,7 +53,12 @@ export async function connectOrStartTemporal(options: DevServerOptions = {}): Pr
       await connection.close();
     }
   });
-  return { address, namespace, uiUrl: undefined, started: false, stop: async () => undefined };
+  return { address, namespace, uiUrl: undefined, started: false, connection: connectOptions, stop: async () => undefined };
+}
+
+/** The options to connect to `target` with: its own (TLS, API key) or plain text on loopback. */
+export function targetConnectionOptions(target: Pick<TemporalTarget, 'address' | 'connection'>): TemporalConnectionOptions {
+  return target.connection ?? { address: target.address };
 }
 
 /** KAFKA_BROKERS (comma-separated host:port) when set; else a local broker. */

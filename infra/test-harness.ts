@@ -82,9 +82,10 @@ export async function stopSuiteServices(services: SuiteServices): Promise<void> 
 
 /**
  * Server processes we may start: the dev server, JVMs (Kafka, the time-skipping server),
- * Prometheus and Alertmanager (`comm` is cut to 15 characters), and MLflow with its Python workers.
+ * Prometheus and Alertmanager (`comm` is cut to 15 characters), MLflow with its Python workers,
+ * nginx (the TLS proxy) and headless Chromium.
  */
-const SERVER_COMMANDS = new Set(['java', 'temporal', 'prometheus', 'prometheus-aler', 'mlflow', 'python3', 'python']);
+const SERVER_COMMANDS = new Set(['java', 'temporal', 'prometheus', 'prometheus-aler', 'mlflow', 'python3', 'python', 'nginx', 'chromium']);
 
 /**
  * Kills every server process (see SERVER_COMMANDS) whose environment carries this run's id: only

@@ -13,7 +13,7 @@ import { firstToken, MIN_TOKEN_LENGTH, newToken } from '../common/bearer-auth';
 import { LOCAL_KEYS_FILE, REPO_ROOT } from '../common/paths';
 import { dataConverterFromEnv } from '../common/payload-codec';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
-import { connectOrStartKafka, type KafkaTarget, type TemporalTarget } from '../infra/services';
+import { connectOrStartKafka, targetConnectionOptions, type KafkaTarget, type TemporalTarget } from '../infra/services';
 import { log } from '../infra/step';
 import { ensureTemporalCli } from '../infra/temporal-cli';
 import { TemporalIncidentOpener } from '../sentinel/incidents';
@@ -204,7 +204,7 @@ export async function startLocalEnv(o: LocalEnvOptions): Promise<LocalEnv> {
       ...(o.temporal ? { temporal: o.temporal } : {}),
     });
     cleanups.push(() => stack.stop());
-    const connection = await Connection.connect({ address: stack.temporal.address });
+    const connection = await Connection.connect(targetConnectionOptions(stack.temporal));
     cleanups.push(() => connection.close());
     const dataConverter = dataConverterFromEnv();
     const client = new Client({ connection, namespace: stack.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });

@@ -12,6 +12,7 @@ import { HomeostatError } from '../common/errors';
 import { stateDir } from '../common/paths';
 import { dataConverterFromEnv } from '../common/payload-codec';
 import { temporalSettingsFromEnv } from '../common/temporal-config';
+import { temporalConnectionOptions } from '../common/temporal-connection-options';
 import { formatZodIssues } from '../common/zod-errors';
 import { openKnowledgeBaseAt } from '../knowledge/open';
 import { loadSentinelConfig, sensitivityOf, withPolicySensitivity } from '../sentinel/config';
@@ -101,9 +102,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   if (!opener) {
     const settings = temporalSettingsFromEnv();
     connection = Connection.lazy({
-      address: settings.address,
-      ...(settings.tls ? { tls: settings.tls } : {}),
-      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      ...temporalConnectionOptions(settings),
       // gRPC backs reconnects off up to 2 minutes: after an outage the sentinel would sit on its
       // held actions that long after Temporal is back. A few seconds is enough between tries.
       channelArgs: { 'grpc.max_reconnect_backoff_ms': 5_000, 'grpc.initial_reconnect_backoff_ms': 500 },

@@ -9,7 +9,7 @@ import type { IncidentActivities } from '../activities/contracts';
 import type { KnowledgeBase } from '../knowledge/types';
 import { stateDir } from '../common/paths';
 import { DEFAULT_UI_PORT } from '../common/temporal-config';
-import { connectOrStartTemporal, type TemporalTarget } from '../infra/services';
+import { connectOrStartTemporal, targetConnectionOptions, type TemporalTarget } from '../infra/services';
 import { log } from '../infra/step';
 import { createIncidentWorker } from './worker';
 
@@ -48,7 +48,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   let connection: NativeConnection | undefined;
   try {
-    connection = await NativeConnection.connect({ address: temporal.address });
+    connection = await NativeConnection.connect(targetConnectionOptions(temporal));
     const started = Date.now();
     log('[homeostat] worker: bundling workflows and starting');
     const worker = await createIncidentWorker({ connection, namespace: temporal.namespace, activities: options.activities, audit: options.audit });

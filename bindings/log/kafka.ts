@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { HomeostatError } from '../../common/errors';
 import { KafkaConsumer, type KafkaConsumerOptions } from './kafka-consumer';
+import { kafkaConnectHint, kafkajsSecurity, kafkaSecurityFromEnv, type KafkaSecurity } from './kafka-security';
 import { partitionFor } from './partitioner';
 import type { AppendMessage, AppendResult, Log, LogConsumer, LogRecord, PartitionOffset, ResetTarget, TopicRetention } from './types';
 
@@ -19,6 +20,8 @@ export interface KafkaLogOptions {
   /** Partitions of topics created implicitly by `append`. Default 4. */
   defaultPartitions?: number;
   replicationFactor?: number;
+  /** TLS and SASL; default: the HOMEOSTAT_KAFKA_TLS_* / HOMEOSTAT_KAFKA_SASL_* variables. */
+  security?: KafkaSecurity;
 }
 
 export class KafkaLog implements Log {
@@ -37,6 +40,7 @@ export class KafkaLog implements Log {
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'homeostat',
       brokers: [...options.brokers],
+      ...kafkajsSecurity(options.security ?? kafkaSecurityFromEnv()),
       logLevel: logLevel.NOTHING,
       retry: { retries: 8, initialRetryTime: 100 },
     });
@@ -53,7 +57,8 @@ export class KafkaLog implements Log {
           await Promise.all([admin.connect(), producer.connect()]);
         } catch (err) {
           this.connecting = null;
-          throw new HomeostatError('HS_SERVICE_UNAVAILABLE', `kafka log: cannot connect: ${(err as Error).message}`);
+          const hint = kafkaConnectHint(err);
+          throw new HomeostatError('HS_SERVICE_UNAVAILABLE', `kafka log: cannot connect${hint ? `: ${hint}` : ''}: ${(err as Error).message}`);
         }
         this.admin = admin;
         this.producer = producer;

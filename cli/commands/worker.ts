@@ -5,6 +5,7 @@ import { anchorChain, TemporalAnchorStore } from '../../workers/audit-anchor';
 import { type Command } from 'commander';
 import { z } from 'zod';
 import { temporalSettingsFromEnv } from '../../common/temporal-config';
+import { explainConnectFailure, temporalConnectionOptions } from '../../common/temporal-connection-options';
 import { createActivities } from '../../activities';
 import { buildWorkerDeps } from '../../workers/activity-deps';
 import { startHealthEndpoints } from '../../workers/health-server';
@@ -33,15 +34,14 @@ export function register(program: Command): void {
       installQuietRuntime();
       const settings = temporalSettingsFromEnv();
       const deps = await buildWorkerDeps();
-      const connection = await NativeConnection.connect({
-        address: settings.address,
-        ...(settings.tls ? { tls: settings.tls } : {}),
-        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      const options = temporalConnectionOptions(settings);
+      const connection = await NativeConnection.connect(options).catch(async (err: unknown) => {
+        throw await explainConnectFailure(err, options);
       });
       // Audit anchors go to Temporal through a client of their own (the worker's connection is native).
       const dataConverter = dataConverterFromEnv();
       const clientConnection = deps.anchors
-        ? await Connection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) })
+        ? await Connection.connect(options)
         : undefined;
       if (clientConnection) deps.anchors!.attach(new TemporalAnchorStore(new Client({ connection: clientConnection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }), anchorChain()));
       else process.stderr.write('[homeostat] audit anchors off: no HOMEOSTAT_AUDIT_ANCHOR_KEY_FILE (a cut or re-hashed audit log would go unnoticed)\n');

@@ -114,6 +114,7 @@ describe('Helm chart', () => {
     expect(env).toMatchObject({
       TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233',
       TEMPORAL_NAMESPACE: 'my-ns.a1b2c',
+      TEMPORAL_TLS: 'true',
       TEMPORAL_TLS_CERT: '/etc/homeostat/temporal-tls/tls.crt',
       TEMPORAL_TLS_KEY: '/etc/homeostat/temporal-tls/tls.key',
       TEMPORAL_TLS_CA: '/etc/homeostat/temporal-tls/ca.crt',
@@ -124,6 +125,35 @@ describe('Helm chart', () => {
     expect(worker.volumes).toEqual(expect.arrayContaining([{ name: 'temporal-tls', secret: { secretName: 'temporal-client' } }, { name: 'policy', configMap: { name: 'my-policy' } }]));
     expect(podSpec(deployment(ms, '-sentinel')).containers[0]!.args).toEqual(expect.arrayContaining(['--brokers', 'b1:9092,b2:9092']));
     expect((deployment(ms, '-worker') as unknown as { spec: { replicas: number } }).spec.replicas).toBe(5);
+  });
+
+  it('wires Kafka TLS and SASL: CA from a Secret, the password as a mounted file (never an env value)', async () => {
+    const values = path.join(dir, 'values-kafka.yaml');
+    fs.writeFileSync(
+      values,
+      [
+        'kafka:',
+        '  brokers: "b1:9093"',
+        '  tls: { enabled: true, secretName: kafka-ca, serverName: kafka.internal }',
+        '  sasl: { mechanism: SCRAM-SHA-512, username: homeostat, passwordSecret: { name: kafka-sasl, key: password } }',
+      ].join('\n'),
+    );
+    const ms = (await renderChart({ valuesFiles: [values] })) as Manifest[];
+    expectValid(ms);
+    const sentinel = podSpec(deployment(ms, '-sentinel'));
+    const env = Object.fromEntries(sentinel.containers[0]!.env.map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({
+      HOMEOSTAT_KAFKA_TLS: 'true',
+      HOMEOSTAT_KAFKA_TLS_CA: '/etc/homeostat/kafka-tls/ca.crt',
+      HOMEOSTAT_KAFKA_TLS_SERVER_NAME: 'kafka.internal',
+      HOMEOSTAT_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      HOMEOSTAT_KAFKA_SASL_USERNAME: 'homeostat',
+      HOMEOSTAT_KAFKA_SASL_PASSWORD_FILE: '/etc/homeostat/kafka-sasl/password',
+    });
+    expect(env).not.toHaveProperty('HOMEOSTAT_KAFKA_SASL_PASSWORD');
+    expect(env).not.toHaveProperty('HOMEOSTAT_KAFKA_TLS_CERT');
+    expect(sentinel.volumes).toEqual(expect.arrayContaining([{ name: 'kafka-tls', secret: { secretName: 'kafka-ca' } }, { name: 'kafka-sasl', secret: { secretName: 'kafka-sasl' } }]));
+    await expect(renderChart({ set: { 'kafka.sasl.mechanism': 'PLAIN', 'kafka.sasl.username': 'u' } })).rejects.toThrow(/kafka.sasl.passwordSecret.name is required/);
   });
 
   it('refuses TLS without the Secret holding the certificates', async () => {

@@ -44,6 +44,9 @@ app.kubernetes.io/component: {{ .component }}
 - name: TEMPORAL_NAMESPACE
   value: {{ .Values.temporal.namespace | quote }}
 {{- if .Values.temporal.tls.enabled }}
+{{- /* TLS even when the Secret holds neither a client pair nor a CA (a public certificate). */}}
+- name: TEMPORAL_TLS
+  value: "true"
 {{- if .Values.temporal.tls.certKey }}
 - name: TEMPORAL_TLS_CERT
   value: {{ printf "/etc/homeostat/temporal-tls/%s" .Values.temporal.tls.certKey | quote }}
@@ -65,6 +68,37 @@ app.kubernetes.io/component: {{ .component }}
     secretKeyRef:
       name: {{ .Values.temporal.apiKey.secretName | quote }}
       key: {{ .Values.temporal.apiKey.key | quote }}
+{{- end }}
+{{- with .Values.kafka.tls }}
+{{- if .enabled }}
+- name: HOMEOSTAT_KAFKA_TLS
+  value: "true"
+{{- if and .secretName .caKey }}
+- name: HOMEOSTAT_KAFKA_TLS_CA
+  value: {{ printf "/etc/homeostat/kafka-tls/%s" .caKey | quote }}
+{{- end }}
+{{- if and .secretName .certKey }}
+- name: HOMEOSTAT_KAFKA_TLS_CERT
+  value: {{ printf "/etc/homeostat/kafka-tls/%s" .certKey | quote }}
+- name: HOMEOSTAT_KAFKA_TLS_KEY
+  value: {{ printf "/etc/homeostat/kafka-tls/%s" (required "kafka.tls.keyKey is required with kafka.tls.certKey" .keyKey) | quote }}
+{{- end }}
+{{- if .serverName }}
+- name: HOMEOSTAT_KAFKA_TLS_SERVER_NAME
+  value: {{ .serverName | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with .Values.kafka.sasl }}
+{{- if .mechanism }}
+- name: HOMEOSTAT_KAFKA_SASL_MECHANISM
+  value: {{ .mechanism | quote }}
+- name: HOMEOSTAT_KAFKA_SASL_USERNAME
+  value: {{ required "kafka.sasl.username is required with kafka.sasl.mechanism" .username | quote }}
+{{- /* A file, not an env var: environment variables show in the pod spec and /proc. */}}
+- name: HOMEOSTAT_KAFKA_SASL_PASSWORD_FILE
+  value: {{ printf "/etc/homeostat/kafka-sasl/%s" .passwordSecret.key | quote }}
+{{- end }}
 {{- end }}
 - name: HOMEOSTAT_KB
   valueFrom:
@@ -90,6 +124,18 @@ app.kubernetes.io/component: {{ .component }}
   secret:
     secretName: {{ required "temporal.tls.secretName is required when temporal.tls.enabled" .Values.temporal.tls.secretName | quote }}
 {{- end }}
+{{- if .Values.kafka.tls.enabled }}
+{{- if .Values.kafka.tls.secretName }}
+- name: kafka-tls
+  secret:
+    secretName: {{ .Values.kafka.tls.secretName | quote }}
+{{- end }}
+{{- end }}
+{{- if .Values.kafka.sasl.mechanism }}
+- name: kafka-sasl
+  secret:
+    secretName: {{ required "kafka.sasl.passwordSecret.name is required with kafka.sasl.mechanism" .Values.kafka.sasl.passwordSecret.name | quote }}
+{{- end }}
 {{- end -}}
 
 {{- define "homeostat.volumeMounts" -}}
@@ -103,6 +149,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.temporal.tls.enabled }}
 - name: temporal-tls
   mountPath: /etc/homeostat/temporal-tls
+  readOnly: true
+{{- end }}
+{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.secretName }}
+- name: kafka-tls
+  mountPath: /etc/homeostat/kafka-tls
+  readOnly: true
+{{- end }}
+{{- if .Values.kafka.sasl.mechanism }}
+- name: kafka-sasl
+  mountPath: /etc/homeostat/kafka-sasl
   readOnly: true
 {{- end }}
 {{- end -}}
