@@ -13,6 +13,7 @@
  * users expect, KUBEBUILDER_ASSETS names a directory whose binaries are taken instead of building
  * them (envtest ships etcd and kube-apiserver; what it lacks is taken from the cache or built).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HomeostatError } from '../common/errors';
@@ -51,6 +52,25 @@ function fromAssets(name: string): string | undefined {
   return isExecutable(candidate) ? candidate : undefined;
 }
 
+/**
+ * The version a `go build` binary reports comes from link-time variables (the Kubernetes release
+ * scripts set them); without them `/version` says `v0.0.0-master`, which clients that gate
+ * features on the server version misread.
+ */
+function versionLdflags(): string {
+  const [major, minor] = VERSIONS.kubernetes.split('.');
+  const vars = { gitVersion: `v${VERSIONS.kubernetes}`, gitMajor: major, gitMinor: minor, gitTreeState: 'clean' };
+  return Object.entries(vars)
+    .flatMap(([k, v]) => [`-X k8s.io/component-base/version.${k}=${v}`, `-X k8s.io/client-go/pkg/version.${k}=${v}`])
+    .join(' ');
+}
+
+/** A cached control-plane binary that does not report the pinned version (built without the link-time version) is rebuilt. */
+function reportsPinnedVersion(binary: string): boolean {
+  const out = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  return `${out.stdout ?? ''}`.includes(`Kubernetes v${VERSIONS.kubernetes}`);
+}
+
 function goEnv(): NodeJS.ProcessEnv {
   // -trimpath: the binaries do not depend on where the cache lives; no VCS stamping of a
   // directory that is not a repository.
@@ -62,9 +82,12 @@ async function ensureControlPlane(): Promise<Omit<KubeBinaries, 'kwok'>> {
   const bin = path.join(kubeBuildDir(), 'bin');
   const want = (name: string): string => fromAssets(name) ?? path.join(bin, name);
   const paths = { etcd: want('etcd'), kubeApiserver: want('kube-apiserver'), kubeControllerManager: want('kube-controller-manager'), kubeScheduler: want('kube-scheduler') };
-  if (Object.values(paths).every(isExecutable)) return paths;
+  const usable = (name: (typeof K8S_COMMANDS)[number] | 'etcd', file: string): boolean =>
+    isExecutable(file) && (name === 'etcd' || fromAssets(name) !== undefined || reportsPinnedVersion(file));
+  const ready = (): boolean => usable('etcd', paths.etcd) && K8S_COMMANDS.every((c) => usable(c, want(c)));
+  if (ready()) return paths;
   await withCacheLock(cacheDir(), path.basename(kubeBuildDir()), async () => {
-    if (Object.values(paths).every(isExecutable)) return;
+    if (ready()) return;
     const go = requireTool('go');
     const src = path.join(kubeBuildDir(), 'src');
     fs.mkdirSync(src, { recursive: true });
@@ -72,10 +95,10 @@ async function ensureControlPlane(): Promise<Omit<KubeBinaries, 'kwok'>> {
     // Built into a staging directory and moved once complete: a killed build never looks cached.
     const staging = fs.mkdtempSync(path.join(kubeBuildDir(), '.build-'));
     try {
-      const missingK8s = K8S_COMMANDS.filter((c) => !isExecutable(path.join(bin, c)));
+      const missingK8s = K8S_COMMANDS.filter((c) => !usable(c, path.join(bin, c)));
       if (missingK8s.length > 0) {
         await longStep(`Kubernetes ${VERSIONS.kubernetes}: go build ${missingK8s.join(' ')} (one invocation; a cold build takes 20-30 min on 2 cores)`, () =>
-          runToCompletion('go build kubernetes', 'nice', ['-n', '15', go, 'build', '-o', `${staging}${path.sep}`, ...missingK8s.map((c) => `k8s.io/kubernetes/cmd/${c}`)], { cwd: src, env: goEnv() }),
+          runToCompletion('go build kubernetes', 'nice', ['-n', '15', go, 'build', `-ldflags=${versionLdflags()}`, '-o', `${staging}${path.sep}`, ...missingK8s.map((c) => `k8s.io/kubernetes/cmd/${c}`)], { cwd: src, env: goEnv() }),
         );
       }
       if (!isExecutable(path.join(bin, 'etcd'))) {
