@@ -11,17 +11,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { renderChart } from '../../infra/helm';
-import { startKubeCluster, writeTokenKubeconfig, type KubeCluster } from '../../infra/kubernetes';
+import { writeTokenKubeconfig, type KubeCluster } from '../../infra/kubernetes';
+import { cleanUp, ownNodes, poolPlacement, sharedKubeCluster, testFileDir, testNamespace } from '../support/kube';
 import { until } from '../support/until';
 
 const DRIVER = path.join(__dirname, 'orchestration-kubernetes.driver.ts');
 const FROM_POLICY = path.join(__dirname, 'orchestration-from-policy.driver.ts');
 const DEMO_POLICY = path.join(__dirname, '..', '..', 'policies', 'examples', 'demo.yaml');
-const NS = 'pipelines';
-const OTHER_NS = 'someone-else';
+let NS: string;
+let OTHER_NS: string;
 
 let cluster: KubeCluster;
 let kubeconfig: string;
+let files: string;
+/** Nodes of this file's own (the drain case cordons one): no other file's pods run there. */
+let pool: string[] = [];
 
 type Obj = { metadata: { name: string; generation?: number; annotations?: Record<string, string>; ownerReferences?: { uid: string }[]; uid?: string }; spec: Record<string, unknown>; status: Record<string, unknown> };
 type Result = Record<string, unknown> & { error?: string; message?: string };
@@ -46,7 +50,7 @@ async function api(method: string, p: string, body?: unknown, contentType?: stri
 const get = (p: string): Promise<Obj> => api('GET', p) as Promise<Obj>;
 const deploymentPath = (name: string, ns = NS): string => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
 
-function deployment(name: string, replicas: number, image = 'registry.example/homeostat/stage:1', extra: Record<string, unknown> = {}): unknown {
+function deployment(name: string, replicas: number, image = 'registry.example/homeostat/stage:1', extra: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}): unknown {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -54,14 +58,14 @@ function deployment(name: string, replicas: number, image = 'registry.example/ho
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image }] } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image }], ...podSpec } },
       ...extra,
     },
   };
 }
 
-async function createDeployment(name: string, replicas: number, image?: string, extra?: Record<string, unknown>, ns = NS): Promise<void> {
-  await api('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deployment(name, replicas, image, extra));
+async function createDeployment(name: string, replicas: number, image?: string, extra?: Record<string, unknown>, ns = NS, podSpec?: Record<string, unknown>): Promise<void> {
+  await api('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deployment(name, replicas, image, extra, podSpec));
   await until(`deployment/${name} available`, async () => {
     const d = await get(deploymentPath(name, ns));
     return d.status.availableReplicas === replicas ? d : undefined;
@@ -82,20 +86,23 @@ const RBAC_PATHS: Record<string, (ns: string) => string> = {
 };
 
 beforeAll(async () => {
-  // On a cold cache this waits for the control plane's build (scripts/prewarm.js starts it early).
-  cluster = await startKubeCluster({ nodes: 3 });
-  for (const ns of [NS, OTHER_NS]) await api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  // The chart's own RBAC objects, applied as rendered: the binding gets exactly what ships.
-  const rendered = (await renderChart({ namespace: NS })) as { kind: string; metadata: { name: string; namespace?: string } }[];
+  // The run's one control plane (test/support/kube.ts); namespaces and a release name of this file's own.
+  cluster = await sharedKubeCluster();
+  NS = await testNamespace(cluster, 'orch-kube');
+  OTHER_NS = await testNamespace(cluster, 'someone-else');
+  files = testFileDir('orch-kube');
+  // The chart's own RBAC objects, applied as rendered: the binding gets exactly what ships. The
+  // release is named after the namespace so that the cluster-scoped objects are this file's own.
+  const rendered = (await renderChart({ namespace: NS, release: `hs-${NS}` })) as { kind: string; metadata: { name: string; namespace?: string } }[];
   for (const m of rendered.filter((o) => o.kind in RBAC_PATHS)) await api('POST', RBAC_PATHS[m.kind]!(m.metadata.namespace ?? NS), m);
   const sa = rendered.find((o) => o.kind === 'ServiceAccount')!.metadata.name;
   const token = (await api('POST', `/api/v1/namespaces/${NS}/serviceaccounts/${sa}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } })) as { status: { token: string } };
-  kubeconfig = writeTokenKubeconfig(cluster, token.status.token, path.join(cluster.dir, 'binding.kubeconfig'));
+  kubeconfig = writeTokenKubeconfig(cluster, token.status.token, path.join(files, 'binding.kubeconfig'));
 }, 3_600_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  if (kubeconfig) fs.rmSync(kubeconfig, { force: true });
+  if (cluster && NS) await cleanUp(cluster, [NS, OTHER_NS].filter(Boolean), pool);
+  if (files) fs.rmSync(files, { recursive: true, force: true });
 });
 
 test('microreboot = rollout restart: a new generation and ReplicaSet, every pod replaced, and the step returns once the rollout completes', async () => {
@@ -119,7 +126,7 @@ test('microreboot = rollout restart: a new generation and ReplicaSet, every pod 
 test('a policy naming a Kubernetes orchestration gets the binding: namespace, kubeconfig and the component → Deployment map', async () => {
   const doc = YAML.parseDocument(fs.readFileSync(DEMO_POLICY, 'utf8'));
   doc.setIn(['pipelines', 0, 'bindings', 'orchestration'], doc.createNode({ kind: 'kubernetes', namespace: NS, kubeconfig, components: { 'enrich-stage': { deployment: 'enrich' } } }));
-  const file = path.join(cluster.dir, 'policy.yaml');
+  const file = path.join(files, 'policy.yaml');
   fs.writeFileSync(file, doc.toString());
   const out = await new Promise<string>((resolve, reject) =>
     execFile(process.execPath, ['--require', require.resolve('tsx/cjs'), FROM_POLICY, file, 'enrich-stage'], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
@@ -163,33 +170,34 @@ test('scale-out patches the scale subresource, or raises the HPA floor when an H
 }, 180_000);
 
 test('drain cordons the node and evicts only the pipeline namespace\'s pods, waiting for the PodDisruptionBudget', async () => {
-  // Both replicas on kwok-node-0: the other nodes cordoned while they are placed.
-  await api('PATCH', '/api/v1/nodes/kwok-node-1', { spec: { unschedulable: true } }, 'application/merge-patch+json');
-  await api('PATCH', '/api/v1/nodes/kwok-node-2', { spec: { unschedulable: true } }, 'application/merge-patch+json');
-  for (const d of ['enrich', 'score', 'sink', 'features']) await api('PATCH', `${deploymentPath(d)}/scale`, { spec: { replicas: 0 } }, 'application/merge-patch+json');
-  await createDeployment('join', 2);
-  await createDeployment('neighbour', 1, undefined, undefined, OTHER_NS);
-  expect((await podsOf('join')).map((p) => p.spec.nodeName)).toEqual(['kwok-node-0', 'kwok-node-0']);
+  // Nodes of this file's own (the shared ones stay schedulable for every other file); both
+  // replicas on the first: the other cordoned while they are placed.
+  pool = await ownNodes(cluster, NS, 2);
+  const [node0, node1] = pool as [string, string];
+  const placement = poolPlacement(NS);
+  await api('PATCH', `/api/v1/nodes/${node1}`, { spec: { unschedulable: true } }, 'application/merge-patch+json');
+  await createDeployment('join', 2, undefined, undefined, NS, placement);
+  await createDeployment('neighbour', 1, undefined, undefined, OTHER_NS, placement);
+  expect((await podsOf('join')).map((p) => p.spec.nodeName)).toEqual([node0, node0]);
   await api('POST', `/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets`, {
     apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'join' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'join' } } },
   });
   await until('the PDB allows one disruption', async () => ((await get(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/join`)).status.disruptionsAllowed === 1 ? true : undefined));
-  await api('PATCH', '/api/v1/nodes/kwok-node-1', { spec: { unschedulable: false } }, 'application/merge-patch+json');
-  await api('PATCH', '/api/v1/nodes/kwok-node-2', { spec: { unschedulable: false } }, 'application/merge-patch+json');
+  await api('PATCH', `/api/v1/nodes/${node1}`, { spec: { unschedulable: false } }, 'application/merge-patch+json');
 
-  const [drained] = await run([{ op: 'drainNode', node: 'kwok-node-0' }]);
+  const [drained] = await run([{ op: 'drainNode', node: node0 }]);
   expect(drained).toMatchObject({ refused: [], workloads: ['join'] });
   expect((drained!.evicted as string[]).length).toBe(2);
-  const node = await get('/api/v1/nodes/kwok-node-0');
+  const node = await get(`/api/v1/nodes/${node0}`);
   expect(node.spec.unschedulable).toBe(true);
   expect(node.spec.taints).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })]));
   const join = await until('join running elsewhere', async () => {
     const pods = await podsOf('join');
-    return pods.length === 2 && pods.every((p) => p.spec.nodeName && p.spec.nodeName !== 'kwok-node-0') ? pods : undefined;
+    return pods.length === 2 && pods.every((p) => p.spec.nodeName && p.spec.nodeName !== node0) ? pods : undefined;
   });
   expect(join).toHaveLength(2);
   // Another namespace's pod on the node is not this pipeline's to move.
-  expect((await podsOf('neighbour', OTHER_NS)).map((p) => p.spec.nodeName)).toEqual(['kwok-node-0']);
+  expect((await podsOf('neighbour', OTHER_NS)).map((p) => p.spec.nodeName)).toEqual([node0]);
 }, 180_000);
 
 test('a verb the role does not grant fails the step with a clear "forbidden"', async () => {
