@@ -96,7 +96,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
   const healthFetch = bearerFetch(o.healthToken ?? clientTokenFromEnv());
 
-  const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy);
+  const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy, kb);
   const templates: Partial<Record<RepairAction, RepairTemplate<WorkerTemplateDeps>>> = {
     'log-and-wait': logAndWait,
     escalate: escalateTemplate,
@@ -144,12 +144,12 @@ function alertmanagerFromEnv(): () => AlertmanagerClient | undefined {
  * The bindings the policy names for the pipeline replace the pipeline's own: its model registry
  * (`bindings.modelRegistry`) and where its components run (`bindings.orchestration`).
  */
-function withPolicyBindings(deps: TemplateDeps | undefined, policy: PolicyConfig): TemplateDeps | undefined {
+function withPolicyBindings(deps: TemplateDeps | undefined, policy: PolicyConfig, kb: KnowledgeBase): TemplateDeps | undefined {
   const bindings = deps ? policy.pipelines.find((p) => p.name === deps.pipeline.name)?.bindings : undefined;
   if (!deps || !bindings) return deps;
   return {
     ...deps,
     models: modelRegistryFor(bindings.modelRegistry, deps.models, 'homeostat-worker'),
-    orchestrator: orchestratorFor(bindings.orchestration, deps.orchestrator),
+    orchestrator: orchestratorFor(bindings.orchestration, deps.orchestrator, kb),
   };
 }

@@ -6,12 +6,13 @@ import type * as K8s from '@kubernetes/client-node';
 import type { z } from 'zod';
 import { HomeostatError } from '../../common/errors';
 import type { OrchestrationBindingSchema } from '../../policies/schema';
-import type { KubernetesOrchestrator as KubernetesOrchestratorClass } from './kubernetes';
+import type { KubernetesOrchestrator as KubernetesOrchestratorClass, ReplicaMemory } from './kubernetes';
 import type { Orchestrator } from './types';
 
 export type OrchestrationBinding = z.output<typeof OrchestrationBindingSchema>;
 
-export function orchestratorFor(binding: OrchestrationBinding | undefined, local: Orchestrator): Orchestrator {
+/** `replicaMemory`: the worker's knowledge base, where a Kubernetes binding keeps replica counts across a stop. */
+export function orchestratorFor(binding: OrchestrationBinding | undefined, local: Orchestrator, replicaMemory: ReplicaMemory): Orchestrator {
   if (!binding || binding.kind === 'local') return local;
   // Loaded only when a policy asks for Kubernetes: @kubernetes/client-node is ESM-only, which
   // Node 20 loads through require(esm) but Jest's module loader does not — every test that
@@ -33,6 +34,7 @@ export function orchestratorFor(binding: OrchestrationBinding | undefined, local
   const selectors = Object.fromEntries(Object.entries(binding.components).flatMap(([c, v]) => (v.selector ? [[c, v.selector]] : [])));
   return new KubernetesOrchestrator({
     namespace: binding.namespace,
+    replicaMemory,
     kubeConfig: kc,
     deployments,
     selector: (component) => selectors[component],

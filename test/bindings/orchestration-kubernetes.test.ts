@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { renderChart } from '../../infra/helm';
+import { openKnowledgeBase } from '../../knowledge/open';
 import { writeTokenKubeconfig, type KubeCluster } from '../../infra/kubernetes';
 import { cleanUp, ownNodes, poolPlacement, sharedKubeCluster, testFileDir, testNamespace } from '../support/kube';
 import { until } from '../support/until';
@@ -33,7 +34,7 @@ type Result = Record<string, unknown> & { error?: string; message?: string };
 /** Runs operations through the real binding as the chart's ServiceAccount; one result per operation. */
 function run(ops: unknown[], options: { namespace?: string; stepTimeoutMs?: number } = {}): Promise<Result[]> {
   return new Promise((resolve, reject) => {
-    const args = ['--require', require.resolve('tsx/cjs'), DRIVER, kubeconfig, options.namespace ?? NS, JSON.stringify(ops), String(options.stepTimeoutMs ?? 60_000)];
+    const args = ['--require', require.resolve('tsx/cjs'), DRIVER, kubeconfig, options.namespace ?? NS, JSON.stringify(ops), String(options.stepTimeoutMs ?? 60_000), kbFile()];
     execFile(process.execPath, args, { timeout: 170_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as Result[]);
@@ -46,6 +47,9 @@ async function api(method: string, p: string, body?: unknown, contentType?: stri
   if (res.status >= 300) throw new Error(`${method} ${p}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
+
+/** The knowledge base every driver run shares, as the workers of one deployment share theirs. */
+const kbFile = (): string => path.join(files, 'knowledge.db');
 
 const get = (p: string): Promise<Obj> => api('GET', p) as Promise<Obj>;
 const deploymentPath = (name: string, ns = NS): string => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
@@ -167,6 +171,25 @@ test('scale-out patches the scale subresource, or raises the HPA floor when an H
   await run([{ op: 'scale', component: 'features', replicas: 4 }]);
   const hpa = await get(`/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers/features`);
   expect(hpa.spec).toMatchObject({ minReplicas: 4, maxReplicas: 4 });
+}, 180_000);
+
+test('the replica count before a stop is kept in the knowledge base: a start in another process restores it, a retried stop keeps it', async () => {
+  await createDeployment('rank', 3);
+  // Each run is its own process (another worker); only the knowledge base carries the count.
+  const [stopped] = await run([{ op: 'stop', component: 'rank' }]);
+  expect(stopped).toBeNull();
+  expect((await get(deploymentPath('rank'))).spec.replicas).toBe(0);
+  // A retried stop (the activity ran again) finds 0 replicas and must not forget the 3.
+  await run([{ op: 'stop', component: 'rank' }]);
+  const kb = openKnowledgeBase(kbFile());
+  try {
+    expect(await kb.rememberedReplicas(`kubernetes:${NS}/deployment/rank`)).toBe(3);
+  } finally {
+    await kb.close();
+  }
+  const [started] = await run([{ op: 'start', component: 'rank' }]);
+  expect(started).toMatchObject({ component: 'rank', desiredReplicas: 3 });
+  expect((await get(deploymentPath('rank'))).spec.replicas).toBe(3);
 }, 180_000);
 
 test('drain cordons the node and evicts only the pipeline namespace\'s pods, waiting for the PodDisruptionBudget', async () => {
