@@ -14,6 +14,11 @@ export type OrchestrationBinding = z.output<typeof OrchestrationBindingSchema>;
 /** `replicaMemory`: the worker's knowledge base, where a Kubernetes binding keeps replica counts across a stop. */
 export function orchestratorFor(binding: OrchestrationBinding | undefined, local: Orchestrator, replicaMemory: ReplicaMemory): Orchestrator {
   if (!binding || binding.kind === 'local') return local;
+  return kubernetesOrchestratorFor(binding, replicaMemory);
+}
+
+/** The Kubernetes binding a policy's `bindings.orchestration` (kind kubernetes) describes. */
+export function kubernetesOrchestratorFor(binding: Extract<OrchestrationBinding, { kind: 'kubernetes' }>, replicaMemory: ReplicaMemory): Orchestrator {
   // Loaded only when a policy asks for Kubernetes: @kubernetes/client-node is ESM-only, which
   // Node 20 loads through require(esm) but Jest's module loader does not — every test that
   // imports the worker would otherwise fail to load.

@@ -249,7 +249,16 @@ export class KubernetesOrchestrator implements Orchestrator {
    * then is returned in `refused`. `workloads` names the Deployments touched (via their pods'
    * owners), so the safety layer can count the drain as a remediation on each.
    */
-  async drainNode(node: string): Promise<{ evicted: string[]; refused: string[]; workloads: string[] }> {
+  /** The pipeline component a Deployment of this namespace is (the inverse of the component → Deployment map). */
+  componentOf(deployment: string): string {
+    return Object.entries(this.options.deployments ?? {}).find(([, d]) => d === deployment)?.[0] ?? deployment;
+  }
+
+  /**
+   * `workloads`: the Deployments whose pods were on the node; `components`: the same as pipeline
+   * components — a drain is a remediation on each (RepairResult.touched).
+   */
+  async drainNode(node: string): Promise<{ evicted: string[]; refused: string[]; workloads: string[]; components: string[] }> {
     await this.cordon(node);
     const namespace = this.options.namespace;
     const deadline = Date.now() + this.timeoutMs;
@@ -271,11 +280,11 @@ export class KubernetesOrchestrator implements Orchestrator {
           else throw err;
         }
       }
-      if (refusedNow.length === 0 || Date.now() > deadline) return { evicted, refused: refusedNow.map((p) => p.metadata?.name ?? ''), workloads: [...workloads] };
+      if (refusedNow.length === 0 || Date.now() > deadline) return { evicted, refused: refusedNow.map((p) => p.metadata?.name ?? ''), workloads: [...workloads], components: [...workloads].map((w) => this.componentOf(w)) };
       pending = refusedNow;
       await sleep(1_000);
     }
-    return { evicted, refused: [], workloads: [...workloads] };
+    return { evicted, refused: [], workloads: [...workloads], components: [...workloads].map((w) => this.componentOf(w)) };
   }
 
   private async podsOn(node: string): Promise<k8s.V1Pod[]> {

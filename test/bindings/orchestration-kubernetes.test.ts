@@ -12,6 +12,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { renderChart } from '../../infra/helm';
 import { openKnowledgeBase } from '../../knowledge/open';
+import { parsePolicyOrThrow } from '../../policies/load';
+import { evaluateSafety } from '../../policies/safety';
 import { writeTokenKubeconfig, type KubeCluster } from '../../infra/kubernetes';
 import { cleanUp, ownNodes, poolPlacement, sharedKubeCluster, testFileDir, testNamespace } from '../support/kube';
 import { until } from '../support/until';
@@ -192,6 +194,28 @@ test('the replica count before a stop is kept in the knowledge base: a start in 
   expect((await get(deploymentPath('rank'))).spec.replicas).toBe(3);
 }, 180_000);
 
+test('the blast-radius rule\'s healthy fraction is the cluster\'s ready replicas over desired ones; a missing Deployment counts as unhealthy', async () => {
+  await createDeployment('steady', 2);
+  // Crash-looping pods (kwok's stage, infra/kwok-stages.yaml) are never Ready.
+  const flaky = deployment('flaky', 2) as { spec: { template: { metadata: { labels: Record<string, string> } } } };
+  flaky.spec.template.metadata.labels['homeostat.dev/fault'] = 'crashloop';
+  await api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, flaky);
+  await until('flaky has 2 pods, none ready', async () => {
+    const d = await get(deploymentPath('flaky'));
+    return (d.status.replicas as number | undefined) === 2 && !d.status.readyReplicas && d.status.observedGeneration === d.metadata.generation ? d : undefined;
+  });
+  const [health] = await run([{ op: 'health', pipeline: 'clickstream', components: ['steady', 'flaky', 'missing'] }]);
+  // 2 ready of 2 + 2 + 1 (the missing Deployment counts as one desired, none ready).
+  expect(health).toEqual({ pipeline: 2 / 5, fleet: 2 / 5 });
+  const policy = parsePolicyOrThrow(fs.readFileSync(DEMO_POLICY, 'utf8'), 'demo.yaml');
+  const decision = evaluateSafety(
+    { incidentId: 'incident/demo/enrich', pipeline: 'demo', component: 'enrich', faultClass: 'crash', severity: 'high', action: 'microreboot' },
+    { policy, now: Date.now(), leases: [], history: [], health: health as { pipeline: number; fleet: number } },
+  );
+  expect(decision.verdict).toBe('deny');
+  expect(decision.findings.map((f) => f.rule)).toContain('min-healthy');
+}, 180_000);
+
 test('drain cordons the node and evicts only the pipeline namespace\'s pods, waiting for the PodDisruptionBudget', async () => {
   // Nodes of this file's own (the shared ones stay schedulable for every other file); both
   // replicas on the first: the other cordoned while they are placed.
@@ -209,7 +233,7 @@ test('drain cordons the node and evicts only the pipeline namespace\'s pods, wai
   await api('PATCH', `/api/v1/nodes/${node1}`, { spec: { unschedulable: false } }, 'application/merge-patch+json');
 
   const [drained] = await run([{ op: 'drainNode', node: node0 }]);
-  expect(drained).toMatchObject({ refused: [], workloads: ['join'] });
+  expect(drained).toMatchObject({ refused: [], workloads: ['join'], components: ['join'] });
   expect((drained!.evicted as string[]).length).toBe(2);
   const node = await get(`/api/v1/nodes/${node0}`);
   expect(node.spec.unschedulable).toBe(true);
