@@ -81,7 +81,7 @@ export class KubernetesWatcher {
   async start(): Promise<void> {
     for (const kind of ['pods', 'deployments', 'events'] as const) {
       if (this.rv[kind] === undefined) await this.relist(kind);
-      else if (kind === 'pods') await this.loadPodsOnly();
+      else if (kind !== 'events') await this.loadOnly(kind);
       await this.openWatch(kind);
     }
     const poll = (): void => {
@@ -160,11 +160,16 @@ export class KubernetesWatcher {
     this.rv[kind] = resourceVersion;
   }
 
-  /** On a resume the pod index (Event → Deployment, nodes to poll) is rebuilt without reporting. */
-  private async loadPodsOnly(): Promise<void> {
-    for (const p of (await this.list('pods')).items as k8s.V1Pod[]) {
-      this.pods.set(p.metadata?.uid ?? '', p);
-      this.active.set(`pod:${p.metadata?.uid ?? ''}`, new Set(podFaults(p).map((f) => f.key)));
+  /**
+   * On a resume: the pod index (Event → Deployment, the nodes to poll) and the faults already
+   * showing are rebuilt without reporting them — the previous run sent them.
+   */
+  private async loadOnly(kind: 'pods' | 'deployments'): Promise<void> {
+    for (const item of (await this.list(kind)).items) {
+      const uid = item.metadata?.uid ?? '';
+      if (kind === 'pods') this.pods.set(uid, item as k8s.V1Pod);
+      const faults = kind === 'pods' ? podFaults(item as k8s.V1Pod) : deploymentFaults(item as k8s.V1Deployment);
+      if (faults.length > 0) this.active.set(`${kind === 'pods' ? 'pod' : 'deployment'}:${uid}`, new Set(faults.map((f) => f.key)));
     }
   }
 
