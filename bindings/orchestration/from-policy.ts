@@ -23,18 +23,8 @@ export function kubernetesOrchestratorFor(binding: Extract<OrchestrationBinding,
   // Node 20 loads through require(esm) but Jest's module loader does not — every test that
   // imports the worker would otherwise fail to load.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const k8s = require('@kubernetes/client-node') as typeof K8s;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { KubernetesOrchestrator } = require('./kubernetes') as { KubernetesOrchestrator: typeof KubernetesOrchestratorClass };
-  const kc = new k8s.KubeConfig();
-  try {
-    if (binding.kubeconfig) kc.loadFromFile(binding.kubeconfig);
-    else if (binding.inCluster) kc.loadFromCluster();
-    else kc.loadFromDefault();
-    if (binding.context) kc.setCurrentContext(binding.context);
-  } catch (err) {
-    throw new HomeostatError('HS_INVALID_INPUT', `bindings.orchestration: cannot load Kubernetes credentials (${binding.kubeconfig ?? (binding.inCluster ? 'in-cluster' : 'default kubeconfig')}): ${(err as Error).message}`);
-  }
+  const kc = kubeConfigFor(binding);
   const deployments = Object.fromEntries(Object.entries(binding.components).flatMap(([c, v]) => (v.deployment ? [[c, v.deployment]] : [])));
   const selectors = Object.fromEntries(Object.entries(binding.components).flatMap(([c, v]) => (v.selector ? [[c, v.selector]] : [])));
   return new KubernetesOrchestrator({
@@ -44,4 +34,20 @@ export function kubernetesOrchestratorFor(binding: Extract<OrchestrationBinding,
     deployments,
     selector: (component) => selectors[component],
   });
+}
+
+/** The credentials a `kubernetes` orchestration block names (kubeconfig file, in-cluster, or the default resolution). */
+export function kubeConfigFor(binding: Extract<OrchestrationBinding, { kind: 'kubernetes' }>): K8s.KubeConfig {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const k8s = require('@kubernetes/client-node') as typeof K8s;
+  const kc = new k8s.KubeConfig();
+  try {
+    if (binding.kubeconfig) kc.loadFromFile(binding.kubeconfig);
+    else if (binding.inCluster) kc.loadFromCluster();
+    else kc.loadFromDefault();
+    if (binding.context) kc.setCurrentContext(binding.context);
+  } catch (err) {
+    throw new HomeostatError('HS_INVALID_INPUT', `bindings.orchestration: cannot load Kubernetes credentials (${binding.kubeconfig ?? (binding.inCluster ? 'in-cluster' : 'default kubeconfig')}): ${(err as Error).message}`);
+  }
+  return kc;
 }
