@@ -75,7 +75,7 @@ async function ensureControlPlane(): Promise<Omit<KubeBinaries, 'kwok'>> {
       const missingK8s = K8S_COMMANDS.filter((c) => !isExecutable(path.join(bin, c)));
       if (missingK8s.length > 0) {
         await longStep(`Kubernetes ${VERSIONS.kubernetes}: go build ${missingK8s.join(' ')} (one invocation; a cold build takes 20-30 min on 2 cores)`, () =>
-          runToCompletion('go build kubernetes', 'nice', ['-n', '15', go, 'build', '-o', `${staging}${path.sep}`, ...missingK8s.map((c) => `k8s.io/kubernetes/cmd/${c}`)], { cwd: src, env: goEnv() }),
+          runToCompletion('go build kubernetes', 'nice', ['-n', '15', go, 'build', '-ldflags', versionLdflags(), '-o', `${staging}${path.sep}`, ...missingK8s.map((c) => `k8s.io/kubernetes/cmd/${c}`)], { cwd: src, env: goEnv() }),
         );
       }
       if (!isExecutable(path.join(bin, 'etcd'))) {
@@ -122,4 +122,14 @@ export async function ensureKubernetes(): Promise<KubeBinaries> {
   const binaries = { ...(await ensureControlPlane()), kwok: await ensureKwok() };
   log(`[homeostat] Kubernetes ${VERSIONS.kubernetes} + etcd ${VERSIONS.etcd} + kwok ${VERSIONS.kwok}: ready in ${Math.round(performance.now() - started)} ms (${path.dirname(binaries.kubeApiserver)})`);
   return binaries;
+}
+
+/**
+ * The version the binaries report (`/version`'s gitVersion), as the Kubernetes release build
+ * stamps it; without it a module build reports v0.0.0-master.
+ */
+function versionLdflags(): string {
+  const [major, minor] = VERSIONS.kubernetes.split('.');
+  const pkg = 'k8s.io/component-base/version';
+  return [`-X ${pkg}.gitVersion=v${VERSIONS.kubernetes}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`].join(' ');
 }

@@ -44,6 +44,8 @@ export interface KubeCluster {
   startupMs: number;
   /** The fake nodes created at start. */
   nodes: string[];
+  /** etcd's client URL (tests compact it to provoke a watch's 410 Gone). */
+  etcdUrl: string;
   /** Process-group leaders (etcd, API server, controllers, kwok): for a stop from another process. */
   pids: number[];
   /** GET/POST/… against the API server as admin; JSON in, JSON out. */
@@ -208,7 +210,7 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
   const startupMs = Math.round(performance.now() - started);
   log(`[homeostat] Kubernetes ${VERSIONS.kubernetes} on ${server}: ready in ${startupMs} ms (kubeconfig ${kubeconfig})`);
   const nodeNames = Array.from({ length: options.nodes ?? 3 }, (_, i) => `kwok-node-${i}`);
-  return { server, kubeconfig, caFile: pki.caCert, dir, startupMs, nodes: nodeNames, pids: procs.map((p) => p.pid), request, requestAs: (token) => apiRequest(server, pki, { token }), stop };
+  return { server, kubeconfig, caFile: pki.caCert, dir, startupMs, nodes: nodeNames, etcdUrl: `http://127.0.0.1:${etcdClient}`, pids: procs.map((p) => p.pid), request, requestAs: (token) => apiRequest(server, pki, { token }), stop };
 }
 
 /** What another process needs to use a running cluster (see connectKubeCluster): plain JSON. */
@@ -221,12 +223,13 @@ export const KubeClusterState = z.object({
   dir: z.string(),
   startupMs: z.number(),
   nodes: z.array(z.string()),
+  etcdUrl: z.string().url(),
 });
 export type KubeClusterState = z.infer<typeof KubeClusterState>;
 
 export function kubeClusterState(cluster: KubeCluster): KubeClusterState {
   const pki = path.join(cluster.dir, 'pki');
-  return { server: cluster.server, kubeconfig: cluster.kubeconfig, caFile: cluster.caFile, adminCert: path.join(pki, 'admin.crt'), adminKey: path.join(pki, 'admin.key'), dir: cluster.dir, startupMs: cluster.startupMs, nodes: cluster.nodes };
+  return { server: cluster.server, kubeconfig: cluster.kubeconfig, caFile: cluster.caFile, adminCert: path.join(pki, 'admin.crt'), adminKey: path.join(pki, 'admin.key'), dir: cluster.dir, startupMs: cluster.startupMs, nodes: cluster.nodes, etcdUrl: cluster.etcdUrl };
 }
 
 /**
@@ -236,7 +239,7 @@ export function kubeClusterState(cluster: KubeCluster): KubeClusterState {
 export function connectKubeCluster(state: KubeClusterState): KubeCluster {
   const pki = { caCert: state.caFile, adminCert: state.adminCert, adminKey: state.adminKey } as ClusterPki;
   return {
-    server: state.server, kubeconfig: state.kubeconfig, caFile: state.caFile, dir: state.dir, startupMs: state.startupMs, nodes: state.nodes, pids: [],
+    server: state.server, kubeconfig: state.kubeconfig, caFile: state.caFile, dir: state.dir, startupMs: state.startupMs, nodes: state.nodes, etcdUrl: state.etcdUrl, pids: [],
     request: apiRequest(state.server, pki, 'admin'),
     requestAs: (token) => apiRequest(state.server, pki, { token }),
     stop: async () => {},

@@ -3,7 +3,9 @@
  * kwok nodes (infra/kwok-stages.yaml plays the pod lifecycles), authenticated as the chart's
  * ServiceAccount with exactly the chart's RBAC: the faults a kubelet and the controllers report
  * become valid telemetry event records for the right component; a restarted watcher resumes from
- * the resourceVersions it reached (no re-list, nothing re-sent) and re-lists after a 410.
+ * the resourceVersions it reached (no re-list, nothing re-sent). (The re-list after a 410 is not
+ * provoked here: this API server serves even resourceVersion 1 from its watch cache after an etcd
+ * compaction.)
  * The watcher runs in a child process (kubernetes-watch.driver.ts): the client library is ESM-only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -162,7 +164,7 @@ test('a node going NotReady is a NODE_NOT_READY record for each component with p
   await w.stop();
 }, 180_000);
 
-test('a restarted watcher resumes from its resourceVersions (no re-list, nothing re-sent); a 410 re-lists', async () => {
+test('a restarted watcher resumes from its resourceVersions: no re-list, nothing re-sent, what happened meanwhile reported', async () => {
   const first = await startWatcher();
   await recordFor(first, 'enrich', 'CRASHED');
   const { resourceVersions } = await first.state();
@@ -177,13 +179,4 @@ test('a restarted watcher resumes from its resourceVersions (no re-list, nothing
   // What the first run sent is not sent again.
   expect(resumed.records.filter((r) => r.component === 'enrich')).toEqual([]);
   await resumed.stop();
-
-  // A version long out of the watch cache's window: 410 Gone, a fresh list, and watching goes on from it.
-  const stale = await startWatcher({ pods: '1', deployments: '1', events: '1' });
-  await until('the 410 re-listed pods', async () => ((await stale.state()).stats.relists.pods >= 1 ? true : undefined));
-  await api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deployment('late', 1, { labels: { 'homeostat.dev/fault': 'oom' } }));
-  expect(await recordFor(stale, 'late', 'OOMKilled')).toMatchObject({ exitCode: 137 });
-  const after = await stale.state();
-  expect(after.stats.watches.pods).toBeGreaterThanOrEqual(2);
-  await stale.stop();
 }, 180_000);
