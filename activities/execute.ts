@@ -133,12 +133,17 @@ export async function execute(deps: IncidentDeps, input: ExecuteInput): Promise<
     await fault('in-commit');
     if (!isAlwaysAllowed(input.action)) {
       await recordExecutedAction(tx, { incidentId: input.incidentId, pipeline: input.pipeline, component: input.target, action: input.action, now: Date.now(), idempotencyKey });
+      // A repair that moved other workloads too (a drain) is a remediation on each of them.
+      for (const component of new Set(result.touched ?? [])) {
+        if (component === input.target) continue;
+        await recordExecutedAction(tx, { incidentId: input.incidentId, pipeline: input.pipeline, component, action: input.action, now: Date.now(), idempotencyKey: `${idempotencyKey}#${component}` });
+      }
     }
     await tx.appendAudit({
       actor,
       action: `execute.${input.action}`,
       subject: input.incidentId,
-      detail: { resource, attempt: input.attempt, idempotencyKey, summary: result.summary, impact: result.impact, leaseToken: fence?.token ?? null, policyVersion: deps.policyVersion ?? null },
+      detail: { resource, attempt: input.attempt, idempotencyKey, summary: result.summary, impact: result.impact, ...(result.touched?.length ? { touched: result.touched } : {}), leaseToken: fence?.token ?? null, policyVersion: deps.policyVersion ?? null },
     });
   });
   await fault('after-commit');

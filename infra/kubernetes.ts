@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
 import { HomeostatError } from '../common/errors';
 import { REPO_ROOT } from '../common/paths';
 import { ensureKubernetes } from './kube-build';
@@ -41,6 +42,12 @@ export interface KubeCluster {
   dir: string;
   /** Milliseconds from the first process spawned until nodes were Ready. */
   startupMs: number;
+  /** The fake nodes created at start. */
+  nodes: string[];
+  /** etcd's client URL (tests compact it to provoke a watch's 410 Gone). */
+  etcdUrl: string;
+  /** Process-group leaders (etcd, API server, controllers, kwok): for a stop from another process. */
+  pids: number[];
   /** GET/POST/… against the API server as admin; JSON in, JSON out. */
   request: KubeRequest;
   /** The same, authenticated by a bearer token (a ServiceAccount's) instead of the admin certificate. */
@@ -202,7 +209,41 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
   }
   const startupMs = Math.round(performance.now() - started);
   log(`[homeostat] Kubernetes ${VERSIONS.kubernetes} on ${server}: ready in ${startupMs} ms (kubeconfig ${kubeconfig})`);
-  return { server, kubeconfig, caFile: pki.caCert, dir, startupMs, request, requestAs: (token) => apiRequest(server, pki, { token }), stop };
+  const nodeNames = Array.from({ length: options.nodes ?? 3 }, (_, i) => `kwok-node-${i}`);
+  return { server, kubeconfig, caFile: pki.caCert, dir, startupMs, nodes: nodeNames, etcdUrl: `http://127.0.0.1:${etcdClient}`, pids: procs.map((p) => p.pid), request, requestAs: (token) => apiRequest(server, pki, { token }), stop };
+}
+
+/** What another process needs to use a running cluster (see connectKubeCluster): plain JSON. */
+export const KubeClusterState = z.object({
+  server: z.string().url(),
+  kubeconfig: z.string(),
+  caFile: z.string(),
+  adminCert: z.string(),
+  adminKey: z.string(),
+  dir: z.string(),
+  startupMs: z.number(),
+  nodes: z.array(z.string()),
+  etcdUrl: z.string().url(),
+});
+export type KubeClusterState = z.infer<typeof KubeClusterState>;
+
+export function kubeClusterState(cluster: KubeCluster): KubeClusterState {
+  const pki = path.join(cluster.dir, 'pki');
+  return { server: cluster.server, kubeconfig: cluster.kubeconfig, caFile: cluster.caFile, adminCert: path.join(pki, 'admin.crt'), adminKey: path.join(pki, 'admin.key'), dir: cluster.dir, startupMs: cluster.startupMs, nodes: cluster.nodes, etcdUrl: cluster.etcdUrl };
+}
+
+/**
+ * A handle on a cluster another process started (a run's shared control plane, `homeostat cluster
+ * up`). Its `stop` does nothing: the cluster belongs to whoever started it.
+ */
+export function connectKubeCluster(state: KubeClusterState): KubeCluster {
+  const pki = { caCert: state.caFile, adminCert: state.adminCert, adminKey: state.adminKey } as ClusterPki;
+  return {
+    server: state.server, kubeconfig: state.kubeconfig, caFile: state.caFile, dir: state.dir, startupMs: state.startupMs, nodes: state.nodes, etcdUrl: state.etcdUrl, pids: [],
+    request: apiRequest(state.server, pki, 'admin'),
+    requestAs: (token) => apiRequest(state.server, pki, { token }),
+    stop: async () => {},
+  };
 }
 
 

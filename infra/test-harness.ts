@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { HomeostatError } from '../common/errors';
 import { startDevServer } from './dev-server';
 import { startKafka } from './kafka';
+import { stopSharedServices } from './shared-service';
 import { log } from './step';
 import { ensureTestServer } from './test-server';
 
@@ -76,6 +77,12 @@ export async function stopSuiteServices(services: SuiteServices): Promise<void> 
   const results = await Promise.allSettled(services.stops.map((stop) => stop()));
   services.stops = [];
   for (const r of results) if (r.status === 'rejected') log(`[homeostat] stopping a test service failed: ${String(r.reason)}`);
+  // The services test files shared (infra/shared-service.ts): a control plane, a Flink cluster.
+  try {
+    await stopSharedServices(services.runId);
+  } catch (err) {
+    log(`[homeostat] stopping the run's shared services failed: ${(err as Error).message}`);
+  }
   const killed = killRunStragglers(services.runId);
   if (killed.length > 0) log(`[homeostat] killed processes left behind by the test run: ${killed.join(', ')}`);
 }
@@ -83,9 +90,14 @@ export async function stopSuiteServices(services: SuiteServices): Promise<void> 
 /**
  * Server processes we may start: the dev server, JVMs (Kafka, the time-skipping server),
  * Prometheus and Alertmanager (`comm` is cut to 15 characters), MLflow with its Python workers,
- * nginx (the TLS proxy) and headless Chromium.
+ * the local Kubernetes control plane (etcd, kube-apiserver and kube-scheduler fit in 15
+ * characters, kube-controller-manager shows as `kube-controller`; kwok), nginx (the TLS proxy)
+ * and headless Chromium.
  */
-const SERVER_COMMANDS = new Set(['java', 'temporal', 'prometheus', 'prometheus-aler', 'mlflow', 'python3', 'python', 'nginx', 'chromium']);
+export const SERVER_COMMANDS: ReadonlySet<string> = new Set([
+  'java', 'temporal', 'prometheus', 'prometheus-aler', 'mlflow', 'python3', 'python',
+  'etcd', 'kube-apiserver', 'kube-controller', 'kube-scheduler', 'kwok', 'nginx', 'chromium',
+]);
 
 /**
  * Kills every server process (see SERVER_COMMANDS) whose environment carries this run's id: only

@@ -212,6 +212,13 @@ export interface KnowledgeBase {
   completeActuation(idempotencyKey: string, result?: unknown): Promise<Actuation>;
   getActuation(idempotencyKey: string): Promise<Actuation | undefined>;
   listActuations(filter?: { incidentId?: string; resource?: string }): Promise<Actuation[]>;
+  /**
+   * The replica count a workload had before a repair changed it (a scale-out, a stop), keyed by
+   * resource (`kubernetes:<namespace>/deployment/<name>`): a later start or scale-back restores
+   * it, in whichever worker runs it, after any restart.
+   */
+  rememberReplicas(resource: string, replicas: number): Promise<void>;
+  rememberedReplicas(resource: string): Promise<number | undefined>;
   /** Records a repair; false when a row with the same idempotency key was recorded before (nothing written). */
   recordAction(record: ActionInput): Promise<boolean>;
   recentActions(query: { since: number; pipeline?: string; resource?: string }): Promise<ActionRecord[]>;

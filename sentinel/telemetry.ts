@@ -52,10 +52,13 @@ export const metricRecord = z.object({
  * `STALLED`: the process is alive but cannot get past a record it cannot process (a
  * deserialization or validation failure it will not skip); `message` names the record.
  */
-export const PROCESS_EVENTS = ['STARTED', 'EXITED', 'CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'STALLED', 'RESTARTED', 'EVICTED', 'HEARTBEAT', 'SUCCEEDED'] as const;
+export const PROCESS_EVENTS = ['STARTED', 'EXITED', 'CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'STALLED', 'RESTARTED', 'EVICTED', 'HEARTBEAT', 'SUCCEEDED', 'NODE_NOT_READY'] as const;
 export type ProcessEvent = (typeof PROCESS_EVENTS)[number];
-/** Events that open an incident at once, without waiting for detectors. */
-export const HARD_FAULT_EVENTS: readonly ProcessEvent[] = ['CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'STALLED', 'EVICTED'];
+/**
+ * Events that open an incident at once, without waiting for detectors. `NODE_NOT_READY`: the node
+ * the component runs on stopped reporting Ready (the Kubernetes watcher sends it).
+ */
+export const HARD_FAULT_EVENTS: readonly ProcessEvent[] = ['CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'STALLED', 'EVICTED', 'NODE_NOT_READY'];
 
 /** A job / process / pod lifecycle event. */
 export const eventRecord = z.object({

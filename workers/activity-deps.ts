@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { IncidentDeps, ProbeRunner } from '../activities/deps';
+import type { HealthFractions, IncidentDeps, ProbeRunner } from '../activities/deps';
 import { anomalousComponents, healthRecovered, runProbe } from '../activities/probes';
 import type { EscalateDeps } from '../activities/templates/escalate';
 import { escalateTemplate } from '../activities/templates/escalate';
@@ -25,7 +25,8 @@ import { bearerFetch, clientTokenFromEnv } from '../common/bearer-auth';
 import { AnchorSigner } from '../knowledge/audit-anchor';
 import { anchorChain, anchorKeyFile, AuditAnchorer, anchoringKnowledgeBase } from './audit-anchor';
 import { modelRegistryFor } from '../bindings/model-registry';
-import { orchestratorFor } from '../bindings/orchestration/from-policy';
+import { clusterHealth } from '../bindings/orchestration/cluster-health';
+import { kubernetesOrchestratorFor, orchestratorFor } from '../bindings/orchestration/from-policy';
 import type { PolicyConfig } from '../policies/schema';
 
 export const DEFAULT_POLICY_FILE = path.join(REPO_ROOT, 'policies', 'examples', 'demo.yaml');
@@ -60,6 +61,8 @@ export interface WorkerDepsOptions {
    * <state dir>/audit-anchor.key when it exists); none: no anchors.
    */
   anchorKeyFile?: string;
+  /** The blast-radius rule's health fractions; default: from the cluster for Kubernetes pipelines, else none. */
+  health?: HealthFractions;
 }
 
 export interface WorkerDeps extends IncidentDeps<WorkerTemplateDeps> {
@@ -96,7 +99,8 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
   const healthFetch = bearerFetch(o.healthToken ?? clientTokenFromEnv());
 
-  const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy);
+  const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy, kb);
+  const health = o.health ?? kubernetesHealth(policy, kb);
   const templates: Partial<Record<RepairAction, RepairTemplate<WorkerTemplateDeps>>> = {
     'log-and-wait': logAndWait,
     escalate: escalateTemplate,
@@ -128,10 +132,24 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
     ...(o.drill ? { drill: true } : {}),
     alertmanager: o.alertmanagerFor ?? alertmanagerFromEnv(),
+    ...(health ? { health } : {}),
     async close() {
       await kb.close();
     },
   };
+}
+
+/**
+ * The blast-radius rule's health fractions from the cluster (ready over desired replicas) when
+ * any pipeline of the policy runs on Kubernetes; undefined otherwise (the rule assumes healthy).
+ */
+function kubernetesHealth(policy: PolicyConfig, kb: KnowledgeBase): HealthFractions | undefined {
+  const pipelines = policy.pipelines.flatMap((p) => {
+    const binding = p.bindings?.orchestration;
+    if (binding?.kind !== 'kubernetes') return [];
+    return [{ name: p.name, components: p.components.map((c) => c.name), orchestrator: kubernetesOrchestratorFor(binding, kb) }];
+  });
+  return pipelines.length > 0 ? clusterHealth(pipelines) : undefined;
 }
 
 function alertmanagerFromEnv(): () => AlertmanagerClient | undefined {
@@ -144,12 +162,12 @@ function alertmanagerFromEnv(): () => AlertmanagerClient | undefined {
  * The bindings the policy names for the pipeline replace the pipeline's own: its model registry
  * (`bindings.modelRegistry`) and where its components run (`bindings.orchestration`).
  */
-function withPolicyBindings(deps: TemplateDeps | undefined, policy: PolicyConfig): TemplateDeps | undefined {
+function withPolicyBindings(deps: TemplateDeps | undefined, policy: PolicyConfig, kb: KnowledgeBase): TemplateDeps | undefined {
   const bindings = deps ? policy.pipelines.find((p) => p.name === deps.pipeline.name)?.bindings : undefined;
   if (!deps || !bindings) return deps;
   return {
     ...deps,
     models: modelRegistryFor(bindings.modelRegistry, deps.models, 'homeostat-worker'),
-    orchestrator: orchestratorFor(bindings.orchestration, deps.orchestrator),
+    orchestrator: orchestratorFor(bindings.orchestration, deps.orchestrator, kb),
   };
 }

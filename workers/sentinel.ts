@@ -4,6 +4,7 @@
  * opens the knowledge base for lineage, starts the sentinel and its HTTP server, logs progress,
  * and stops gracefully (final snapshot) on SIGINT / SIGTERM.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
@@ -16,6 +17,8 @@ import { temporalConnectionOptions } from '../common/temporal-connection-options
 import { formatZodIssues } from '../common/zod-errors';
 import { openKnowledgeBaseAt } from '../knowledge/open';
 import { loadSentinelConfig, sensitivityOf, withPolicySensitivity } from '../sentinel/config';
+import { startKubernetesWatchers } from '../sentinel/sources/kubernetes-from-policy';
+import { loadPolicyFile } from '../policies/load';
 import { assertBindAllowed, BearerTokens } from '../common/bearer-auth';
 import { OPEN_ENDPOINTS, startHealthServer, type HealthServer } from '../sentinel/http';
 import { RedactingOpener, redactionTags } from '../sentinel/redact';
@@ -157,6 +160,9 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     registerFlinkSourceMetrics(metrics.registry, flink);
     print(`sentinel: reading ${flinkSource.jobs.length} Flink job(s) from ${flinkSource.url} every ${flinkSource.intervalMs} ms`);
   }
+  // A policy naming a Kubernetes orchestration: watch those namespaces (sentinel/sources/kubernetes-watch.ts).
+  const policyText = o.policy ? fs.readFileSync(o.policy, 'utf8') : '';
+  const kube = o.policy && /kind:\s*kubernetes\b/.test(policyText) ? await startKubernetesWatchers(loadPolicyFile(o.policy), log, o.topic, print) : undefined;
   print(
     `sentinel ready: ${o.log} log${o.log === 'kafka' ? ` ${o.brokers.join(',')}` : ` ${o.logFile}`}, topic ${o.topic}, group ${o.groupId}, ` +
       `state ${o.db}, snapshot every ${sentinel.snapshotIntervalMs} ms${http ? `, http http://${o.httpHost}:${http.port}${tokens.configured ? ' (bearer token)' : ' (no token: loopback only)'}` : ''}`,
@@ -168,6 +174,7 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       if (status) clearInterval(status);
+      kube?.stop();
       await prometheus?.stop();
       await flink?.stop();
       await http?.close();

@@ -56,6 +56,11 @@ export interface RepairResult {
   impact: Record<string, number | string | boolean>;
   /** True when an earlier attempt with the same idempotency key had already applied it. */
   alreadyApplied: boolean;
+  /**
+   * Other components of the pipeline the repair acted on (a node drain moves every workload on
+   * the node): each counts as remediated too, for the cooldown, rate-limit and loop rules.
+   */
+  touched?: string[];
 }
 
 /** Names of the verification probes a template asks for after its settle window. */

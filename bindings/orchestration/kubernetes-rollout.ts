@@ -40,13 +40,17 @@ export async function waitForRollout(
     const st = d.status ?? {};
     const observed = (st.observedGeneration ?? 0) >= generation;
     const stalled = st.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False');
-    if (observed && stalled && (await namesCurrentRevision(stalled.message ?? '', d, replicaSets))) {
+    // Complete wins over a Progressing=False condition: a revision that once timed out (its first
+    // rollout on a loaded cluster took longer than the deadline) and that a rollback returns to is
+    // complete at once, before the controller has rewritten the old condition.
+    const complete = observed && (st.updatedReplicas ?? 0) === want && (st.availableReplicas ?? 0) === want && (st.replicas ?? 0) === want;
+    if (!complete && observed && stalled && (await namesCurrentRevision(stalled.message ?? '', d, replicaSets))) {
       throw new HomeostatError('HS_PRECONDITION_FAILED', `deployment/${name}: rollout stalled (${stalled.reason ?? 'Progressing=False'}): ${stalled.message ?? ''}`.trim(), {
         deployment: name,
         reason: stalled.reason,
       });
     }
-    if (observed && (st.updatedReplicas ?? 0) === want && (st.availableReplicas ?? 0) === want && (st.replicas ?? 0) === want) {
+    if (complete) {
       return { deployment: name, generation, replicas: want, waitedMs: Date.now() - started };
     }
     last = `observed generation ${st.observedGeneration ?? 0}/${generation}, updated ${st.updatedReplicas ?? 0}, available ${st.availableReplicas ?? 0}, total ${st.replicas ?? 0} of ${want}`;

@@ -24,14 +24,20 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { HomeostatError } from '../../common/errors';
+import type { KnowledgeBase } from '../../knowledge/types';
 import { checkFence, type Fenced } from '../fence';
 import { previousRevisionTemplate, waitForRollout, type RolloutResult } from './kubernetes-rollout';
 import type { ComponentStatus, InstanceStatus, Orchestrator, RestartResult } from './types';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
+/** Where the replica count before a scale or stop is kept: the knowledge base, shared by every worker. */
+export type ReplicaMemory = Pick<KnowledgeBase, 'rememberReplicas' | 'rememberedReplicas'>;
+
 export interface KubernetesOrchestratorOptions {
   namespace: string;
+  /** The knowledge base (or what of it the binding uses): a start after a stop restores the count from there. */
+  replicaMemory: ReplicaMemory;
   /** Defaults to the usual resolution (KUBECONFIG, ~/.kube/config, in-cluster). */
   kubeConfig?: k8s.KubeConfig;
   /** Component → Deployment name; components not listed use their own name. */
@@ -57,7 +63,6 @@ export class KubernetesOrchestrator implements Orchestrator {
   private readonly apps: k8s.AppsV1Api;
   private readonly core: k8s.CoreV1Api;
   private readonly autoscaling: k8s.AutoscalingV2Api;
-  private readonly lastReplicas = new Map<string, number>();
 
   constructor(private readonly options: KubernetesOrchestratorOptions) {
     const kc = options.kubeConfig ?? (() => {
@@ -163,7 +168,11 @@ export class KubernetesOrchestrator implements Orchestrator {
     if (!Number.isInteger(replicas) || replicas < 0) throw new HomeostatError('HS_INVALID_INPUT', `replicas must be a non-negative integer, got ${replicas}`);
     const name = this.deployment(component);
     const current = await this.status(component).catch(() => undefined);
-    if (current && current.desiredReplicas > 0) this.lastReplicas.set(component, current.desiredReplicas);
+    // Remembered only when this call changes the count: a retried scale (the count already at
+    // its target) must not overwrite the count from before the first try.
+    if (current && current.desiredReplicas > 0 && current.desiredReplicas !== replicas) {
+      await this.options.replicaMemory.rememberReplicas(this.resourceOf(name), current.desiredReplicas);
+    }
     const hpa = replicas > 0 ? await this.hpaOf(name) : undefined;
     if (hpa) {
       // The HPA owns the replica count: a scale patch would be undone at its next sync. Raise
@@ -188,7 +197,13 @@ export class KubernetesOrchestrator implements Orchestrator {
   }
 
   async start(component: string, replicas?: number, options?: Fenced): Promise<ComponentStatus> {
-    return this.scale(component, replicas ?? this.lastReplicas.get(component) ?? 1, options);
+    const remembered = replicas ?? (await this.options.replicaMemory.rememberedReplicas(this.resourceOf(this.deployment(component))));
+    return this.scale(component, remembered ?? 1, options);
+  }
+
+  /** The knowledge base's name for a Deployment of this namespace. */
+  resourceOf(deployment: string): string {
+    return `kubernetes:${this.options.namespace}/deployment/${deployment}`;
   }
 
   async status(component: string): Promise<ComponentStatus> {
@@ -234,7 +249,16 @@ export class KubernetesOrchestrator implements Orchestrator {
    * then is returned in `refused`. `workloads` names the Deployments touched (via their pods'
    * owners), so the safety layer can count the drain as a remediation on each.
    */
-  async drainNode(node: string): Promise<{ evicted: string[]; refused: string[]; workloads: string[] }> {
+  /** The pipeline component a Deployment of this namespace is (the inverse of the component → Deployment map). */
+  componentOf(deployment: string): string {
+    return Object.entries(this.options.deployments ?? {}).find(([, d]) => d === deployment)?.[0] ?? deployment;
+  }
+
+  /**
+   * `workloads`: the Deployments whose pods were on the node; `components`: the same as pipeline
+   * components — a drain is a remediation on each (RepairResult.touched).
+   */
+  async drainNode(node: string): Promise<{ evicted: string[]; refused: string[]; workloads: string[]; components: string[] }> {
     await this.cordon(node);
     const namespace = this.options.namespace;
     const deadline = Date.now() + this.timeoutMs;
@@ -256,11 +280,11 @@ export class KubernetesOrchestrator implements Orchestrator {
           else throw err;
         }
       }
-      if (refusedNow.length === 0 || Date.now() > deadline) return { evicted, refused: refusedNow.map((p) => p.metadata?.name ?? ''), workloads: [...workloads] };
+      if (refusedNow.length === 0 || Date.now() > deadline) return { evicted, refused: refusedNow.map((p) => p.metadata?.name ?? ''), workloads: [...workloads], components: [...workloads].map((w) => this.componentOf(w)) };
       pending = refusedNow;
       await sleep(1_000);
     }
-    return { evicted, refused: [], workloads: [...workloads] };
+    return { evicted, refused: [], workloads: [...workloads], components: [...workloads].map((w) => this.componentOf(w)) };
   }
 
   private async podsOn(node: string): Promise<k8s.V1Pod[]> {

@@ -3,6 +3,7 @@ import * as approve from './approve';
 import * as audit from './audit';
 import * as autonomy from './autonomy';
 import * as bench from './bench';
+import * as cluster from './cluster';
 import * as codecServer from './codec-server';
 import * as demo from './demo';
 import * as detect from './detect';
@@ -25,6 +26,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   dev.register,
   drill.register,
   provision.register,
+  cluster.register,
   incidents.register,
   approve.register,
   keys.register,

@@ -42,3 +42,17 @@ export async function listActuations(sql: Sql, f: { incidentId?: string; resourc
   );
   return rows.map(toActuation);
 }
+
+/** The replica count a workload had before a repair changed it (see KnowledgeBase.rememberReplicas). */
+export async function rememberReplicas(sql: Sql, resource: string, replicas: number, now: number): Promise<void> {
+  await sql.rows(
+    `INSERT INTO workload_replicas (resource, replicas, recorded_at) VALUES ($1, $2, $3)
+     ON CONFLICT (resource) DO UPDATE SET replicas = excluded.replicas, recorded_at = excluded.recorded_at`,
+    [resource, replicas, now],
+  );
+}
+
+export async function rememberedReplicas(sql: Sql, resource: string): Promise<number | undefined> {
+  const [row] = await sql.rows<{ replicas: number }>('SELECT replicas FROM workload_replicas WHERE resource = $1', [resource]);
+  return row?.replicas;
+}

@@ -211,6 +211,12 @@ export class PostgresKnowledgeBase implements T.KnowledgeBase {
   async listActuations(filter?: { incidentId?: string; resource?: string }): Promise<T.Actuation[]> {
     return actuations.listActuations(this.sql, filter);
   }
+  async rememberReplicas(resource: string, replicas: number): Promise<void> {
+    return actuations.rememberReplicas(this.sql, resource, replicas, this.now);
+  }
+  async rememberedReplicas(resource: string): Promise<number | undefined> {
+    return actuations.rememberedReplicas(this.sql, resource);
+  }
   async recordAction(record: T.ActionInput): Promise<boolean> {
     return learning.recordAction(this.sql, record);
   }

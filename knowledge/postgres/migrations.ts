@@ -202,6 +202,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE UNIQUE INDEX cases_by_run ON cases (run_key) WHERE run_key IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'workload-replicas',
+    sql: () => `
+      -- The replica count a workload had before a repair scaled or stopped it (see SQLite's #3).
+      CREATE TABLE workload_replicas (
+        resource TEXT PRIMARY KEY,
+        replicas INTEGER NOT NULL,
+        recorded_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -69,3 +69,16 @@ export function listActuations(db: Database.Database, f: { incidentId?: string; 
     .all(f.incidentId ?? null, f.incidentId ?? null, f.resource ?? null, f.resource ?? null) as ActuationRow[];
   return rows.map(toActuation);
 }
+
+/** The replica count a workload had before a repair changed it (see KnowledgeBase.rememberReplicas). */
+export function rememberReplicas(db: Database.Database, resource: string, replicas: number, now: number): void {
+  db.prepare(
+    `INSERT INTO workload_replicas (resource, replicas, recorded_at) VALUES (?, ?, ?)
+     ON CONFLICT (resource) DO UPDATE SET replicas = excluded.replicas, recorded_at = excluded.recorded_at`,
+  ).run(resource, replicas, now);
+}
+
+export function rememberedReplicas(db: Database.Database, resource: string): number | undefined {
+  const row = db.prepare('SELECT replicas FROM workload_replicas WHERE resource = ?').get(resource) as { replicas: number } | undefined;
+  return row?.replicas;
+}

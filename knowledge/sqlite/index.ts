@@ -114,6 +114,12 @@ abstract class SqliteOperations implements T.KnowledgeBase {
   listActuations(filter?: { incidentId?: string; resource?: string }): Promise<T.Actuation[]> {
     return this.gate(() => actuations.listActuations(this.db, filter));
   }
+  rememberReplicas(resource: string, replicas: number): Promise<void> {
+    return this.gate(() => actuations.rememberReplicas(this.db, resource, replicas, this.now()));
+  }
+  rememberedReplicas(resource: string): Promise<number | undefined> {
+    return this.gate(() => actuations.rememberedReplicas(this.db, resource));
+  }
   recordAction(record: T.ActionInput): Promise<boolean> {
     return this.gate(() => learning.recordAction(this.db, record));
   }

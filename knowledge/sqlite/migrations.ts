@@ -162,6 +162,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX cases_by_run ON cases (run_key) WHERE run_key IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'workload-replicas',
+    sql: `
+      -- The replica count a workload had before a repair scaled or stopped it: a start or a
+      -- scale-back in any worker, after any restart, restores it.
+      CREATE TABLE workload_replicas (
+        resource TEXT PRIMARY KEY,
+        replicas INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

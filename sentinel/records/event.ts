@@ -1,5 +1,5 @@
 /**
- * Process and job events. CRASHED, FAILED, OOMKilled, HUNG, STALLED and EVICTED are hard faults:
+ * Process and job events. CRASHED, FAILED, OOMKilled, HUNG, STALLED, EVICTED and NODE_NOT_READY are hard faults:
  * they open an incident at once. Every other event only shows the component alive.
  */
 import type { FaultClass } from '../../policies/taxonomy';
@@ -9,7 +9,7 @@ import type { RecordReader } from './types';
 // A stage stuck on a record it cannot read is the signature of poison records: waiting for a
 // statistical alarm (errors up, throughput down, lag growing) takes tens of seconds and is
 // ambiguous with a slow-down, while the stage itself knows at once which record stops it.
-const FAULT_OF_EVENT: Record<string, FaultClass> = { CRASHED: 'crash', FAILED: 'crash', EVICTED: 'node-loss', OOMKilled: 'oom', HUNG: 'hang', STALLED: 'poison-records' };
+const FAULT_OF_EVENT: Record<string, FaultClass> = { CRASHED: 'crash', FAILED: 'crash', EVICTED: 'node-loss', NODE_NOT_READY: 'node-loss', OOMKilled: 'oom', HUNG: 'hang', STALLED: 'poison-records' };
 
 /**
  * The fault class of a hard-fault event. A crash whose message says the process could not load

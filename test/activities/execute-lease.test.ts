@@ -141,3 +141,25 @@ test('a repair that throws is counted once for cooldown, rate-limit and loop rul
   expect((await kb.recentActions({ since: 0, resource: RESOURCE })).map((a) => a.action)).toEqual(['scale-out']);
   expect((await kb.listAudit()).filter((a) => a.action === 'execute.scale-out.failed')).toHaveLength(1);
 });
+
+test('a repair that moved other workloads too (a node drain) counts as a remediation on each, once, whatever its retries', async () => {
+  const actuator = fileActuator('scale-out');
+  const drain: RepairTemplate<FileActuatorDeps> = {
+    ...actuator,
+    async execute(ctx, d) {
+      const r = await actuator.execute(ctx, d);
+      // The node also ran enrich's and source's pods; the target is listed again on purpose.
+      return { ...r, touched: ['enrich', 'source', 'sink', 'enrich'] };
+    },
+  };
+  const token = await lease();
+  const run = (): Promise<unknown> => new MockActivityEnvironment().run(execute, deps({ templates: { 'scale-out': drain } }), input(token));
+  await run();
+  await run();
+  const history = await kb.recentActions({ since: 0, pipeline: PIPELINE });
+  expect(history.map((h) => h.resource).sort()).toEqual([resourceOf(PIPELINE, 'enrich'), resourceOf(PIPELINE, 'sink'), resourceOf(PIPELINE, 'source')]);
+  expect(new Set(history.map((h) => h.action))).toEqual(new Set(['scale-out']));
+  const audit = (await kb.listAudit({ subject: `incident/${PIPELINE}/sink` })).filter((a) => a.action === 'execute.scale-out');
+  expect(audit).toHaveLength(1);
+  expect((audit[0]!.detail as { touched?: string[] }).touched).toEqual(['enrich', 'source', 'sink', 'enrich']);
+});

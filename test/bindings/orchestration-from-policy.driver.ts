@@ -4,7 +4,11 @@
  * orchestration-kubernetes.driver.ts: @kubernetes/client-node is ESM-only.
  * Usage: node -r tsx/cjs orchestration-from-policy.driver.ts <policy.yaml> <component>
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { orchestratorFor } from '../../bindings/orchestration/from-policy';
+import { openKnowledgeBase } from '../../knowledge/open';
 import type { Orchestrator } from '../../bindings/orchestration/types';
 import { loadPolicyFile } from '../../policies/load';
 
@@ -13,8 +17,15 @@ const unused = new Proxy({} as Orchestrator, { get: (_, p) => (p === 'kind' ? 'l
 async function main(): Promise<void> {
   const [file, component] = process.argv.slice(2);
   const policy = loadPolicyFile(file!);
-  const orch = orchestratorFor(policy.pipelines[0]!.bindings?.orchestration, unused);
-  process.stdout.write(`${JSON.stringify({ kind: orch.kind, status: await orch.status(component!) })}\n`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-from-policy-'));
+  const kb = openKnowledgeBase(path.join(dir, 'knowledge.db'));
+  try {
+    const orch = orchestratorFor(policy.pipelines[0]!.bindings?.orchestration, unused, kb);
+    process.stdout.write(`${JSON.stringify({ kind: orch.kind, status: await orch.status(component!) })}\n`);
+  } finally {
+    await kb.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err: unknown) => {

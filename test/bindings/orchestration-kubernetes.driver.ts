@@ -2,17 +2,22 @@
  * Runs KubernetesOrchestrator operations in a plain Node process and prints their results as one
  * JSON line. @kubernetes/client-node 1.x is ESM-only: Node ≥ 20.19 loads it through require(esm)
  * (as tsx does in production), Jest's module loader does not — so the test drives this script.
- * Usage: node -r tsx/cjs orchestration-kubernetes.driver.ts <kubeconfig> <namespace> <ops JSON> [stepTimeoutMs]
+ * The binding keeps replica counts in the SQLite knowledge base at <kb file>, as a worker does in
+ * its own: several invocations on one file act as successive workers.
+ * Usage: node -r tsx/cjs orchestration-kubernetes.driver.ts <kubeconfig> <namespace> <ops JSON> <stepTimeoutMs> <kb file>
  */
 import * as k8s from '@kubernetes/client-node';
+import { clusterHealth } from '../../bindings/orchestration/cluster-health';
 import { KubernetesOrchestrator } from '../../bindings/orchestration/kubernetes';
+import { openKnowledgeBase } from '../../knowledge/open';
 
 type Op =
   | { op: 'restart' | 'status' | 'rollback' | 'stop' | 'start'; component: string }
   | { op: 'components' }
   | { op: 'scale'; component: string; replicas: number }
   | { op: 'deletePod'; pod: string }
-  | { op: 'cordon' | 'drainNode'; node: string };
+  | { op: 'cordon' | 'drainNode'; node: string }
+  | { op: 'health'; pipeline: string; components: string[] };
 
 async function run(orch: KubernetesOrchestrator, o: Op): Promise<unknown> {
   switch (o.op) {
@@ -36,14 +41,17 @@ async function run(orch: KubernetesOrchestrator, o: Op): Promise<unknown> {
       return orch.cordon(o.node);
     case 'drainNode':
       return orch.drainNode(o.node);
+    case 'health':
+      return clusterHealth([{ name: o.pipeline, components: o.components, orchestrator: orch }])(o.pipeline);
   }
 }
 
 async function main(): Promise<void> {
-  const [kubeconfig, namespace, opsJson, timeout] = process.argv.slice(2);
+  const [kubeconfig, namespace, opsJson, timeout, kbFile] = process.argv.slice(2);
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(kubeconfig!);
-  const orch = new KubernetesOrchestrator({ namespace: namespace!, kubeConfig: kc, stepTimeoutMs: timeout ? Number(timeout) : 60_000 });
+  const kb = openKnowledgeBase(kbFile!);
+  const orch = new KubernetesOrchestrator({ namespace: namespace!, kubeConfig: kc, stepTimeoutMs: timeout ? Number(timeout) : 60_000, replicaMemory: kb });
   const results: unknown[] = [];
   for (const o of JSON.parse(opsJson!) as Op[]) {
     try {
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
       results.push({ error: (err as { code?: string }).code ?? 'unknown', message: (err as Error).message });
     }
   }
+  await kb.close();
   process.stdout.write(`${JSON.stringify(results)}\n`);
 }
 

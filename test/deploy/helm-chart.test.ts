@@ -54,7 +54,7 @@ describe('Helm chart', () => {
   it('renders with defaults into valid Kubernetes objects: workloads, policy ConfigMap, PDBs, ServiceAccount, a namespaced Role and a node-cordon ClusterRole', async () => {
     const ms = (await renderChart()) as Manifest[];
     expectValid(ms);
-    expect(ms.map((m) => m.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect(ms.map((m) => m.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount']);
     // Minimal RBAC: exactly what the Kubernetes binding calls (test/bindings/orchestration-kubernetes.test.ts
     // runs the binding with a token bound to exactly these rules).
     expect((byKind(ms, 'Role')[0] as unknown as { rules: unknown[] }).rules).toEqual([
@@ -66,6 +66,12 @@ describe('Helm chart', () => {
       { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
     ]);
     expect((byKind(ms, 'ClusterRole')[0] as unknown as { rules: unknown[] }).rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] }]);
+    // The Kubernetes watcher beside the sentinel (sentinel/sources/kubernetes-watch.ts) reads, and nothing more.
+    const watch = byKind(ms, 'Role').find((r) => r.metadata.name.endsWith('-watch')) as unknown as { rules: unknown[] };
+    expect(watch.rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'events'], verbs: ['list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch'] },
+    ]);
     const worker = podSpec(deployment(ms, '-worker'));
     const sentinel = podSpec(deployment(ms, '-sentinel'));
     expect(sentinel.automountServiceAccountToken).toBe(false);

@@ -7,14 +7,15 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { startKubeCluster, type KubeCluster } from '../../infra/kubernetes';
+import type { KubeCluster } from '../../infra/kubernetes';
+import { cleanUp, sharedKubeCluster, SHARED_NODES, testNamespace } from '../support/kube';
 import { until } from '../support/until';
 
 // @kubernetes/client-node is ESM-only (Jest cannot load it): the chart's dry-run runs as a script.
 const DRY_RUN = path.join(__dirname, '..', 'deploy', 'dry-run-chart.ts');
 
 let cluster: KubeCluster;
-const NS = 'pipeline';
+let NS: string;
 
 type Pod = { metadata: { name: string }; spec: { nodeName?: string }; status: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } }; lastState?: { terminated?: { reason?: string } } }[] } };
 
@@ -40,19 +41,20 @@ function deployment(name: string, replicas: number, labels: Record<string, strin
 }
 
 beforeAll(async () => {
-  // On a cold cache this waits for the control plane's build (scripts/prewarm.js starts it early).
-  cluster = await startKubeCluster({ nodes: 2 });
-  const res = await cluster.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  expect(res.status).toBe(201);
+  // The run's one control plane (test/support/kube.ts); this file works in a namespace of its own.
+  cluster = await sharedKubeCluster();
+  NS = await testNamespace(cluster, 'infra-kube');
 }, 3_600_000);
 
 afterAll(async () => {
-  await cluster?.stop();
+  if (cluster && NS) await cleanUp(cluster, [NS]);
 });
 
 test('the control plane comes up with kwok nodes Ready, and reports its start-up time', async () => {
-  const nodes = (await cluster.request('GET', '/api/v1/nodes')).body as { items: { metadata: { name: string } }[] };
-  expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(['kwok-node-0', 'kwok-node-1']);
+  const nodes = (await cluster.request('GET', '/api/v1/nodes')).body as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] };
+  const shared = nodes.items.filter((n) => cluster.nodes.includes(n.metadata.name));
+  expect(shared.map((n) => n.metadata.name).sort()).toEqual(Array.from({ length: SHARED_NODES }, (_, i) => `kwok-node-${i}`));
+  expect(shared.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))).toBe(true);
   expect(cluster.startupMs).toBeGreaterThan(0);
   const version = (await cluster.request('GET', '/version')).body as { gitVersion: string };
   expect(version.gitVersion).toMatch(/^v1\.32\./);

@@ -132,5 +132,22 @@ export function recordsContract(backend: string, factory: KbFactory): void {
       expect(await h.t.kb.upstreamOf('demo/source')).toEqual([]);
       expect(await h.t.kb.lineageEdges()).toHaveLength(4);
     });
+
+    it('remembers a workload\'s replica count before a repair changed it, for every connection', async () => {
+      const resource = 'kubernetes:pipelines/deployment/enrich';
+      expect(await h.t.kb.rememberedReplicas(resource)).toBeUndefined();
+      await h.t.kb.rememberReplicas(resource, 3);
+      await h.t.kb.rememberReplicas('kubernetes:pipelines/deployment/sink', 1);
+      // Another worker (another connection) reads what this one remembered; a later repair overwrites it.
+      const other = await h.t.reopen();
+      try {
+        expect(await other.rememberedReplicas(resource)).toBe(3);
+        await other.rememberReplicas(resource, 5);
+      } finally {
+        await other.close();
+      }
+      expect(await h.t.kb.rememberedReplicas(resource)).toBe(5);
+      expect(await h.t.kb.rememberedReplicas('kubernetes:pipelines/deployment/sink')).toBe(1);
+    });
   });
 }
