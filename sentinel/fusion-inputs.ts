@@ -87,6 +87,16 @@ export class FusionInputs {
     return (added.cls === 'score' ? this.scores.get(added.name) : this.signals.get(added.name)) as FusionInput;
   }
 
+  /**
+   * Forgets every input and the fused level, as if the component had not been seen yet: inputs
+   * come back on their next observation with fresh detectors (the configured weights are kept).
+   */
+  reset(): void {
+    this.health = null;
+    this.inputs = [];
+    this.index();
+  }
+
   /** Forgets the inputs not observed since `before` (record time). */
   evictIdle(before: number): void {
     const idle = this.inputs.filter((i) => i.lastTs < before);

@@ -126,6 +126,16 @@ export class SignalMemory {
     return rise / (alarmSeconds * Math.max(this.throughputLevel, 1));
   }
 
+  /**
+   * Empties the trailing windows (PSI, null-rate, accuracy and lag levels, the throughput level),
+   * so they refill from what comes next; schema fingerprints and their baselines stay.
+   */
+  clearWindows(): void {
+    this.rings.clear();
+    this.instances.clear();
+    this.throughputLevel = undefined;
+  }
+
   /** Forgets every series last touched before `before` (record time); returns how many went. */
   evict(before: number): number {
     const n = this.size;
