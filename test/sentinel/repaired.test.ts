@@ -11,7 +11,7 @@ import { parseSentinelConfig, type SentinelConfigInput } from '../../sentinel/co
 import { Engine } from '../../sentinel/engine';
 import { registryFactory } from '../../sentinel/registry-factory';
 import type { TelemetryRecord } from '../../sentinel/telemetry';
-import { T0, metricStream } from './streams';
+import { metricStream } from './streams';
 
 const nextOffset = new WeakMap<Engine, number>();
 function run(engine: Engine, recs: TelemetryRecord[]): IncidentAction[] {
