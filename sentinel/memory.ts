@@ -29,6 +29,15 @@ export const memorySnapshot = z.object({
 });
 export type MemorySnapshot = z.infer<typeof memorySnapshot>;
 
+/**
+ * Whether a ring holds a one-sided level series rather than a PSI histogram window: the keys the
+ * readers use for `levelRise` (`<signal>/null/<field>`, `<signal>/accuracy-loss`), `lagGrowth`
+ * (`<signal>/growth`) and the throughput level.
+ */
+function isLevelSeries(key: string): boolean {
+  return key === 'throughput/level' || key.includes('/null/') || key.endsWith('/accuracy-loss') || key.endsWith('/growth');
+}
+
 export class SignalMemory {
   private readonly rings = new Map<string, Ring>();
   private readonly fingerprints = new Map<string, { value: string; touched: number }>();
@@ -127,13 +136,15 @@ export class SignalMemory {
   }
 
   /**
-   * Empties the trailing windows (PSI, null-rate, accuracy and lag levels, the throughput level),
-   * so they refill from what comes next; schema fingerprints and their baselines stay.
+   * Empties the distribution windows (the PSI histograms), so they refill from what comes next.
+   * PSI is symmetric: after a repair the recovered distribution differs from a reference still
+   * full of fault-time batches, and alarms for as long as that reference lasts. The level series
+   * (null-rate and accuracy-loss rises, lag growth, the throughput level) are one-sided — a
+   * recovery reads as a fall, which never alarms — and stay, so the next lag or null-rate fault
+   * is still measured against a known level. Schema fingerprints and their baselines stay too.
    */
-  clearWindows(): void {
-    this.rings.clear();
-    this.instances.clear();
-    this.throughputLevel = undefined;
+  clearDistributionWindows(): void {
+    for (const k of [...this.rings.keys()]) if (!isLevelSeries(k)) this.rings.delete(k);
   }
 
   /** Forgets every series last touched before `before` (record time); returns how many went. */
