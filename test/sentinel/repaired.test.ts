@@ -11,7 +11,7 @@ import { parseSentinelConfig, type SentinelConfigInput } from '../../sentinel/co
 import { Engine } from '../../sentinel/engine';
 import { registryFactory } from '../../sentinel/registry-factory';
 import type { TelemetryRecord } from '../../sentinel/telemetry';
-import { metricStream } from './streams';
+import { lcg, metricStream, T0 } from './streams';
 
 const nextOffset = new WeakMap<Engine, number>();
 function run(engine: Engine, recs: TelemetryRecord[]): IncidentAction[] {
@@ -33,7 +33,30 @@ function fault(n: number, until = n): TelemetryRecord[] {
 /** Evidence that would open a new incident once the one before has closed. */
 const reopening = (actions: IncidentAction[]): IncidentAction[] => actions.filter((a) => a.kind === 'open' || a.evidence.persistent === true || a.evidence.hardFault === true);
 
+/** A 0/1 error stream of `score`, one prediction every 10 ms, at the given error rates in turn. */
+function errors(phases: [rate: number, n: number][], t0: number, seed = 3): TelemetryRecord[] {
+  const rnd = lcg(seed);
+  const out: TelemetryRecord[] = [];
+  for (const [rate, n] of phases) for (let i = 0; i < n; i++) out.push({ kind: 'model', v: 1, ts: t0 + out.length * 10, pipeline: 'p', component: 'score', signal: 'model.error', error: rnd() < rate ? 1 : 0 });
+  return out;
+}
+
 describe('sentinel after a verified repair', () => {
+  it("keeps the error stream's reference: quiet after a good repair, and a model that fails again is caught without relearning", () => {
+    const engine = new Engine(parseSentinelConfig(CONFIG), registryFactory);
+    const bad = errors([[0.1, 600], [0.6, 300]], T0);
+    expect(run(engine, bad).filter((a) => a.kind === 'open')).toHaveLength(1);
+    const end = bad[bad.length - 1]!.ts;
+    run(engine, [{ ...repaired(end + 5, 'score') }]);
+    const view = engine.monitors()[0]!.view();
+    // Kept, restarted: no held alarm, and no 400-prediction warm-up before it can detect again.
+    expect(view.detectors.map((d) => [d.name, d.score])).toEqual([['model.error#bernoulli-cusum', 0]]);
+    expect(run(engine, errors([[0.1, 600]], end + 10, 5))).toEqual([]);
+    const again = run(engine, errors([[0.6, 100]], end + 10 + 6_000, 7));
+    expect(again.filter((a) => a.kind === 'open')).toHaveLength(1);
+  });
+
+
   it('stops evidence of the repaired anomaly from reopening an incident; without the repair event it would', () => {
     // The fault ends at 60 s (index 600); the repair is verified at 61 s.
     const stream = fault(1500, 600);
