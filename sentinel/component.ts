@@ -144,8 +144,8 @@ export class ComponentMonitor implements FactSink {
    * detectors that had relearnt the faulty level saw the recovery as a change, PSI windows still
    * held fault-time batches, and evidence of the old anomaly turned `persistent` and opened a
    * second incident seconds after the heal. So the fusion and its detectors start afresh (as on
-   * the component's first record), the PSI windows refill from post-repair data (the one-sided
-   * level series stay: see `clearDistributionWindows`), and the old incident can no longer be
+   * the component's first record), the data and model windows refill from post-repair data
+   * (capacity measures stay: see `clearAfterRepair`), and the old incident can no longer be
    * reopened by persistence: a fault that is really still there opens a new incident once the
    * fresh detectors see it. Schema baselines and a hard fault's hold are kept: the first is the
    * contract, the second keeps a restart's aftermath out of new incidents.
@@ -153,7 +153,7 @@ export class ComponentMonitor implements FactSink {
   repaired(_detail: string): void {
     this.lastTs = Math.max(this.lastTs, this.ts);
     this.fusion.reset();
-    this.memory.clearDistributionWindows();
+    this.memory.clearAfterRepair();
     this.lastOpenAt = null;
     this.repairedAt = this.ts;
     this.rearmed++;

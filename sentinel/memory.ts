@@ -30,12 +30,12 @@ export const memorySnapshot = z.object({
 export type MemorySnapshot = z.infer<typeof memorySnapshot>;
 
 /**
- * Whether a ring holds a one-sided level series rather than a PSI histogram window: the keys the
- * readers use for `levelRise` (`<signal>/null/<field>`, `<signal>/accuracy-loss`), `lagGrowth`
- * (`<signal>/growth`) and the throughput level.
+ * Whether a ring measures capacity — a consumer lag's growth (`<signal>/growth`) or the throughput
+ * level it is measured in — rather than the data or the model: a growing lag is a fault whatever
+ * came before, so a repair does not make it the new normal.
  */
-function isLevelSeries(key: string): boolean {
-  return key === 'throughput/level' || key.includes('/null/') || key.endsWith('/accuracy-loss') || key.endsWith('/growth');
+function measuresCapacity(key: string): boolean {
+  return key === 'throughput/level' || key.endsWith('/growth');
 }
 
 export class SignalMemory {
@@ -136,15 +136,15 @@ export class SignalMemory {
   }
 
   /**
-   * Empties the distribution windows (the PSI histograms), so they refill from what comes next.
-   * PSI is symmetric: after a repair the recovered distribution differs from a reference still
-   * full of fault-time batches, and alarms for as long as that reference lasts. The level series
-   * (null-rate and accuracy-loss rises, lag growth, the throughput level) are one-sided — a
-   * recovery reads as a fall, which never alarms — and stay, so the next lag or null-rate fault
-   * is still measured against a known level. Schema fingerprints and their baselines stay too.
+   * After a verified repair: empties the data and model windows (PSI histograms, null-rate and
+   * accuracy-loss levels), so they refill from what comes next. PSI is symmetric — a recovered
+   * distribution differs from a reference full of fault-time batches — and a repair that contains
+   * a fault instead of removing it (a quarantine downstream of a source that still sends nulls)
+   * makes the contained level the new normal. Lag growth and the throughput level stay (see
+   * `measuresCapacity`), and so do schema fingerprints and their baselines.
    */
-  clearDistributionWindows(): void {
-    for (const k of [...this.rings.keys()]) if (!isLevelSeries(k)) this.rings.delete(k);
+  clearAfterRepair(): void {
+    for (const k of [...this.rings.keys()]) if (!measuresCapacity(k)) this.rings.delete(k);
   }
 
   /** Forgets every series last touched before `before` (record time); returns how many went. */
