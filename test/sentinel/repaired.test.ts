@@ -41,7 +41,22 @@ function errors(phases: [rate: number, n: number][], t0: number, seed = 3): Tele
   return out;
 }
 
+/** Source profiles once a second with the null rate of `amount` at `rate(i)`. */
+function profiles(n: number, rate: (i: number) => number, t0 = T0): TelemetryRecord[] {
+  return Array.from({ length: n }, (_, i) => ({ kind: 'profile', v: 1, ts: t0 + i * 1_000, pipeline: 'p', component: 'source', signal: 'output', count: 100, schemaFingerprint: 'A', nullRates: { amount: rate(i) } }) as TelemetryRecord);
+}
+
 describe('sentinel after a verified repair', () => {
+  it('takes a contained data fault as the new normal: a source still sending nulls behind a quarantine does not reopen', () => {
+    // Nulls jump from 1 % to 60 % at 60 s and stay (the quarantine sets them aside downstream).
+    const stream = profiles(200, (i) => (i >= 60 ? 0.6 : 0.01));
+    const engine = new Engine(parseSentinelConfig(CONFIG), registryFactory);
+    const before = run(engine, stream.slice(0, 70));
+    expect(before.filter((a) => a.kind === 'open')).toHaveLength(1);
+    run(engine, [{ kind: 'event', v: 1, ts: stream[69]!.ts + 10, pipeline: 'p', component: 'source', signal: 'homeostat.repair', event: 'REPAIRED', message: 'quarantine verified' }]);
+    expect(reopening(run(engine, stream.slice(70)))).toEqual([]);
+  });
+
   it("keeps the error stream's reference: quiet after a good repair, and a model that fails again is caught without relearning", () => {
     const engine = new Engine(parseSentinelConfig(CONFIG), registryFactory);
     const bad = errors([[0.1, 600], [0.6, 300]], T0);
