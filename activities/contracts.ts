@@ -58,6 +58,8 @@ export interface HandOverInput {
 export interface HandOverResult {
   /** Workflow id of the receiving incident. */
   incidentId: string;
+  /** Set when that incident had just healed (the fault is repaired): it was not started again. */
+  coveredByHealAt?: string;
 }
 
 export interface PlanInput {

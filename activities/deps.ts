@@ -36,6 +36,12 @@ export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> 
   health?: HealthFractions;
   /** Components of `pipeline` the sentinel sees as anomalous right now (lineage walks through them). */
   anomalous?: (pipeline: string) => Promise<string[]>;
+  /**
+   * Tells the sentinel that a repair of the component was verified, so it re-arms the component's
+   * detection (sentinel `POST /repaired`). Best effort: a sentinel that cannot be told only risks
+   * a second incident on stale detector state.
+   */
+  announceRepair?: (req: ProbeRequest) => Promise<void>;
   now?: () => Date;
   /** How long a remediation lease lasts before it can be taken over (renewed by long repairs). */
   leaseTtlMs?: number;

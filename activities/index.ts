@@ -5,7 +5,7 @@
  */
 import { expireSilences, silenceDuringRepair, withAlertEvidence, withSilenceNote } from './alert-silences';
 import type { IncidentActivities } from './contracts';
-import type { IncidentDeps } from './deps';
+import type { IncidentDeps, ProbeRequest } from './deps';
 import { diagnose } from './diagnose';
 import { escalate } from './escalate';
 import { execute, releaseLease, revalidate } from './execute';
@@ -16,6 +16,15 @@ import { plan } from './plan';
 import { verify, verifyUntilStable } from './verify';
 
 export type { IncidentDeps };
+
+/** Never fails the activity: the heal stands whether or not the sentinel could be told. */
+async function announceRepair(deps: IncidentDeps, req: ProbeRequest): Promise<void> {
+  try {
+    await deps.announceRepair?.(req);
+  } catch {
+    // The sentinel is unreachable or refused: it keeps its pre-repair state, as before this call existed.
+  }
+}
 
 export function createActivities(deps: IncidentDeps): IncidentActivities {
   return withErrorTypes<IncidentActivities>({
@@ -31,6 +40,9 @@ export function createActivities(deps: IncidentDeps): IncidentActivities {
     verify: async (input) => withAlertEvidence(deps, input, await verify(deps, input)),
     verifyUntilStable: (input) => verifyUntilStable(input, async (round) => withAlertEvidence(deps, round, await verify(deps, round))),
     learn: async (input) => {
+      // A verified heal re-arms the sentinel's view of the component first: learning can take a
+      // while, and evidence of the old anomaly must not reopen the incident meanwhile.
+      if (input.outcome === 'healed' && input.action) await announceRepair(deps, { incidentId: input.incidentId, pipeline: input.pipeline, component: input.component, action: input.action });
       await learn(deps, input);
       await expireSilences(deps, { ...input, targets: input.plan?.target ? [input.plan.target] : [] });
     },

@@ -241,6 +241,20 @@ export async function runProbes(names: readonly ProbeName[], target: string, dep
   return { result: verdict, probes };
 }
 
+/**
+ * Announces a verified repair to the sentinel (`POST <base>/repaired`), which publishes a REPAIRED
+ * event for the component on its telemetry topic. Throws when the sentinel does not accept it.
+ */
+export async function announceRepairTo(baseUrl: string, req: { incidentId: string; pipeline: string; component: string; action: string }, fetchImpl: typeof fetch = fetch): Promise<void> {
+  const res = await fetchImpl(`${baseUrl.replace(/\/$/, '')}/repaired`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ pipeline: req.pipeline, component: req.component, incidentId: req.incidentId, action: req.action }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!res.ok) throw new Error(`sentinel answered ${res.status} to POST /repaired`);
+}
+
 const pipelineHealthSchema = z.object({ components: z.array(z.object({ component: z.string(), open: z.boolean(), fusionOpen: z.boolean().optional() }).loose()) }).loose();
 
 /**

@@ -113,6 +113,7 @@ function canonicalJson(v: unknown): string {
 }
 
 const DATA_URI_PREFIX = 'data:application/json;base64,';
+const tagDetailSchema = z.object({ version: z.union([z.number(), z.string()]), tags: z.record(z.string(), z.string()) });
 const pinDetailSchema = z.object({ version: z.union([z.number(), z.string()]), reason: z.string().default(''), idempotencyKey: z.string().nullable().default(null) });
 
 export function artifactToUri(artifact: Record<string, unknown>): string {
@@ -205,8 +206,29 @@ export class KnowledgeRegistries implements SchemaRegistry, ModelRegistry {
   /** The embedded registry goes back to the version pinned before the current one. */
   async rollbackTarget(model: string): Promise<{ version: string; reason: string } | undefined> {
     const history = await this.modelPinHistory(model);
-    const prev = previousPin(history);
-    return prev ? { version: prev.version, reason: `${model}@${prev.version} served before ${history[0]?.version}` } : undefined;
+    // A version that a rollback already replaced is known bad: going "back" to it — because it
+    // happens to be the one pinned before the current — would reinstate the fault a second
+    // incident just repaired (seen in the demo: a spurious second incident rolled back to the bad model).
+    const bad = await this.rolledBack(model);
+    const current = history[0];
+    const prev = current ? history.find((p) => p.version !== current.version && !bad.has(p.version)) : undefined;
+    return prev ? { version: prev.version, reason: `${model}@${prev.version} served before ${current?.version}${bad.size > 0 ? ` (skipping rolled-back ${[...bad].sort().join(', ')})` : ''}` } : undefined;
+  }
+
+  /** Versions whose latest rollback tag says a rollback replaced them (and no restore since). */
+  private async rolledBack(model: string): Promise<Set<string>> {
+    const rows = await this.kb.listAudit({ subject: `model:${model}`, limit: 1_000 });
+    const state = new Map<string, boolean>();
+    // Oldest first, so the latest tag of each version wins.
+    for (const r of [...rows].reverse()) {
+      if (r.action !== 'tag') continue;
+      const d = tagDetailSchema.safeParse(r.detail);
+      if (!d.success) continue;
+      const v = String(d.data.version);
+      if (d.data.tags['homeostat.rolled_back_by'] !== undefined) state.set(v, true);
+      if (d.data.tags['homeostat.restored_by'] !== undefined) state.set(v, false);
+    }
+    return new Set([...state].filter(([, bad]) => bad).map(([v]) => v));
   }
 
   private async seen(subject: string, key: string | undefined): Promise<boolean> {

@@ -113,6 +113,16 @@ export class BernoulliCusum extends DetectorBase implements BinaryDetector {
     return this.p0;
   }
 
+  /**
+   * After a verified repair: the sum restarts at 0 against the same reference and no hold-off
+   * runs — the error rate is judged afresh, still against the rate the model had when it was good.
+   */
+  rearm(): void {
+    this.sum = 0;
+    this.holdLeft = 0;
+    this.clearFlags();
+  }
+
   /** After a detection: the sum restarts and the hold-off begins; the reference is kept. */
   protected reset(): void {
     this.sum = 0;

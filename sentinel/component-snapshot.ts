@@ -31,6 +31,9 @@ export const componentSnapshot = z.object({
   recent: z.array(z.number()),
   opened: z.number().int().nonnegative(),
   evidenced: z.number().int().nonnegative(),
+  /** Absent in snapshots written before REPAIRED events existed. */
+  rearmed: z.number().int().nonnegative().optional(),
+  repairedAt: z.number().nullable().optional(),
 });
 export type ComponentSnapshot = z.infer<typeof componentSnapshot>;
 

@@ -69,6 +69,10 @@ export class ComponentMonitor implements FactSink {
   private recentCount = 0;
   opened = 0;
   evidenced = 0;
+  /** Verified repairs seen (REPAIRED events): each one re-armed detection. */
+  rearmed = 0;
+  /** Record time of the last verified repair. */
+  private repairedAt: number | null = null;
   // The record being read: set by `read`, used by the fact methods its reader calls.
   private ts = 0;
   private rec: unknown = null;
@@ -134,9 +138,36 @@ export class ComponentMonitor implements FactSink {
     this.lastTs = Math.max(this.lastTs, this.ts);
   }
 
-  /** Whether the sentinel considers an incident open: health above close, or a recent hard fault. */
+  /**
+   * A verified repair (a REPAIRED event): from here on the component's behaviour is its new
+   * normal. Without this the sentinel kept judging it against what it learnt during the fault —
+   * detectors that had relearnt the faulty level saw the recovery as a change, PSI windows still
+   * held fault-time batches, and evidence of the old anomaly turned `persistent` and opened a
+   * second incident seconds after the heal. So the fusion and its detectors start afresh (as on
+   * the component's first record), the data and model windows refill from post-repair data
+   * (capacity measures stay: see `clearAfterRepair`), and the old incident can no longer be
+   * reopened by persistence: a fault that is really still there opens a new incident once the
+   * fresh detectors see it. Schema baselines and a hard fault's hold are kept: the first is the
+   * contract, the second keeps a restart's aftermath out of new incidents.
+   */
+  repaired(_detail: string): void {
+    this.lastTs = Math.max(this.lastTs, this.ts);
+    this.fusion.reset();
+    this.memory.clearAfterRepair();
+    this.lastOpenAt = null;
+    this.repairedAt = this.ts;
+    this.rearmed++;
+  }
+
+  /**
+   * Whether the sentinel considers an incident open: health above close, or a recent hard fault
+   * not yet followed by a verified repair. The hold still keeps a repaired restart's aftermath out
+   * of new incidents (see `after`), but a component whose repair was verified no longer counts as
+   * anomalous: otherwise a downstream symptom of the fault (a sink's latency) was diagnosed as
+   * rooted here and handed over, starting a second incident moments after the heal.
+   */
   isIncidentOpen(at = this.lastTs): boolean {
-    const hard = this.hardFaultAt !== null && at - this.hardFaultAt < this.env.config.hardFaultHoldMs;
+    const hard = this.hardFaultAt !== null && at - this.hardFaultAt < this.env.config.hardFaultHoldMs && !(this.repairedAt !== null && this.repairedAt >= this.hardFaultAt);
     return hard || (this.health?.isOpen ?? false);
   }
 
@@ -266,6 +297,7 @@ export class ComponentMonitor implements FactSink {
       lastRecordAt: this.lastTs > 0 ? iso(this.lastTs) : null,
       incidentsOpened: this.opened,
       evidenceSent: this.evidenced,
+      repairsSeen: this.rearmed,
     };
   }
 
@@ -299,6 +331,8 @@ export class ComponentMonitor implements FactSink {
       recent: this.recentTriples().flat(),
       opened: this.opened,
       evidenced: this.evidenced,
+      rearmed: this.rearmed,
+      repairedAt: this.repairedAt,
     };
   }
 
@@ -324,6 +358,8 @@ export class ComponentMonitor implements FactSink {
     }
     m.opened = s.opened;
     m.evidenced = s.evidenced;
+    m.rearmed = s.rearmed ?? 0;
+    m.repairedAt = s.repairedAt ?? null;
     return m;
   }
 }
@@ -345,4 +381,6 @@ export interface ComponentView {
   lastRecordAt: string | null;
   incidentsOpened: number;
   evidenceSent: number;
+  /** Verified repairs announced to this sentinel (REPAIRED events), each of which re-armed detection. */
+  repairsSeen: number;
 }

@@ -68,6 +68,20 @@ export class HeldDetector implements SnapshotableDetector {
     return this.current;
   }
 
+  /**
+   * Re-arms after a verified repair when the inner detector can restart without relearning its
+   * reference (it has a `rearm`): the held alarm ends and the detector's statistic restarts.
+   * False when it cannot: the caller replaces it with a fresh detector instead.
+   */
+  rearm(): boolean {
+    const inner = this.inner as SnapshotableDetector & { rearm?: () => void };
+    if (typeof inner.rearm !== 'function') return false;
+    inner.rearm();
+    this.hold = 0;
+    this.current = 0;
+    return true;
+  }
+
   get driftDetected(): boolean {
     return this.inner.driftDetected === true;
   }

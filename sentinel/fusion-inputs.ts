@@ -87,6 +87,33 @@ export class FusionInputs {
     return (added.cls === 'score' ? this.scores.get(added.name) : this.signals.get(added.name)) as FusionInput;
   }
 
+  /**
+   * After a verified repair: the fused level and open state start at 0, and every input starts
+   * afresh — score-only inputs and detectors that relearn their baseline are forgotten (they come
+   * back with fresh detectors on their next observation), while a detector that keeps its
+   * reference on purpose (the error stream's Bernoulli CUSUM: relearning it from the first
+   * predictions after a restart took a biased sample as normal) keeps it and only restarts.
+   */
+  reset(): void {
+    if (!this.health) return;
+    const base = this.health.snapshot();
+    const restore = restoreAny(this.factory);
+    const kept: ComponentHealthSnapshot['detectors'] = [];
+    const keptSignals = new Set<string>();
+    for (const d of base.detectors) {
+      if (d.detector === undefined) continue;
+      const det = restore(d.detector);
+      if (!(det instanceof HeldDetector) || !det.rearm()) continue;
+      kept.push({ ...d, score: 0, peak: 0, detector: det.snapshot() });
+      keptSignals.add(d.signal);
+    }
+    // A signal keeps its input only when all of its detectors were kept.
+    const whole = [...keptSignals].filter((sig) => base.detectors.filter((d) => d.signal === sig).length === kept.filter((d) => d.signal === sig).length);
+    const detectors = kept.filter((d) => whole.includes(d.signal));
+    const fresh: ComponentHealthSnapshot = { ...base, health: 0, layerHealth: base.layerHealth.map(() => 0), isOpen: false, count: 0, openedAt: null };
+    this.rebuild(detectors, fresh, this.inputs.filter((i) => i.cls !== 'score' && whole.includes(i.name)));
+  }
+
   /** Forgets the inputs not observed since `before` (record time). */
   evictIdle(before: number): void {
     const idle = this.inputs.filter((i) => i.lastTs < before);

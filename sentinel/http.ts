@@ -6,6 +6,8 @@
  *   GET  /metrics                      Prometheus text format
  *   POST /alertmanager                 Alertmanager webhook → incidents / evidence
  *   POST /openlineage                  OpenLineage run event → lineage edges
+ *   POST /repaired                     the loop verified a repair → a REPAIRED event on the telemetry
+ *                                      topic, which re-arms the component's detection (component.ts)
  * A body that fails validation gets 400 with the field and the rule (413 when it exceeds a cap of
  * the config's `http` section), and is dead-lettered with the original bytes like any invalid
  * telemetry record.
@@ -18,7 +20,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ZodType } from 'zod';
+import type { ZodType } from 'zod';
 import { sendToDeadLetter, type Log } from '../bindings/log';
 import { assertBindAllowed, BearerTokens } from '../common/bearer-auth';
 import { AlertDebouncer, checkAlertCaps } from './alert-guard';
@@ -30,6 +32,9 @@ import type { LineageSink } from './lineage';
 import type { SentinelMetrics } from './metrics';
 import { handleOpenLineage, openLineageRunEvent } from './openlineage';
 import { readBody } from '../common/read-body';
+import { publishTelemetry } from './publish';
+import { ID_PATTERN, type EventRecord } from './telemetry';
+import { z } from 'zod';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -50,6 +55,14 @@ export interface HttpDeps {
 }
 
 export const OPEN_ENDPOINTS = ['health', 'metrics'] as const;
+
+/** `POST /repaired`: which component's repair was verified, by which incident and action. */
+const repairedBody = z.strictObject({
+  pipeline: z.string().regex(ID_PATTERN),
+  component: z.string().regex(ID_PATTERN),
+  incidentId: z.string().max(512).optional(),
+  action: z.string().max(64).optional(),
+});
 export type OpenEndpoint = (typeof OPEN_ENDPOINTS)[number];
 
 export interface HealthServer {
@@ -153,6 +166,24 @@ export function createHealthServer(deps: HttpDeps): http.Server {
       const outcome = alerts.length > 0 ? await handleAlerts({ ...payload, alerts }, deps.opener) : { opened: [], evidence: [], ignored: [] };
       debouncer.commit(keys);
       return send(res, 200, { ...outcome, debounced: dropped });
+    }
+    if (req.method === 'POST' && url.pathname === '/repaired') {
+      const r = await body(req, repairedBody, '/repaired');
+      // Through the log, not into the engine directly: the re-arm is then part of the replayable
+      // state, in order with the component's records, on whichever sentinel owns the partition.
+      const event: EventRecord = {
+        kind: 'event',
+        v: 1,
+        ts: Date.now(),
+        pipeline: r.pipeline,
+        component: r.component,
+        signal: 'homeostat.repair',
+        event: 'REPAIRED',
+        message: `${r.action ?? 'repair'} verified${r.incidentId ? ` by ${r.incidentId}` : ''}`,
+      };
+      await publishTelemetry(deps.log, deps.topic, [event]);
+      deps.metrics.http.repairs++;
+      return send(res, 200, { published: true });
     }
     if (req.method === 'POST' && url.pathname === '/openlineage') {
       const event = await body(req, openLineageRunEvent, '/openlineage');

@@ -29,6 +29,15 @@ export const memorySnapshot = z.object({
 });
 export type MemorySnapshot = z.infer<typeof memorySnapshot>;
 
+/**
+ * Whether a ring measures capacity — a consumer lag's growth (`<signal>/growth`) or the throughput
+ * level it is measured in — rather than the data or the model: a growing lag is a fault whatever
+ * came before, so a repair does not make it the new normal.
+ */
+function measuresCapacity(key: string): boolean {
+  return key === 'throughput/level' || key.endsWith('/growth');
+}
+
 export class SignalMemory {
   private readonly rings = new Map<string, Ring>();
   private readonly fingerprints = new Map<string, { value: string; touched: number }>();
@@ -124,6 +133,18 @@ export class SignalMemory {
     if (this.throughputLevel === undefined) return undefined;
     const rise = this.levelRise(`${signal}/growth`, value, referenceBatches, windowBatches, ts);
     return rise / (alarmSeconds * Math.max(this.throughputLevel, 1));
+  }
+
+  /**
+   * After a verified repair: empties the data and model windows (PSI histograms, null-rate and
+   * accuracy-loss levels), so they refill from what comes next. PSI is symmetric — a recovered
+   * distribution differs from a reference full of fault-time batches — and a repair that contains
+   * a fault instead of removing it (a quarantine downstream of a source that still sends nulls)
+   * makes the contained level the new normal. Lag growth and the throughput level stay (see
+   * `measuresCapacity`), and so do schema fingerprints and their baselines.
+   */
+  clearAfterRepair(): void {
+    for (const k of [...this.rings.keys()]) if (!measuresCapacity(k)) this.rings.delete(k);
   }
 
   /** Forgets every series last touched before `before` (record time); returns how many went. */

@@ -9,6 +9,8 @@ export interface HttpCounters {
   badBodies: number;
   alerts: number;
   lineageEvents: number;
+  /** Verified repairs announced on POST /repaired. */
+  repairs: number;
   /** Requests refused for a missing or wrong bearer token. */
   unauthorized: number;
   /** Alerts dropped as repeats within the debounce window (read from the server's debouncer). */
@@ -32,7 +34,7 @@ export function mirroredCounter(registry: Registry, name: string, help: string, 
 
 export class SentinelMetrics {
   readonly registry = new Registry();
-  readonly http: HttpCounters = { badBodies: 0, alerts: 0, lineageEvents: 0, unauthorized: 0 };
+  readonly http: HttpCounters = { badBodies: 0, alerts: 0, lineageEvents: 0, repairs: 0, unauthorized: 0 };
   private rate = 0;
   private lastCount = 0;
   private lastAt = Date.now();
@@ -53,6 +55,7 @@ export class SentinelMetrics {
     mirroredCounter(r, 'homeostat_sentinel_http_unauthorized_total', 'HTTP requests refused with 401 (missing or wrong bearer token)', () => this.http.unauthorized);
     mirroredCounter(r, 'homeostat_sentinel_alerts_debounced_total', 'Alertmanager alerts dropped as repeats within the debounce window', () => this.http.debouncedSource?.() ?? 0);
     mirroredCounter(r, 'homeostat_sentinel_lineage_events_total', 'OpenLineage run events received', () => this.http.lineageEvents);
+    mirroredCounter(r, 'homeostat_sentinel_repairs_announced_total', 'Verified repairs announced on POST /repaired (each re-arms a component)', () => this.http.repairs);
 
     mirroredCounter(r, 'homeostat_sentinel_undeliverable_actions_total', 'Incident actions Temporal refused for good, dead-lettered', () => sentinel.stats.undeliverable);
     mirroredCounter(r, 'homeostat_sentinel_send_failures_total', 'Failed sends of incident actions (each retry counts)', () => d.failures);

@@ -51,8 +51,10 @@ export const metricRecord = z.object({
 /**
  * `STALLED`: the process is alive but cannot get past a record it cannot process (a
  * deserialization or validation failure it will not skip); `message` names the record.
+ * `REPAIRED`: the healing loop verified a repair of the component (published by the sentinel
+ * itself, on `POST /repaired`): what the component does from here on is its new normal.
  */
-export const PROCESS_EVENTS = ['STARTED', 'EXITED', 'CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'STALLED', 'RESTARTED', 'EVICTED', 'HEARTBEAT', 'SUCCEEDED', 'NODE_NOT_READY'] as const;
+export const PROCESS_EVENTS = ['STARTED', 'EXITED', 'CRASHED', 'FAILED', 'OOMKilled', 'HUNG', 'STALLED', 'RESTARTED', 'EVICTED', 'HEARTBEAT', 'SUCCEEDED', 'NODE_NOT_READY', 'REPAIRED'] as const;
 export type ProcessEvent = (typeof PROCESS_EVENTS)[number];
 /**
  * Events that open an incident at once, without waiting for detectors. `NODE_NOT_READY`: the node

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HealthFractions, IncidentDeps, ProbeRunner } from '../activities/deps';
-import { anomalousComponents, healthRecovered, runProbe } from '../activities/probes';
+import { announceRepairTo, anomalousComponents, healthRecovered, runProbe } from '../activities/probes';
 import type { EscalateDeps } from '../activities/templates/escalate';
 import { escalateTemplate } from '../activities/templates/escalate';
 import { TEMPLATES, type TemplateDeps } from '../activities/templates/index';
@@ -128,6 +128,10 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
     async anomalous(pipeline) {
       const url = healthUrl();
       return url ? anomalousComponents(`${url}/health/${encodeURIComponent(pipeline)}`, healthFetch) : [];
+    },
+    async announceRepair(req) {
+      const url = healthUrl();
+      if (url) await announceRepairTo(url, req, healthFetch);
     },
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
     ...(o.drill ? { drill: true } : {}),

@@ -73,6 +73,8 @@ export interface FaultOutcome {
   verified: boolean;
   /** When a new incident on the same component opened within the reopen window of the heal. */
   reopenedAt?: string;
+  /** What opened that incident (its trigger and first evidence), when it reopened. */
+  reopenedBy?: string;
   outcome: string | null;
   approvedBy: string | null;
 }
@@ -240,7 +242,7 @@ export async function runLoopDrill(opts: DrillOptions): Promise<DrillResult> {
     await sleep(left);
   }
   await markReopened(opts.client, all, claimed, windowMs);
-  for (const f of all) if (f.reopenedAt) say(`  ✗ ${f.label}: ${f.incidentId} reopened ${((Date.parse(f.reopenedAt) - Date.parse(f.healedAt!)) / 1000).toFixed(1)} s after its heal`);
+  for (const f of all) if (f.reopenedAt) say(`  ✗ ${f.label}: ${f.incidentId} reopened ${((Date.parse(f.reopenedAt) - Date.parse(f.healedAt!)) / 1000).toFixed(1)} s after its heal, opened by ${f.reopenedBy ?? 'unknown'}`);
 
   say('quiescing the pipeline to check the sink…');
   return { faults: all, sink: await pipeline.quiesce() };

@@ -5,6 +5,8 @@
  * its window has passed (waiting for it after the last step).
  */
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { evidenceSignal, type Evidence, type IncidentInput } from '../workflows/shared';
 import type { FaultOutcome } from './loop-drill';
 
 /** How soon after a heal a new incident on the same component counts as the old one reopening. */
@@ -14,6 +16,33 @@ export interface Reopen {
   incidentId: string;
   runId: string;
   startedAt: string;
+}
+
+/**
+ * What opened a run: its trigger and the first evidence signal's summary, detectors and hints —
+ * read from the run's own history (its start input and first evidence signal), so a flapping
+ * heal says which detector or record kind reopened it.
+ */
+export async function openedBy(client: Client, workflowId: string, runId: string): Promise<string> {
+  try {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    const start = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const input = start ? defaultPayloadConverter.fromPayload<IncidentInput>(start) : undefined;
+    const signal = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === evidenceSignal.name)?.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
+    const ev = signal ? defaultPayloadConverter.fromPayload<Evidence>(signal) : undefined;
+    const parts: string[] = [];
+    if (input) parts.push(`${input.trigger.kind}: ${input.trigger.detail}`);
+    if (ev) {
+      const top = (ev.detectors ?? []).filter((d) => d.score > 0).sort((a, b) => b.score - a.score).slice(0, 4);
+      const flags = [ev.hardFault ? 'hard fault' : '', ev.persistent ? 'persistent' : '', ev.faultHint ? `hint ${ev.faultHint}` : ''].filter(Boolean);
+      parts.push(`evidence "${ev.summary}"${flags.length ? ` (${flags.join(', ')})` : ''}${top.length ? `; detectors ${top.map((d) => `${d.name}=${d.score.toFixed(2)}`).join(', ')}` : ''}`);
+    }
+    return parts.join('; ') || 'unknown (no start input)';
+  } catch (err) {
+    // A codec the drill cannot read, or a history gone: the reopen still counts, only unexplained.
+    return `unknown (${(err as Error).message})`;
+  }
 }
 
 /** Runs of `workflowId` that started in (from, from + windowMs] and are not in `claimed`, earliest first. */
@@ -36,6 +65,7 @@ export async function markReopened(client: Client, faults: FaultOutcome[], claim
     const [first] = await runsStartedWithin(client, f.incidentId, Date.parse(f.healedAt), windowMs, claimed);
     if (!first) continue;
     f.reopenedAt = first.startedAt;
+    f.reopenedBy = await openedBy(client, first.incidentId, first.runId);
     f.verified = false;
   }
 }

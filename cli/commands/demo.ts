@@ -93,7 +93,7 @@ export function register(program: Command): void {
         if (link) say(`  ${fault.label}: ${link}`);
       }
       if (f.summaryJson) {
-        const faults = result.faults.map(({ fault, target, injectedAt, detectedAt, incidentId, action, healedAt, verified, reopenedAt }) => ({
+        const faults = result.faults.map(({ fault, target, injectedAt, detectedAt, incidentId, action, healedAt, verified, reopenedAt, reopenedBy }) => ({
           fault,
           target,
           injectedAt,
@@ -103,6 +103,7 @@ export function register(program: Command): void {
           healedAt,
           verified,
           ...(reopenedAt ? { reopenedAt } : {}),
+          ...(reopenedBy ? { reopenedBy } : {}),
         }));
         const { expected, stored, lost, duplicates } = result.sink;
         const medians = medianTimes(result.faults);

@@ -1,6 +1,7 @@
 /**
  * Process and job events. CRASHED, FAILED, OOMKilled, HUNG, STALLED, EVICTED and NODE_NOT_READY are hard faults:
- * they open an incident at once. Every other event only shows the component alive.
+ * they open an incident at once. REPAIRED (a verified repair, announced by the loop) re-arms the
+ * component's detection. Every other event only shows the component alive.
  */
 import type { FaultClass } from '../../policies/taxonomy';
 import { HARD_FAULT_EVENTS } from '../telemetry';
@@ -22,6 +23,10 @@ export function faultOfEvent(event: string, message: string | undefined): FaultC
 }
 
 export const readEvent: RecordReader<'event'> = (rec, { facts }) => {
+  if (rec.event === 'REPAIRED') {
+    facts.repaired(rec.message ?? 'repair verified');
+    return;
+  }
   if (!HARD_FAULT_EVENTS.includes(rec.event)) {
     facts.alive();
     return;

@@ -17,6 +17,8 @@ export interface FactSink {
   hardFault(fault: FaultClass, detail: string): void;
   /** The record only shows the component alive (a heartbeat, a start). */
   alive(): void;
+  /** The loop verified a repair of the component: re-arm its detection on what comes next. */
+  repaired(detail: string): void;
 }
 
 /** What a reader gets besides its record. */

@@ -50,4 +50,27 @@ describe('registries on the knowledge base', () => {
     expect(previousPin(await reg.modelPinHistory('m'))?.version).toBe(m1.version);
     await expect(reg.pinModel('m', '99', { reason: 'x' })).rejects.toThrow(/not registered/);
   });
+
+  it('never rolls back to a version a rollback already replaced', async () => {
+    const good = await reg.registerModel('r', { kind: 'logistic-regression', weights: [1], bias: 0 }, { holdoutAccuracy: 0.9 });
+    const bad = await reg.registerModel('r', { kind: 'logistic-regression', weights: [-1], bias: 0 }, { holdoutAccuracy: 0.1 });
+    await reg.pinModel('r', good.version, { reason: 'bootstrap' });
+    await reg.pinModel('r', bad.version, { reason: 'deploy' });
+    expect((await reg.rollbackTarget('r'))?.version).toBe(good.version);
+    // The rollback, tagged as model-rollback tags it.
+    await reg.pinModel('r', good.version, { reason: 'model-rollback' });
+    await reg.tagVersion('r', bad.version, { 'homeostat.rolled_back_by': 'incident/p/score' });
+    await reg.tagVersion('r', good.version, { 'homeostat.restored_by': 'incident/p/score' });
+    // The version pinned before the current one is the bad one: no known-good target is left.
+    expect(previousPin(await reg.modelPinHistory('r'))?.version).toBe(bad.version);
+    expect(await reg.rollbackTarget('r')).toBeUndefined();
+    // A third version, deployed and then rolled back from, goes back to the good one, not the bad.
+    const third = await reg.registerModel('r', { kind: 'logistic-regression', weights: [0.5], bias: 0 }, { holdoutAccuracy: 0.8 });
+    await reg.pinModel('r', third.version, { reason: 'deploy' });
+    expect((await reg.rollbackTarget('r'))?.version).toBe(good.version);
+    // A version restored after its rollback counts as good again.
+    await reg.tagVersion('r', bad.version, { 'homeostat.restored_by': 'operator' });
+    await reg.pinModel('r', good.version, { reason: 'by hand' });
+    expect((await reg.rollbackTarget('r'))?.version).toBe(third.version);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The HTTP inputs and outputs: an Alertmanager payload opens an incident in real Temporal; an
  * OpenLineage run event writes lineage edges to a real knowledge base; bad bodies get 400 with
- * the field and rule and are dead-lettered; health and metrics report the component.
+ * the field and rule and are dead-lettered; health and metrics report the component; a verified
+ * repair announced on POST /repaired reaches the component through the log and re-arms it.
  */
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
@@ -14,6 +15,7 @@ import { SentinelMetrics } from '../../sentinel/metrics';
 import { registryFactory } from '../../sentinel/registry-factory';
 import { Sentinel } from '../../sentinel/sentinel';
 import { incidentWorkflowId } from '../../workflows/shared';
+import { announceRepairTo } from '../../activities/probes';
 import { uniqueName } from '../support/services';
 import { asMessages, incidentRuns, temporalClient, tempDir, waitFor } from './harness';
 import { metricStream } from './streams';
@@ -136,4 +138,26 @@ test('health per component and per pipeline, and Prometheus metrics', async () =
   }
   expect(text).toMatch(new RegExp(`homeostat_sentinel_component_health\\{pipeline="${pipeline}",component="enrich"\\}`));
   expect(text).toMatch(/homeostat_sentinel_dead_lettered_total 2/);
+});
+
+test("a verified repair announced by the worker reaches the component through the log and re-arms it", async () => {
+  const before = (await (await fetch(`${base}/health/${pipeline}/enrich`)).json()) as { detectors: unknown[]; repairsSeen: number };
+  expect(before.detectors.length).toBeGreaterThan(0);
+  expect(before.repairsSeen).toBe(0);
+  // What a worker's learn activity calls after a verified heal.
+  await announceRepairTo(base, { incidentId: incidentWorkflowId(pipeline, 'enrich'), pipeline, component: 'enrich', action: 'microreboot' });
+  await waitFor(async () => ((await (await fetch(`${base}/health/${pipeline}/enrich`)).json()) as { repairsSeen: number }).repairsSeen === 1, 'the REPAIRED event to be read');
+  // Detection starts afresh: no detector state until the component's next record.
+  const view = (await (await fetch(`${base}/health/${pipeline}/enrich`)).json()) as { fusionOpen: boolean; open: boolean; detectors: unknown[]; health: number };
+  expect(view).toMatchObject({ fusionOpen: false, open: false, detectors: [], health: 0 });
+  // The event is an ordinary telemetry record on the topic: a restarted sentinel replays it.
+  const p = partitionFor(pipeline, await log.partitions(topic));
+  const head = log.heads(topic).find((h) => h.partition === p);
+  const recs = (await log.read(topic, p, 0, head?.next_offset ?? 1_000_000)).map((r) => JSON.parse(r.value.toString()) as { kind: string; event?: string; component: string; message?: string });
+  expect(recs.filter((r) => r.event === 'REPAIRED')).toEqual([expect.objectContaining({ kind: 'event', component: 'enrich', message: `microreboot verified by ${incidentWorkflowId(pipeline, 'enrich')}` })]);
+  expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/homeostat_sentinel_repairs_announced_total 1/);
+  // A body naming no valid component is refused.
+  const bad = await post('/repaired', JSON.stringify({ pipeline, component: 'not a component' }));
+  expect(bad.status).toBe(400);
+  expect(await bad.json()).toMatchObject({ field: 'component' });
 });

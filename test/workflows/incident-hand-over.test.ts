@@ -3,7 +3,8 @@
  * while the sentinel reports the source anomalous too. The sink's incident finds the source as
  * the minimal anomalous upstream, passes its evidence to the source's incident (starting it) and
  * closes `handed-over`; the source's incident quarantines once and heals. One fault, one repair.
- * A crash seen at the sink in the same situation stays with the sink: it is the sink's own fault.
+ * The same symptom reported again right after that heal does not start the source's incident
+ * again. A crash seen at the sink in the same situation stays with the sink: it is the sink's own fault.
  */
 import { incidentWorkflowId, type IncidentInput, type IncidentState } from '../../workflows/shared';
 import { createIncidentWorker } from '../../workers/worker';
@@ -51,6 +52,16 @@ test('a downstream symptom hands over to the incident of the anomalous upstream 
     expect(s.explanation.action).toMatch(/ran quarantine on source/);
     expect(applications(lab)).toEqual({ quarantine: 1 });
     await recordHistory(env.conn.client, sink, 'hand-over-upstream');
+
+    // The same symptom reported again right after the source's heal: the repaired root is not
+    // started a second time (a second repair of a fault already repaired).
+    const again = await startIncident(env.conn.client, taskQueue, sentinelInput(pipeline, 'sink', 'null-spike'));
+    const closedAgain = await closeIncident(again, lab);
+    expect(closedAgain.result.outcome).toBe('handed-over');
+    const runs: string[] = [];
+    for await (const w of env.conn.client.workflow.list({ query: `WorkflowId = '${incidentWorkflowId(pipeline, 'source')}'` })) runs.push(w.runId);
+    expect(runs).toHaveLength(1);
+    expect(applications(lab)).toEqual({ quarantine: 1 });
   });
 });
 
