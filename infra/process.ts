@@ -213,3 +213,13 @@ export function runToCompletion(
     });
   });
 }
+
+/** Whether a process with this pid exists (one we may not signal, EPERM, exists too). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

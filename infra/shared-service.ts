@@ -33,6 +33,7 @@ import { z } from 'zod';
 import { HomeostatError } from '../common/errors';
 import { withCacheLock } from './cache-lock';
 import { log } from './step';
+import { isProcessAlive } from './process';
 
 const RUN_ID_ENV = 'HOMEOSTAT_TEST_RUN_ID';
 
@@ -75,14 +76,6 @@ export function sharedRunDir(runId: string | undefined = process.env[RUN_ID_ENV]
   return path.join(os.tmpdir(), `homeostat-run-${runId}`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readStateFile(file: string): StateFile | undefined {
   let text: string;
@@ -97,7 +90,7 @@ function readStateFile(file: string): StateFile | undefined {
 }
 
 function usable(file: StateFile): boolean {
-  return alive(file.owner) && file.pids.every(alive);
+  return isProcessAlive(file.owner) && file.pids.every(isProcessAlive);
 }
 
 function parseState<T>(file: StateFile, path_: string, schema: z.ZodType<T> | undefined): T {
@@ -171,7 +164,7 @@ async function stopRecorded(record: StateFile, graceMs = 5_000): Promise<void> {
   };
   for (const pid of record.pids) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (record.pids.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (record.pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   for (const pid of record.pids) signal(pid, 'SIGKILL');
 }
 

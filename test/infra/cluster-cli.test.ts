@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectKubeCluster, KubeClusterState } from '../../infra/kubernetes';
 import { until } from '../support/until';
+import { isProcessAlive } from '../../infra/process';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'homeostat.js');
 let state: string;
@@ -22,14 +23,6 @@ function homeostat(args: string[]): Promise<string> {
   );
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 beforeAll(() => {
   state = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-cluster-cli-'));
@@ -53,13 +46,13 @@ test('cluster up --detach prints the kubeconfig and leaves the control plane run
   // The up command returned; the cluster's processes run on, recorded in the state file.
   const recorded = JSON.parse(fs.readFileSync(path.join(state, 'cluster', 'kubernetes.json'), 'utf8')) as { owner: number; pids: number[] };
   expect(recorded.pids).toHaveLength(5);
-  expect([recorded.owner, ...recorded.pids].every(alive)).toBe(true);
+  expect([recorded.owner, ...recorded.pids].every(isProcessAlive)).toBe(true);
 
   const again = JSON.parse((await homeostat(['cluster', 'up', '--json'])).trim()) as { alreadyRunning?: boolean; server: string };
   expect(again).toMatchObject({ alreadyRunning: true, server: info.server });
 
   expect(await homeostat(['cluster', 'down'])).toContain('local cluster stopped');
-  await until('every process of the cluster gone', async () => ([recorded.owner, ...recorded.pids].some(alive) ? undefined : true), 60_000);
+  await until('every process of the cluster gone', async () => ([recorded.owner, ...recorded.pids].some(isProcessAlive) ? undefined : true), 60_000);
   await expect(cluster.request('GET', '/readyz')).rejects.toThrow();
   expect(fs.existsSync(path.join(state, 'cluster'))).toBe(false);
 }, 3_600_000);

@@ -6,15 +6,8 @@ import { startDevServer } from '../../infra/dev-server';
 import { registerSearchAttributes } from '../../infra/search-attributes';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/shared';
 import { testTemporalAddress } from '../support/services';
+import { isProcessAlive } from '../../infra/process';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function customAttributes(address: string): Promise<string[]> {
   const connection = await Connection.connect({ address });
@@ -64,7 +57,7 @@ describe('Temporal dev server', () => {
       } finally {
         await first.stop();
       }
-      expect(isAlive(first.pid)).toBe(false);
+      expect(isProcessAlive(first.pid)).toBe(false);
       expect(fs.existsSync(dbFile)).toBe(true);
 
       const second = await startDevServer({ dbFile });
@@ -83,7 +76,7 @@ describe('Temporal dev server', () => {
       } finally {
         await second.stop();
       }
-      expect(isAlive(second.pid)).toBe(false);
+      expect(isProcessAlive(second.pid)).toBe(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

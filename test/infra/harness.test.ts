@@ -5,15 +5,8 @@ import { Connection } from '@temporalio/client';
 import { freePort } from '../../infra/ports';
 import { killRunStragglers, TEST_ENV } from '../../infra/test-harness';
 import { testServerPath } from '../support/services';
+import { isProcessAlive } from '../../infra/process';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function untilConnected(address: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -47,7 +40,7 @@ describe('test harness clean-up', () => {
       expect(killRunStragglers(crypto.randomUUID())).toEqual([]);
       expect(killRunStragglers(runId)).toEqual([pid]);
       await exited;
-      expect(isAlive(pid)).toBe(false);
+      expect(isProcessAlive(pid)).toBe(false);
     } finally {
       child.kill('SIGKILL');
     }

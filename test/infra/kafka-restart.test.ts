@@ -3,15 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../../infra/kafka';
+import { isProcessAlive } from '../../infra/process';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function readAll(brokers: string[], topic: string, expected: number): Promise<string[]> {
   const consumer = new Kafka({ brokers, logLevel: logLevel.WARN }).consumer({ groupId: `reader-${Date.now()}` });
@@ -49,7 +42,7 @@ describe('Kafka broker with a data directory', () => {
       } finally {
         await first.stop();
       }
-      expect(isAlive(first.pid)).toBe(false);
+      expect(isProcessAlive(first.pid)).toBe(false);
       // Formatted once; the second start must reuse the storage, not reformat it.
       expect(fs.existsSync(path.join(dataDir, 'logs', 'meta.properties'))).toBe(true);
 
@@ -59,7 +52,7 @@ describe('Kafka broker with a data directory', () => {
       } finally {
         await second.stop();
       }
-      expect(isAlive(second.pid)).toBe(false);
+      expect(isProcessAlive(second.pid)).toBe(false);
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

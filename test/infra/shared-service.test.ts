@@ -7,21 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnService } from '../../infra/process';
+import { isProcessAlive, spawnService } from '../../infra/process';
 import { readSharedService, sharedService, stopSharedServices } from '../../infra/shared-service';
 import { until } from '../support/until';
 
 const DRIVER = path.join(__dirname, 'shared-service.driver.ts');
 type State = { pid: number; startedBy: number };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -64,26 +56,26 @@ test('callers racing for a service start it once and all get its state', async (
   expect(readSharedService<State>('race', { dir })).toEqual(states[0]);
   // The owner stops it through its own stop; the directory goes with it.
   expect(await stopSharedServices(undefined, dir)).toEqual(['race']);
-  await until('the service stopped', async () => (alive(states[0]!.pid) ? undefined : true));
+  await until('the service stopped', async () => (isProcessAlive(states[0]!.pid) ? undefined : true));
   expect(fs.existsSync(dir)).toBe(false);
 });
 
 test('another process finds the running service; a dead owner\'s service is started again; teardown stops it from outside', async () => {
   const first = await owner('svc');
-  expect(alive(first.state.pid)).toBe(true);
+  expect(isProcessAlive(first.state.pid)).toBe(true);
   // Found through the state file: no second start.
   const found = await owner('svc');
   expect(found.state).toEqual(first.state);
   // The owner dies (a crashed worker): its exit hook takes the service with it, and the state is no longer trusted.
   first.child.kill('SIGTERM');
-  await until('the first service gone', async () => (alive(first.state.pid) ? undefined : true));
+  await until('the first service gone', async () => (isProcessAlive(first.state.pid) ? undefined : true));
   expect(readSharedService('svc', { dir })).toBeUndefined();
   const again = await owner('svc');
   expect(again.state.pid).not.toBe(first.state.pid);
   expect(again.state.startedBy).toBe(again.child.pid);
   // Stopped by a process that does not own it, through the recorded process group.
   expect(await stopSharedServices(undefined, dir)).toEqual(['svc']);
-  await until('the service stopped', async () => (alive(again.state.pid) ? undefined : true));
+  await until('the service stopped', async () => (isProcessAlive(again.state.pid) ? undefined : true));
   expect(fs.existsSync(dir)).toBe(false);
 }, 60_000);
 
