@@ -34,7 +34,9 @@ export async function produceEvents(brokers: string[], topic: string, from: numb
   const rng = seededRng(from + 7);
   const events: GeneratedEvent[] = [];
   for (let seq = from; seq < from + count; seq++) events.push(generateEvent(rng, seq, 1, { poisonRate: poisonAt.includes(seq) ? 1 : 0 }));
-  const producer = kafkaClient(brokers).producer();
+  // Idempotent: a send retried under load must not duplicate the input, or the sink's duplicate
+  // count would blame the job for the test's own producer.
+  const producer = kafkaClient(brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = 0; i < events.length; i += 200) {
