@@ -4,6 +4,7 @@
  * own system services are never used (Homeostat runs its own processes on loopback with
  * generated configs), so whether the init system starts them does not matter.
  */
+import fs from 'node:fs';
 import { HomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
 import { withCacheLock } from './cache-lock';
@@ -57,4 +58,19 @@ export async function ensureDebianPackages(packages: string[], binary: string, a
 /** `<binary> --version` output, for checking the installed major.minor against the pin. */
 export async function versionOf(binary: string): Promise<string> {
   return runToCompletion(`${binary} --version`, binary, ['--version']);
+}
+
+/**
+ * A binary named by `variable` (checked to be executable), else `binary` from Debian's
+ * `packages`, installed with apt-get when missing.
+ */
+export async function binaryFromEnvOrDebian(variable: string, packages: string[], binary: string, alternative: string): Promise<string> {
+  const value = process.env[variable];
+  if (!value) return ensureDebianPackages(packages, binary, alternative);
+  try {
+    fs.accessSync(value, fs.constants.X_OK);
+  } catch {
+    throw new HomeostatError('HS_INVALID_INPUT', `${variable}=${value} is not an executable file.`);
+  }
+  return value;
 }

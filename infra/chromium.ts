@@ -8,18 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HomeostatError } from '../common/errors';
-import { ensureDebianPackages } from './apt';
+import { binaryFromEnvOrDebian } from './apt';
 
 const ALTERNATIVE = 'install Chromium (apt-get install chromium), or set CHROMIUM_PATH to a Chromium or Chrome binary';
 
 /** CHROMIUM_PATH, else Debian's `chromium` (installed with apt-get when missing). */
 export async function ensureChromium(): Promise<string> {
-  const override = process.env.CHROMIUM_PATH;
-  if (override) {
-    if (!fs.existsSync(override)) throw new HomeostatError('HS_TOOLCHAIN_MISSING', `CHROMIUM_PATH=${override} does not exist.`);
-    return override;
-  }
-  return ensureDebianPackages(['chromium'], 'chromium', ALTERNATIVE);
+  return binaryFromEnvOrDebian('CHROMIUM_PATH', ['chromium'], 'chromium', ALTERNATIVE);
 }
 
 export interface HeadlessPageOptions {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { HomeostatError } from '../common/errors';
 import { cacheDir } from '../common/paths';
-import { ensureDebianPackages } from './apt';
+import { binaryFromEnvOrDebian } from './apt';
 import { freePorts } from './ports';
 import { spawnService, waitUntilReady } from './process';
 import { step } from './step';
@@ -48,12 +48,7 @@ export interface GrpcTlsProxy {
 
 /** The nginx binary: NGINX_PATH, else Debian's `nginx` (installed with apt-get when missing). */
 export async function ensureNginx(): Promise<string> {
-  const override = process.env.NGINX_PATH;
-  if (override) {
-    if (!fs.existsSync(override)) throw new HomeostatError('HS_TOOLCHAIN_MISSING', `NGINX_PATH=${override} does not exist.`);
-    return override;
-  }
-  return ensureDebianPackages(['nginx'], 'nginx', ALTERNATIVE);
+  return binaryFromEnvOrDebian('NGINX_PATH', ['nginx'], 'nginx', ALTERNATIVE);
 }
 
 /** nginx's `"` strings: the token is ours, but a quote or backslash must not end the string. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HomeostatError } from '../common/errors';
-import { ensureDebianPackages, versionOf } from './apt';
+import { binaryFromEnvOrDebian, versionOf } from './apt';
 import { freePort } from './ports';
 import { alertmanagerConfig, prometheusConfig, type AlertmanagerConfigInput, type PrometheusConfigInput } from './prometheus-config';
 import { spawnService, waitUntilReady, type ManagedProcess } from './process';
@@ -22,17 +22,6 @@ export interface PrometheusBinaries {
 
 const ALTERNATIVE =
   'install Debian\'s prometheus and prometheus-alertmanager packages, or set PROMETHEUS_PATH and ALERTMANAGER_PATH to the binaries, or PROMETHEUS_URL and ALERTMANAGER_URL to running servers';
-
-function override(variable: string): string | undefined {
-  const value = process.env[variable];
-  if (!value) return undefined;
-  try {
-    fs.accessSync(value, fs.constants.X_OK);
-  } catch {
-    throw new HomeostatError('HS_INVALID_INPUT', `${variable}=${value} is not an executable file.`);
-  }
-  return value;
-}
 
 /** `prometheus, version 2.42.0+ds (branch…` → `2.42.0+ds`. */
 export function parseVersion(output: string): string | undefined {
@@ -50,8 +39,8 @@ async function checkedVersion(binary: string, pinned: string, what: string): Pro
 /** Installs the Debian packages when a binary is missing (idempotent; a lock serialises concurrent callers). */
 export async function ensurePrometheus(): Promise<PrometheusBinaries> {
   const started = performance.now();
-  const prometheus = override('PROMETHEUS_PATH') ?? (await ensureDebianPackages(['prometheus'], 'prometheus', ALTERNATIVE));
-  const alertmanager = override('ALERTMANAGER_PATH') ?? (await ensureDebianPackages(['prometheus-alertmanager'], 'prometheus-alertmanager', ALTERNATIVE));
+  const prometheus = await binaryFromEnvOrDebian('PROMETHEUS_PATH', ['prometheus'], 'prometheus', ALTERNATIVE);
+  const alertmanager = await binaryFromEnvOrDebian('ALERTMANAGER_PATH', ['prometheus-alertmanager'], 'prometheus-alertmanager', ALTERNATIVE);
   const versions = {
     prometheus: await checkedVersion(prometheus, VERSIONS.prometheus, 'Prometheus'),
     alertmanager: await checkedVersion(alertmanager, VERSIONS.alertmanager, 'Alertmanager'),
