@@ -55,6 +55,11 @@ export class SinkStore {
     return this.db.prepare('DELETE FROM results WHERE id IN (SELECT id FROM results WHERE ts >= ? ORDER BY ts LIMIT ?)').run(filter.sinceTs ?? 0, filter.limit ?? -1).changes;
   }
 
+  /** Event time of the newest row (0 when empty): how far the sink has caught up with the source. */
+  newestTs(): number {
+    return (this.db.prepare('SELECT max(ts) AS m FROM results').get() as { m: number | null }).m ?? 0;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

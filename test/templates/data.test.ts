@@ -94,6 +94,9 @@ describe('data faults → templates', () => {
     await waitUntil('a few seconds of checkpoints', async () => (await p.checkpoints.list('enrich')).length >= 3);
     const cutoff = Date.now() - 3_000;
     const sink = new SinkStore(pipelinePaths(dir).sink);
+    // On a loaded machine the sink can trail the source by seconds: wait until it holds events from
+    // past the cutoff, so there is something to lose.
+    await waitUntil('the sink to reach the cutoff', () => sink.newestTs() >= cutoff, 60_000);
     const deleted = sink.deleteWhere({ sinceTs: cutoff - 2_000 });
     sink.close();
     expect(deleted).toBeGreaterThan(0);
