@@ -181,6 +181,8 @@ export class ComponentMonitor implements FactSink {
     this.recent[i + 2] = r.health;
     this.recentNext = (this.recentNext + 1) % RECENT;
     if (this.recentCount < RECENT) this.recentCount++;
+    // Fusion's open state decides the PSI hold of the records that follow (see holdReferences).
+    this.memory.holdReferences(r.isOpen ? ts : undefined);
     if (r.opened) {
       const hard = this.hardFaultAt !== null && ts - this.hardFaultAt < this.env.config.hardFaultHoldMs;
       const why = `health ${r.health.toFixed(3)} reached the open threshold ${(this.health as ComponentHealth).open}`;

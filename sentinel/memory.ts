@@ -15,6 +15,14 @@ import { populationStabilityIndex } from './psi';
 /** Instances that did not report within this much record time no longer count in the component's throughput. */
 const INSTANCE_STALE_MS = 3_000;
 
+/**
+ * Longest an open anomaly holds the PSI references (record time): as long as the longest
+ * verification the policy schema allows (deadline.max), so a wait-and-see repair is judged
+ * against what came before the anomaly; past it a population that stayed becomes the new normal,
+ * as without a hold.
+ */
+export const PSI_HOLD_MAX_MS = 120_000;
+
 interface Ring {
   /** Batches, flattened, oldest first. */
   values: number[];
@@ -26,6 +34,8 @@ export const memorySnapshot = z.object({
   fingerprints: z.array(z.tuple([z.string(), z.string(), z.number()])),
   instances: z.array(z.tuple([z.string(), z.number(), z.number()])),
   throughputLevel: z.number().nullable(),
+  /** When the open anomaly began holding the PSI references; absent in snapshots written before the hold. */
+  psiHeldSince: z.number().nullable().optional(),
 });
 export type MemorySnapshot = z.infer<typeof memorySnapshot>;
 
@@ -44,6 +54,20 @@ export class SignalMemory {
   private readonly instances = new Map<string, { value: number; ts: number }>();
   /** Trailing mean of the component's summed `throughput`: the unit its lag's growth is measured in. */
   private throughputLevel: number | undefined;
+  /** Record time the component's anomaly opened, while it holds the PSI references (see `holdReferences`). */
+  private psiHeldSince: number | undefined;
+
+  /**
+   * While the component's anomaly is open, each PSI reference stays as it was when it opened and
+   * only the recent window slides. Without this a population that moved and stayed was absorbed
+   * by the trailing reference within about a reference length (30 s by default), and a
+   * wait-and-see repair (log-and-wait) then "verified" a distribution shift that was still there —
+   * the detector had only forgotten what normal looked like. `at` undefined: the anomaly closed.
+   */
+  holdReferences(at: number | undefined): void {
+    if (at === undefined) this.psiHeldSince = undefined;
+    else this.psiHeldSince ??= at;
+  }
 
   /**
    * Appends one batch (`batch.length` values, position by position) to the ring under `key` and
@@ -51,17 +75,30 @@ export class SignalMemory {
    * and the sum over those last ones — undefined until the ring holds both. A batch of another
    * length than the ring's starts it over.
    */
-  trailingSums(key: string, batch: readonly number[], referenceBatches: number, windowBatches: number, ts: number): { reference: number[]; current: number[] } | undefined {
+  trailingSums(
+    key: string,
+    batch: readonly number[],
+    referenceBatches: number,
+    windowBatches: number,
+    ts: number,
+    /** Keep the reference part as it is and slide only the window (a full ring of this width only). */
+    holdReference = false,
+  ): { reference: number[]; current: number[] } | undefined {
     const width = batch.length;
     const previous = this.rings.get(key)?.values ?? [];
     const capacity = (referenceBatches + windowBatches) * width;
-    const ring = previous.length % width === 0 ? [...previous, ...batch] : [...batch];
-    const kept = ring.length > capacity ? ring.slice(ring.length - capacity) : ring;
+    const split = referenceBatches * width;
+    let kept: number[];
+    if (holdReference && width > 0 && previous.length === capacity) {
+      kept = [...previous.slice(0, split), ...previous.slice(split + width), ...batch];
+    } else {
+      const ring = previous.length % width === 0 ? [...previous, ...batch] : [...batch];
+      kept = ring.length > capacity ? ring.slice(ring.length - capacity) : ring;
+    }
     this.rings.set(key, { values: kept, touched: ts });
     if (kept.length < capacity) return undefined;
     const reference = new Array<number>(width).fill(0);
     const current = new Array<number>(width).fill(0);
-    const split = referenceBatches * width;
     for (let i = 0; i < kept.length; i++) (i < split ? reference : current)[i % width] += kept[i]!;
     return { reference, current };
   }
@@ -88,7 +125,8 @@ export class SignalMemory {
    * detector for good. 0 until both windows are full.
    */
   psi(key: string, counts: readonly number[], referenceBatches: number, windowBatches: number, ts: number): number {
-    const sums = this.trailingSums(key, counts, referenceBatches, windowBatches, ts);
+    const held = this.psiHeldSince !== undefined && ts - this.psiHeldSince <= PSI_HOLD_MAX_MS;
+    const sums = this.trailingSums(key, counts, referenceBatches, windowBatches, ts, held);
     return sums ? populationStabilityIndex(sums.reference, sums.current) : 0;
   }
 
@@ -145,6 +183,7 @@ export class SignalMemory {
    */
   clearAfterRepair(): void {
     for (const k of [...this.rings.keys()]) if (!measuresCapacity(k)) this.rings.delete(k);
+    this.psiHeldSince = undefined;
   }
 
   /** Forgets every series last touched before `before` (record time); returns how many went. */
@@ -168,6 +207,7 @@ export class SignalMemory {
       fingerprints: [...this.fingerprints].map(([k, f]) => [k, f.value, f.touched]),
       instances: [...this.instances].map(([k, i]) => [k, i.value, i.ts]),
       throughputLevel: this.throughputLevel ?? null,
+      psiHeldSince: this.psiHeldSince ?? null,
     };
   }
 
@@ -177,6 +217,7 @@ export class SignalMemory {
     for (const [k, value, touched] of s.fingerprints) m.fingerprints.set(k, { value, touched });
     for (const [k, value, ts] of s.instances) m.instances.set(k, { value, ts });
     m.throughputLevel = s.throughputLevel ?? undefined;
+    m.psiHeldSince = s.psiHeldSince ?? undefined;
     return m;
   }
 }
