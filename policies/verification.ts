@@ -7,7 +7,8 @@
  *
  * - deadline: twice the slowest recent passing verification plus the rounds a streak needs, so a
  *   repair that used to pass in 3 s is failed after ~10 s instead of waiting a fixed window; with
- *   no past verification, the policy's `deadline.initial`. Never under the floor (the policy's
+ *   no past verification, the policy's `deadline.initial`; with fewer than MIN_PASSES_TO_SHORTEN
+ *   passing ones, never shorter than it. Never under the floor (the policy's
  *   `deadline.min` and its settle time, e.g. a Kafka group's rebalance) nor over `deadline.max`.
  * - passes in a row: the policy's minimum, plus one for each recent verification of the action
  *   that flapped (passed, then failed), up to the maximum.
@@ -41,6 +42,14 @@ export interface VerificationTrace {
 /** Recent verifications of the action that the schedule learns from. */
 export const SCHEDULE_WINDOW = 20;
 
+/**
+ * Passing verifications an action needs before its learned deadline may fall below the policy's
+ * initial one. One fast pass on a quiet machine (1 s) otherwise gave the next repair a 10 s
+ * deadline, and a scale-out whose lag drained more slowly under load was escalated as
+ * inconclusive while it was healing; with few samples the learned figure may only lengthen it.
+ */
+export const MIN_PASSES_TO_SHORTEN = 3;
+
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 
 export function verificationSchedule(
@@ -67,10 +76,13 @@ export function verificationSchedule(
   }
   const slowest = Math.max(...passed);
   const learned = Math.ceil(2 * slowest + passesInARow * policy.probeEvery);
+  const tooFew = passed.length < MIN_PASSES_TO_SHORTEN && learned < deadline.initial;
   return {
     passesInARow,
-    deadlineMs: clamp(learned, floor, deadline.max),
+    deadlineMs: clamp(tooFew ? deadline.initial : learned, floor, deadline.max),
     probeEveryMs: policy.probeEvery,
-    basis: `${passed.length} past passing verification(s) of ${action}, slowest ${(slowest / 1000).toFixed(1)} s${flapNote}`,
+    basis:
+      `${passed.length} past passing verification(s) of ${action}, slowest ${(slowest / 1000).toFixed(1)} s${flapNote}` +
+      (tooFew ? `: too few (< ${MIN_PASSES_TO_SHORTEN}) to shorten the policy's initial deadline` : ''),
   };
 }

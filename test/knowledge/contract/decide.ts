@@ -129,16 +129,21 @@ export function decideContract(backend: string, factory: KbFactory): void {
       });
       await learnFromIncident(h.t.kb, policy, past(1, 2_500, 0));
       await learnFromIncident(h.t.kb, policy, past(2, 4_000, 0));
+      // Two fast passes are too few to shorten the policy's initial deadline.
+      const early = await decide(h.t.kb, policy, input({ faultClass: 'crash' }));
+      expect(early.verification).toMatchObject({ passesInARow: 2, deadlineMs: 30_000 });
+      expect(early.verification.basis).toBe("2 past passing verification(s) of microreboot, slowest 4.0 s: too few (< 3) to shorten the policy's initial deadline");
+      await learnFromIncident(h.t.kb, policy, past(3, 3_000, 0));
       const quick = await decide(h.t.kb, policy, input({ faultClass: 'crash' }));
       // 2 × the slowest (4 s) + 2 rounds of 1 s: 10 s, at the policy's floor.
       expect(quick.verification).toMatchObject({ passesInARow: 2, deadlineMs: 10_000 });
-      expect(quick.verification.basis).toBe('2 past passing verification(s) of microreboot, slowest 4.0 s');
+      expect(quick.verification.basis).toBe('3 past passing verification(s) of microreboot, slowest 4.0 s');
       // A slow verification that flapped once: a longer deadline and one more pass in a row.
-      await learnFromIncident(h.t.kb, policy, past(3, 20_000, 1));
+      await learnFromIncident(h.t.kb, policy, past(4, 20_000, 1));
       const slow = await decide(h.t.kb, policy, input({ faultClass: 'crash' }));
       expect(slow.verification).toMatchObject({ passesInARow: 3, deadlineMs: 43_000 });
       // Bounded by the policy: never past deadline.max, however slow the past.
-      await learnFromIncident(h.t.kb, policy, past(4, 600_000, 0));
+      await learnFromIncident(h.t.kb, policy, past(5, 600_000, 0));
       expect((await decide(h.t.kb, policy, input({ faultClass: 'crash' }))).verification.deadlineMs).toBe(120_000);
       // The worker's settle override (a Kafka group's rebalance…) is the floor.
       const restore = await decide(h.t.kb, policy, input({ faultClass: 'corrupted-checkpoint', settleMs: 45_000 }));
