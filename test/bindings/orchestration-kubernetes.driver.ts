@@ -7,7 +7,7 @@
  * Usage: node -r tsx/cjs orchestration-kubernetes.driver.ts <kubeconfig> <namespace> <ops JSON> <stepTimeoutMs> <kb file>
  */
 import * as k8s from '@kubernetes/client-node';
-import { clusterHealth } from '../../bindings/orchestration/cluster-health';
+import { clusterHealth, pipelineReplicas } from '../../bindings/orchestration/cluster-health';
 import { KubernetesOrchestrator } from '../../bindings/orchestration/kubernetes';
 import { openKnowledgeBase } from '../../knowledge/open';
 
@@ -17,7 +17,7 @@ type Op =
   | { op: 'scale'; component: string; replicas: number }
   | { op: 'deletePod'; pod: string }
   | { op: 'cordon' | 'drainNode'; node: string }
-  | { op: 'health'; pipeline: string; components: string[] };
+  | { op: 'health' | 'replicas'; pipeline: string; components: string[] };
 
 async function run(orch: KubernetesOrchestrator, o: Op): Promise<unknown> {
   switch (o.op) {
@@ -43,6 +43,8 @@ async function run(orch: KubernetesOrchestrator, o: Op): Promise<unknown> {
       return orch.drainNode(o.node);
     case 'health':
       return clusterHealth([{ name: o.pipeline, components: o.components, orchestrator: orch }])(o.pipeline);
+    case 'replicas':
+      return pipelineReplicas({ name: o.pipeline, components: o.components, orchestrator: orch });
   }
 }
 

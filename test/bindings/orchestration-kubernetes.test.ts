@@ -204,9 +204,14 @@ test('the blast-radius rule\'s healthy fraction is the cluster\'s ready replicas
     const d = await get(deploymentPath('flaky'));
     return (d.status.replicas as number | undefined) === 2 && !d.status.readyReplicas && d.status.observedGeneration === d.metadata.generation ? d : undefined;
   });
-  const [health] = await run([{ op: 'health', pipeline: 'clickstream', components: ['steady', 'flaky', 'missing'] }]);
-  // 2 ready of 2 + 2 + 1 (the missing Deployment counts as one desired, none ready).
-  expect(health).toEqual({ pipeline: 2 / 5, fleet: 2 / 5 });
+  const components = ['steady', 'flaky', 'missing'];
+  const [health, replicas] = await run([
+    { op: 'health', pipeline: 'clickstream', components },
+    { op: 'replicas', pipeline: 'clickstream', components },
+  ]);
+  // 2 ready of 2 + 2 + 1 (the missing Deployment counts as one desired, none ready). The replica
+  // read beside it names why a component counted as unreadable, should the fractions differ.
+  expect({ health, replicas }).toEqual({ health: { pipeline: 2 / 5, fleet: 2 / 5 }, replicas: { ready: 2, desired: 5, unreadable: [expect.stringMatching(/^missing: /)] } });
   const policy = parsePolicyOrThrow(fs.readFileSync(DEMO_POLICY, 'utf8'), 'demo.yaml');
   const decision = evaluateSafety(
     { incidentId: 'incident/demo/enrich', pipeline: 'demo', component: 'enrich', faultClass: 'crash', severity: 'high', action: 'microreboot' },
