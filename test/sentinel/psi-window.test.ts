@@ -51,37 +51,39 @@ describe('PSI against a learned reference', () => {
     for (const h of batches.slice(40)) expect(restored.psi('x1', h, config.psiReferenceBatches, config.psiWindowBatches, 0)).toBe(a.psi('x1', h));
   });
 
-  it('while an anomaly is open, a population that moved and stayed keeps alarming: the reference is held, up to PSI_HOLD_MAX_MS', () => {
+  /** 80 s of one distribution, then the component's anomaly opens: the memory holds its references. */
+  const openAfterHealthy = (seed: number): { memory: SignalMemory; rnd: () => number; psi(mean: number): number; now(): number; tick(): number } => {
     const memory = new SignalMemory();
-    const rnd = lcg(23);
+    const rnd = lcg(seed);
     let ts = 0;
     const psi = (mean: number): number => memory.psi('x1', batch(rnd, mean), config.psiReferenceBatches, config.psiWindowBatches, (ts += 1000));
     for (let b = 0; b < 80; b++) psi(0);
     memory.holdReferences(ts);
-    const openedAt = ts;
+    return { memory, rnd, psi, now: () => ts, tick: () => (ts += 1000) };
+  };
+
+  it('while an anomaly is open, a population that moved and stayed keeps alarming: the reference is held, up to PSI_HOLD_MAX_MS', () => {
+    const { memory, rnd, psi, now, tick } = openAfterHealthy(23);
+    const openedAt = now();
     // Twice the time after which the unheld reference had absorbed the shift (first test).
     const held = Array.from({ length: 2 * (config.psiReferenceBatches + config.psiWindowBatches) }, () => psi(2.5));
-    expect(ts - openedAt).toBeLessThan(PSI_HOLD_MAX_MS);
+    expect(now() - openedAt).toBeLessThan(PSI_HOLD_MAX_MS);
     expect(Math.min(...held.slice(config.psiWindowBatches))).toBeGreaterThan(config.psiAlarm);
 
     // The hold survives a snapshot.
     const restored = SignalMemory.restore(JSON.parse(JSON.stringify(memory.snapshot())));
     const h = batch(rnd, 2.5);
-    expect(restored.psi('x1', h, config.psiReferenceBatches, config.psiWindowBatches, ts + 1000)).toBe(memory.psi('x1', h, config.psiReferenceBatches, config.psiWindowBatches, (ts += 1000)));
+    const at = tick();
+    expect(restored.psi('x1', h, config.psiReferenceBatches, config.psiWindowBatches, at)).toBe(memory.psi('x1', h, config.psiReferenceBatches, config.psiWindowBatches, at));
 
     // Past the longest hold the shifted population becomes the new normal, as without a hold.
-    while (ts - openedAt <= PSI_HOLD_MAX_MS) psi(2.5);
+    while (now() - openedAt <= PSI_HOLD_MAX_MS) psi(2.5);
     const after = Array.from({ length: 2 * (config.psiReferenceBatches + config.psiWindowBatches) }, () => psi(2.5));
     expect(Math.max(...after.slice(config.psiReferenceBatches + config.psiWindowBatches))).toBeLessThan(config.psiAlarm / 4);
   });
 
   it('a repair ends the hold: the memory starts over and learns the population it finds', () => {
-    const memory = new SignalMemory();
-    const rnd = lcg(29);
-    let ts = 0;
-    const psi = (mean: number): number => memory.psi('x1', batch(rnd, mean), config.psiReferenceBatches, config.psiWindowBatches, (ts += 1000));
-    for (let b = 0; b < 80; b++) psi(0);
-    memory.holdReferences(ts);
+    const { memory, psi } = openAfterHealthy(29);
     for (let b = 0; b < 10; b++) psi(2.5);
     memory.clearAfterRepair();
     expect(memory.snapshot().psiHeldSince).toBeNull();
