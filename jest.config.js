@@ -16,4 +16,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   verbose: true,
+  // Per-file durations after each run (and the slowest printed): test/support/durations-reporter.js.
+  reporters: ['default', '<rootDir>/test/support/durations-reporter.js'],
 };

@@ -21,6 +21,8 @@ module.exports = {
     '<rootDir>/test/workflows/reprobe-inconclusive.test.ts',
     '<rootDir>/test/e2e/replay-worker-kill.test.ts',
   ],
+  // Its durations are the real server's: kept apart from the ones the sequencer orders by.
+  reporters: ['default', ['<rootDir>/test/support/durations-reporter.js', { file: 'test-durations-server.json' }]],
   globalSetup: '<rootDir>/test/support/global-setup-server.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown-server.ts',
 };

@@ -10,11 +10,32 @@
  *
  * What a file needs is read from its imports (and those of the test helpers it imports, two
  * levels deep): `infra/<module>` names the service. Only the order changes, never what runs.
+ *
+ * Jest's timing cache lives in its cache directory under a key derived from the checkout's path,
+ * so a fresh clone (every CI run) has none and Jest falls back to "largest file first" — which
+ * puts the slowest files of the suite (the end-to-end healing drills: twenty lines each, several
+ * minutes each) last, and the run ends with one worker busy for minutes while the other idles.
+ * `test/support/durations.json` (seconds per file, refreshed by `node scripts/test-durations.js`
+ * from a run's `--json` results) fills in where Jest's own cache knows nothing, so a fresh clone
+ * also starts its longest files first.
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const Sequencer = require('@jest/test-sequencer').default;
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DURATIONS_FILE = path.join(__dirname, 'durations.json');
+
+/** Committed durations (ms) by absolute path; none when the file is missing or unreadable. */
+function committedDurations() {
+  try {
+    const seconds = JSON.parse(fs.readFileSync(DURATIONS_FILE, 'utf8'));
+    return new Map(Object.entries(seconds).filter(([, s]) => typeof s === 'number' && s >= 0).map(([file, s]) => [path.join(ROOT, file), s * 1000]));
+  } catch {
+    return new Map();
+  }
+}
 
 /** infra module → service, in the order scripts/prewarm.js builds them. */
 const SERVICES = [
@@ -85,6 +106,13 @@ function servicesOf(testPath) {
 }
 
 class ServicesReadyFirst extends Sequencer {
+  committed = committedDurations();
+
+  /** Jest's cached duration of this checkout's last run, else the committed one. */
+  time(test) {
+    return super.time(test) ?? this.committed.get(test.path);
+  }
+
   sort(tests) {
     const jestOrder = super.sort(tests);
     const readiness = new Map(SERVICES.map((s, i) => [s.service, s.ready() ? -1 : i]));
