@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionDescription } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { startPostgres, type PostgresHandle } from '../../infra/postgres';
 import { startTemporalServer, type TemporalServerHandle } from '../../infra/temporal-server';
@@ -92,14 +92,25 @@ function startSentinel(i: number, o: { brokers: string[]; topic: string; group: 
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, detail?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${detail?.() ?? ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Why one component's incident of this round is not closed: never opened, or where it waits. */
+function straggler(id: string, d: WorkflowExecutionDescription | undefined, roundStart: number): string {
+  if (!d) return `${id}: no incident`;
+  const opened = `${((d.startTime.getTime() - roundStart) / 1000).toFixed(1)} s after the round began`;
+  if (d.startTime.getTime() < roundStart - 1_000) return `${id}: latest incident opened before the round (${opened}), ${d.status.name}: this round's crash opened none`;
+  const activities = (d.raw.pendingActivities ?? []).map(
+    (a) => `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'}${a.lastFailure?.message ? ` (last failure: ${a.lastFailure.message})` : ''}${a.lastWorkerIdentity ? ` on ${a.lastWorkerIdentity}` : ''}`,
+  );
+  return `${id}: ${d.status.name}, opened ${opened}, pending activities [${activities.join('; ')}]`;
 }
 
 let dir: string;
@@ -191,14 +202,17 @@ test('3 workers and 2 sentinels on one PostgreSQL knowledge base: limits hold, e
       }
       // The round is over when every component's latest incident started after the round's
       // crashes and has closed.
+      let pending: string[] = [];
       await waitFor(
         `round ${round}: 40 incidents opened and closed`,
         async () => {
           const latest = await Promise.all(ids.map((id) => client.workflow.getHandle(id).describe().catch(() => undefined)));
-          const done = latest.every((d) => d && d.startTime.getTime() >= started - 1_000 && d.status.name !== 'RUNNING');
-          return done ? true : undefined;
+          const isDone = (d: (typeof latest)[number]) => d && d.startTime.getTime() >= started - 1_000 && d.status.name !== 'RUNNING';
+          pending = latest.flatMap((d, i) => (isDone(d) ? [] : [straggler(ids[i]!, d, started)]));
+          return pending.length === 0 ? true : undefined;
         },
         240_000,
+        () => `; ${pending.length} not closed:\n  ${pending.join('\n  ')}\nledger since the round began:\n  ${readLedger(ledger).filter((l) => l.at >= started).map((l) => JSON.stringify(l)).join('\n  ')}`,
       );
       process.stderr.write(`[scale-out] round ${round}: 40 incidents closed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
