@@ -115,8 +115,11 @@ export function measureOutcomes(m: MeasureInput): OutcomeSampleInput[] {
     const from = start;
     const to = verifiedBy;
     const slo = (xs: { at: number; v: number }[], bad: (v: number) => boolean) => (from === undefined || to === undefined ? undefined : timeWhere(xs, from, to, bad));
+    // The reading in force when the window opened counts too, as it does for the SLO time.
     const peak = (xs: { at: number; v: number }[]) => {
-      const inside = from === undefined || to === undefined ? [] : xs.filter((x) => x.at >= from && x.at <= to).map((x) => x.v);
+      if (from === undefined || to === undefined) return undefined;
+      const inForce = xs.filter((x) => x.at <= from).sort((a, b) => a.at - b.at).at(-1);
+      const inside = [...(inForce ? [inForce] : []), ...xs.filter((x) => x.at > from && x.at <= to)].map((x) => x.v);
       return inside.length > 0 ? Math.max(...inside) : undefined;
     };
     const figures = {
