@@ -3,7 +3,6 @@
  * TTD / MTTM / MTTR, Q-table updates along the ladder, shadow record, promotion or demotion),
  * then close it in the audit log — all in one transaction, once per incident run.
  */
-import { z } from 'zod';
 import { learnFromIncident } from '../knowledge/learn';
 import { findPipeline } from '../policies/lookup';
 import type { OutcomeSampleInput } from '../policies/outcomes';
@@ -12,7 +11,7 @@ import { layerOf, UNKNOWN_FAULT, type FaultClass, type Verdict } from '../polici
 import type { LearnInput } from './contracts';
 import type { IncidentDeps } from './deps';
 import type { KnowledgeBase } from '../knowledge/types';
-import { measureOutcomes, type TelemetryReading } from './outcome-measure';
+import { measureOutcomes, parseTelemetryReadings, type TelemetryReading } from './outcome-measure';
 
 const span = (from?: string, to?: string): number | undefined => (from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : undefined);
 
@@ -36,14 +35,6 @@ export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void
   });
 }
 
-const ReadingSchema = z.object({
-  at: z.number().finite(),
-  healthIndex: z.number().min(0).max(1).optional(),
-  latencyMs: z.number().min(0).optional(),
-  quality: z.number().min(0).max(1).optional(),
-  loss: z.number().min(0).max(1).optional(),
-});
-
 /**
  * The component's telemetry over the incident, when the worker has a reader. Best effort: an
  * unreadable source or malformed readings leave the SLO figures unmeasured, they never stop
@@ -54,15 +45,7 @@ async function readTelemetry(deps: IncidentDeps, input: LearnInput): Promise<Tel
   const from = Math.min(Date.parse(input.timings.firstAnomalyAt), Date.parse(input.timings.openedAt));
   try {
     const raw: unknown = await deps.outcomeTelemetry({ pipeline: input.pipeline, component: input.component, from, to: Date.parse(input.timings.closedAt) });
-    const parsed = z.array(ReadingSchema).safeParse(raw);
-    if (!parsed.success) return [];
-    return parsed.data.map((r) => ({
-      at: r.at,
-      ...(r.healthIndex !== undefined ? { healthIndex: r.healthIndex } : {}),
-      ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}),
-      ...(r.quality !== undefined ? { quality: r.quality } : {}),
-      ...(r.loss !== undefined ? { loss: r.loss } : {}),
-    }));
+    return parseTelemetryReadings(raw) ?? [];
   } catch {
     return [];
   }

@@ -15,6 +15,7 @@ import type { Actuation } from '../knowledge/types';
 import type { OutcomeSampleInput } from '../policies/outcomes';
 import type { FaultClass, Layer, RepairAction, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 import type { Evidence } from '../workflows/shared';
+import { z } from 'zod';
 
 /** One telemetry reading of a component; figures not measured are absent. */
 export interface TelemetryReading {
@@ -28,6 +29,30 @@ export interface TelemetryReading {
   quality?: number;
   /** Fraction of records lost in [0, 1], judged against η. */
   loss?: number;
+}
+
+const readingSchema = z.object({
+  at: z.number().finite(),
+  healthIndex: z.number().min(0).max(1).optional(),
+  latencyMs: z.number().min(0).optional(),
+  quality: z.number().min(0).max(1).optional(),
+  loss: z.number().min(0).max(1).optional(),
+});
+
+/**
+ * Telemetry readings from a reader outside the worker's control (the sentinel's trail, a test's
+ * stand-in), validated; undefined when any reading is malformed. Absent figures stay absent keys.
+ */
+export function parseTelemetryReadings(raw: unknown): TelemetryReading[] | undefined {
+  const parsed = z.array(readingSchema).safeParse(raw);
+  if (!parsed.success) return undefined;
+  return parsed.data.map((r) => ({
+    at: r.at,
+    ...(r.healthIndex !== undefined ? { healthIndex: r.healthIndex } : {}),
+    ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}),
+    ...(r.quality !== undefined ? { quality: r.quality } : {}),
+    ...(r.loss !== undefined ? { loss: r.loss } : {}),
+  }));
 }
 
 export interface MeasuredAttempt {
