@@ -8,8 +8,9 @@
  *   - health before / during / after: health readings (1 − H_t) from the incident's evidence —
  *     the sentinel attaches H_t to every evidence it sends — and from the worker's telemetry
  *     reader when it has one;
- *   - SLO time lost and peaks: latency, quality and loss readings from that telemetry reader
- *     only; without readings in the window the figure is left unmeasured, never guessed.
+ *   - SLO time lost, and how far latency and loss rose over their level when the repair began:
+ *     latency, quality and loss readings from that telemetry reader only; without readings in
+ *     the window the figure is left unmeasured, never guessed.
  */
 import type { Actuation } from '../knowledge/types';
 import type { OutcomeSampleInput } from '../policies/outcomes';
@@ -140,12 +141,16 @@ export function measureOutcomes(m: MeasureInput): OutcomeSampleInput[] {
     const from = start;
     const to = verifiedBy;
     const slo = (xs: { at: number; v: number }[], bad: (v: number) => boolean) => (from === undefined || to === undefined ? undefined : timeWhere(xs, from, to, bad));
-    // The reading in force when the window opened counts too, as it does for the SLO time.
-    const peak = (xs: { at: number; v: number }[]) => {
+    // What the repair added: the highest reading in the window over the level when it opened
+    // (the reading in force then, else the window's first). The fault's own damage before the
+    // repair is not the repair's cost.
+    const rise = (xs: { at: number; v: number }[]) => {
       if (from === undefined || to === undefined) return undefined;
       const inForce = xs.filter((x) => x.at <= from).sort((a, b) => a.at - b.at).at(-1);
-      const inside = [...(inForce ? [inForce] : []), ...xs.filter((x) => x.at > from && x.at <= to)].map((x) => x.v);
-      return inside.length > 0 ? Math.max(...inside) : undefined;
+      const inside = xs.filter((x) => x.at > from && x.at <= to).sort((a, b) => a.at - b.at);
+      const baseline = inForce ?? inside[0];
+      if (baseline === undefined) return undefined;
+      return Math.max(0, ...inside.map((x) => x.v - baseline.v));
     };
     const figures = {
       durationMs: start !== undefined && end !== undefined ? Math.max(0, end - start) : undefined,
@@ -155,8 +160,8 @@ export function measureOutcomes(m: MeasureInput): OutcomeSampleInput[] {
       sloLatencyMs: slo(latency, (v) => v > m.slo.latencyMs),
       sloQualityMs: slo(quality, (v) => v < m.slo.qualityFloor),
       sloLossMs: slo(loss, (v) => v > m.slo.maxLoss),
-      latencyPeakMs: peak(latency),
-      lossPeak: peak(loss),
+      latencyAddedMs: rise(latency),
+      lossAdded: rise(loss),
     };
     const measured = Object.fromEntries(Object.entries(figures).filter(([, v]) => v !== undefined)) as Partial<typeof figures>;
     return {

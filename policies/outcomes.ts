@@ -16,8 +16,10 @@
  *               estimate and the Q-reward use, in [0, 1]
  *   E[R(a)]     from ΔH = max(0, health after − health before), health index in [0, 1];
  *               prior: P(success) × recovery when it works
- *   SLO_lat(a)  from the peak end-to-end latency measured while the action ran (ms)
- *   SLO_loss(a) from the peak fraction of records lost while the action ran, in [0, 1]
+ *   SLO_lat(a)  from how far end-to-end latency rose while the action ran and was verified,
+ *               over its level when the action began (ms) — what the repair added, as the
+ *               priors mean it (a restart's downtime), not the fault's own damage
+ *   SLO_loss(a) the same for the fraction of records lost, in [0, 1]
  *
  * The estimate names the samples it used and their figures, so the plan's explanation can say
  * which cases moved it. Pure: safe to import from workflow code.
@@ -60,10 +62,15 @@ export interface OutcomeSampleInput {
   sloQualityMs?: number;
   /** Time the fraction of records lost was over η (ms). */
   sloLossMs?: number;
-  /** Highest end-to-end latency seen meanwhile (ms): an observation of SLO_lat(a). */
-  latencyPeakMs?: number;
-  /** Highest fraction of records lost meanwhile: an observation of SLO_loss(a). */
-  lossPeak?: number;
+  /**
+   * How far end-to-end latency rose above its level when the repair began (ms, ≥ 0): an
+   * observation of SLO_lat(a). Measured as a rise, not as the peak, because the fault itself
+   * may already hold latency over ℓ; a peak would charge the fault's damage to every repair of
+   * it, and learning would exclude them all.
+   */
+  latencyAddedMs?: number;
+  /** How far the fraction of records lost rose above its level when the repair began: SLO_loss(a). */
+  lossAdded?: number;
   verdict: Verdict;
   /** When the attempt ended (epoch ms). */
   at: number;
@@ -117,8 +124,8 @@ export function figuresOf(s: OutcomeSampleInput): Partial<Record<OutcomeFigure, 
   const f: Partial<Record<OutcomeFigure, number>> = {};
   if (s.durationMs !== undefined) f.cost = durationCost(s.durationMs);
   if (s.healthBefore !== undefined && s.healthAfter !== undefined) f.recovery = Math.max(0, s.healthAfter - s.healthBefore);
-  if (s.latencyPeakMs !== undefined) f.latencyMs = s.latencyPeakMs;
-  if (s.lossPeak !== undefined) f.loss = s.lossPeak;
+  if (s.latencyAddedMs !== undefined) f.latencyMs = s.latencyAddedMs;
+  if (s.lossAdded !== undefined) f.loss = s.lossAdded;
   return f;
 }
 
@@ -158,12 +165,17 @@ const FIGURE_LABEL: Record<OutcomeFigure, (x: number) => string> = {
   loss: (x) => `loss=${fmt(x)}`,
 };
 
-/** "prior only (no cases)", or the cases used with their figures: what the explanation says. */
+/** Cases an explanation names one by one; beyond that it gives how many more went into the figures. */
+export const CASES_NAMED = 5;
+
+/** "prior only (no cases)", or the cases used (the newest named) with their figures: what the explanation says. */
 export function describeOutcomes(e: OutcomeEstimate): string {
   if (e.used.length === 0) return `${e.action}: prior only (no cases)`;
-  const cases = e.used.map((u) => {
+  const cases = e.used.slice(0, CASES_NAMED).map((u) => {
     const figs = (Object.keys(FIGURE_LABEL) as OutcomeFigure[]).flatMap((f) => (u.figures[f] === undefined ? [] : [FIGURE_LABEL[f](u.figures[f] as number)]));
     return `#${u.id} (${u.incidentId} attempt ${u.attempt}, ${u.verdict}: ${figs.join(' ')})`;
   });
-  return `${e.action}: learned from ${e.used.length} case(s), k=${e.k}: ${cases.join(', ')}`;
+  const more = e.used.length > CASES_NAMED ? ` and ${e.used.length - CASES_NAMED} older` : '';
+  const learned = (Object.keys(FIGURE_LABEL) as OutcomeFigure[]).map((f) => `${FIGURE_LABEL[f](e[f].value)} (n=${e[f].n})`).join(' ');
+  return `${e.action}: ${learned}, learned from ${e.used.length} case(s), k=${e.k}: ${cases.join(', ')}${more}`;
 }

@@ -236,8 +236,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         slo_latency_ms BIGINT,
         slo_quality_ms BIGINT,
         slo_loss_ms BIGINT,
-        latency_peak_ms DOUBLE PRECISION,
-        loss_peak DOUBLE PRECISION,
+        latency_added_ms DOUBLE PRECISION,
+        loss_added DOUBLE PRECISION,
         verdict TEXT NOT NULL,
         at BIGINT NOT NULL
       );

@@ -198,8 +198,8 @@ export const MIGRATIONS: readonly Migration[] = [
         slo_latency_ms INTEGER,
         slo_quality_ms INTEGER,
         slo_loss_ms INTEGER,
-        latency_peak_ms REAL,
-        loss_peak REAL,
+        latency_added_ms REAL,
+        loss_added REAL,
         verdict TEXT NOT NULL,
         at INTEGER NOT NULL
       );

@@ -20,8 +20,8 @@ export interface OutcomeRow {
   slo_latency_ms: number | null;
   slo_quality_ms: number | null;
   slo_loss_ms: number | null;
-  latency_peak_ms: number | null;
-  loss_peak: number | null;
+  latency_added_ms: number | null;
+  loss_added: number | null;
   verdict: string;
   at: number;
 }
@@ -37,13 +37,13 @@ export function outcomeValues(s: OutcomeSampleInput): (string | number | null)[]
   return [
     s.incidentId, s.runId ?? null, s.pipeline, s.component, s.faultClass, s.layer ?? null, s.action, s.attempt,
     s.durationMs ?? null, s.healthBefore ?? null, s.healthDuring ?? null, s.healthAfter ?? null,
-    s.sloLatencyMs ?? null, s.sloQualityMs ?? null, s.sloLossMs ?? null, s.latencyPeakMs ?? null, s.lossPeak ?? null,
+    s.sloLatencyMs ?? null, s.sloQualityMs ?? null, s.sloLossMs ?? null, s.latencyAddedMs ?? null, s.lossAdded ?? null,
     s.verdict, s.at,
   ];
 }
 
 export const OUTCOME_COLUMNS =
-  'incident_id, run_id, pipeline, component, fault_class, layer, action, attempt, duration_ms, health_before, health_during, health_after, slo_latency_ms, slo_quality_ms, slo_loss_ms, latency_peak_ms, loss_peak, verdict, at';
+  'incident_id, run_id, pipeline, component, fault_class, layer, action, attempt, duration_ms, health_before, health_during, health_after, slo_latency_ms, slo_quality_ms, slo_loss_ms, latency_added_ms, loss_added, verdict, at';
 
 export function toOutcome(r: OutcomeRow): OutcomeSample {
   const opt = <K extends keyof OutcomeSample>(k: K, v: number | null) => (v === null ? {} : { [k]: Number(v) });
@@ -64,8 +64,8 @@ export function toOutcome(r: OutcomeRow): OutcomeSample {
     ...opt('sloLatencyMs', r.slo_latency_ms),
     ...opt('sloQualityMs', r.slo_quality_ms),
     ...opt('sloLossMs', r.slo_loss_ms),
-    ...opt('latencyPeakMs', r.latency_peak_ms),
-    ...opt('lossPeak', r.loss_peak),
+    ...opt('latencyAddedMs', r.latency_added_ms),
+    ...opt('lossAdded', r.loss_added),
     verdict: r.verdict as Verdict,
     at: Number(r.at),
   };

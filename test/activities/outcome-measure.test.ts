@@ -69,15 +69,17 @@ describe('measuring what each attempt did', () => {
       sloLatencyMs: 15_000,
       sloLossMs: 10_000,
       sloQualityMs: 5_000,
-      latencyPeakMs: 80_000,
-      lossPeak: 0.1,
+      // latency 70 s when the microreboot began, 80 s at most meanwhile; loss 0 then, 0.1 at most
+      latencyAddedMs: 10_000,
+      lossAdded: expect.closeTo(0.1, 12),
     });
-    expect(scale).toMatchObject({ action: 'scale-out', attempt: 2, verdict: 'pass', durationMs: 30_000, healthDuring: 0.5, healthAfter: 0.95, latencyPeakMs: 80_000, at: T0 + 70_000 });
-    // the loss reading in force at 40 s (0 from 30 s) is its peak
+    expect(scale).toMatchObject({ action: 'scale-out', attempt: 2, verdict: 'pass', durationMs: 30_000, healthDuring: 0.5, healthAfter: 0.95, at: T0 + 70_000 });
+    // latency was 80 s when the scale-out began and only fell: it added none (the fault's
+    // latency is not charged to the repair); loss stayed 0
     // before the scale-out: the latest reading at or before 40 s is evidence at 30 s
     expect(scale!.healthBefore).toBeCloseTo(0.2, 12);
     // window 40 s … 90 s: latency 80 s until 60 s, quality 0.5 until 60 s
-    expect(scale).toMatchObject({ sloLatencyMs: 20_000, sloQualityMs: 20_000, sloLossMs: 0, lossPeak: 0 });
+    expect(scale).toMatchObject({ sloLatencyMs: 20_000, sloQualityMs: 20_000, sloLossMs: 0, latencyAddedMs: 0, lossAdded: 0 });
   });
 
   it('leaves unmeasured what nothing measured', () => {

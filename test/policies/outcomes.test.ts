@@ -1,5 +1,5 @@
 import { ACTION_PRIORS, durationCost } from '../../policies/case-based';
-import { describeOutcomes, estimateOutcomes, OUTCOME_PSEUDO_COUNT, shrink, type OutcomeSample } from '../../policies/outcomes';
+import { CASES_NAMED, describeOutcomes, estimateOutcomes, OUTCOME_PSEUDO_COUNT, shrink, type OutcomeSample } from '../../policies/outcomes';
 
 const base: OutcomeSample = {
   id: 1, incidentId: 'i/1', pipeline: 'p', component: 'a', faultClass: 'lag', layer: 'infrastructure',
@@ -27,8 +27,8 @@ describe('learned estimates from outcome samples', () => {
 
   it('each figure counts only the samples that measured it, of the same signature and action', () => {
     const samples: OutcomeSample[] = [
-      { ...base, id: 1, durationMs: 120_000, healthBefore: 0.3, healthAfter: 0.9, latencyPeakMs: 90_000, lossPeak: 0.01 },
-      { ...base, id: 2, incidentId: 'i/2', attempt: 2, verdict: 'fail', durationMs: 60_000, latencyPeakMs: 50_000 },
+      { ...base, id: 1, durationMs: 120_000, healthBefore: 0.3, healthAfter: 0.9, latencyAddedMs: 90_000, lossAdded: 0.01 },
+      { ...base, id: 2, incidentId: 'i/2', attempt: 2, verdict: 'fail', durationMs: 60_000, latencyAddedMs: 50_000 },
       { ...base, id: 3, faultClass: 'crash', durationMs: 1 }, // another fault class
       { ...base, id: 4, layer: 'data', durationMs: 1 }, // another layer
       { ...base, id: 5, action: 'microreboot', durationMs: 1 }, // another action
@@ -43,10 +43,19 @@ describe('learned estimates from outcome samples', () => {
     expect(e.latencyMs).toEqual({ prior: 30_000, n: 2, value: (60_000 + 90_000 + 50_000) / 4 });
     expect(e.loss.n).toBe(1);
     expect(e.loss.value).toBeCloseTo(0.01 / 3, 12);
+    const c = Math.round(e.cost.value * 1000) / 1000;
     expect(describeOutcomes(e)).toBe(
-      `scale-out: learned from 2 case(s), k=2: #1 (i/1 attempt 1, pass: C=${Math.round(durationCost(120_000) * 1000) / 1000} ΔH=0.6 lat=90000ms loss=0.01), ` +
+      `scale-out: C=${c} (n=2) ΔH=0.6 (n=1) lat=50000ms (n=2) loss=0.003 (n=1), learned from 2 case(s), k=2: #1 (i/1 attempt 1, pass: C=${Math.round(durationCost(120_000) * 1000) / 1000} ΔH=0.6 lat=90000ms loss=0.01), ` +
         `#2 (i/2 attempt 2, fail: C=${Math.round(durationCost(60_000) * 1000) / 1000} lat=50000ms)`,
     );
+  });
+
+  it('names the newest cases and counts the older ones, so an explanation stays short', () => {
+    const many: OutcomeSample[] = Array.from({ length: CASES_NAMED + 2 }, (_, i) => ({ ...base, id: i + 1, incidentId: `i/${i + 1}`, durationMs: 1_000 }));
+    const text = describeOutcomes(estimateOutcomes('scale-out', { faultClass: 'lag', layer: 'infrastructure' }, many, prior));
+    expect(text).toContain(`learned from ${CASES_NAMED + 2} case(s)`);
+    expect(text.match(/#\d+ \(/g)).toHaveLength(CASES_NAMED);
+    expect(text).toMatch(/#5 \(i\/5 attempt 1, pass: C=[\d.]+\) and 2 older$/);
   });
 
   it('a repair that made health worse recovered nothing (ΔH is not negative)', () => {

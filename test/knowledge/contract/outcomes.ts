@@ -43,8 +43,8 @@ export function outcomesContract(backend: string, factory: KbFactory): void {
       healthDuring: 0.1,
       healthAfter: 0.9,
       sloLatencyMs: 40_000,
-      latencyPeakMs: 150_000,
-      lossPeak: 0,
+      latencyAddedMs: 150_000,
+      lossAdded: 0,
       verdict: 'pass',
       at: h.t.clock.now,
       ...patch,
@@ -69,7 +69,7 @@ export function outcomesContract(backend: string, factory: KbFactory): void {
       const full = sample(1, { sloQualityMs: 5_000, sloLossMs: 0 });
       const [a] = await h.t.kb.recordOutcomes([full]);
       h.t.clock.now += 1_000;
-      const { durationMs: _d, healthAfter: _a, latencyPeakMs: _l, ...sparse } = sample(2, { at: h.t.clock.now, action: 'scale-out' });
+      const { durationMs: _d, healthAfter: _a, latencyAddedMs: _l, ...sparse } = sample(2, { at: h.t.clock.now, action: 'scale-out' });
       const [b] = await h.t.kb.recordOutcomes([sparse]);
       expect(a).toEqual({ id: a!.id, ...full });
       expect(b).toEqual({ id: b!.id, ...sparse });
@@ -101,8 +101,10 @@ export function outcomesContract(backend: string, factory: KbFactory): void {
       expect(m1.expectedLatencyMs).toBeCloseTo(170_000 / 3, 9);
       expect(m1.expectedCost).toBeCloseTo((2 * 0.1 + durationCost(60_000)) / 3, 12);
       expect(m1.expectedRecovery).toBeCloseTo((2 * 0.7 * 0.8 + 0.7) / 3, 12);
-      expect(once.summary.reasons).toContain(
-        `estimates of microreboot: learned from 1 case(s), k=2: #${id1} (incident/demo/enrich/1 attempt 1, pass: C=${Math.round(durationCost(60_000) * 1000) / 1000} ΔH=0.7 lat=150000ms loss=0)`,
+      const estimates = once.summary.reasons.find((r) => r.startsWith('estimates of microreboot: '));
+      expect(estimates).toContain('lat=56667ms (n=1)');
+      expect(estimates).toContain(
+        `learned from 1 case(s), k=2: #${id1} (incident/demo/enrich/1 attempt 1, pass: C=${Math.round(durationCost(60_000) * 1000) / 1000} ΔH=0.7 lat=150000ms loss=0)`,
       );
 
       h.t.clock.now += 60_000;
