@@ -86,13 +86,16 @@ export function useHealingLoop(
       // drill's, where it is reported (README: time to heal) — set HOMEOSTAT_E2E_REOPEN_MS to apply it here.
       reopenWindowMs: Number(process.env.HOMEOSTAT_E2E_REOPEN_MS ?? 0),
       ...(options.stepGapMs ? { stepGapMs: options.stepGapMs } : {}),
-      say: (line) => run.lines.push(line),
+      // Seconds since the environment started: a slow or failed run shows where the time went.
+      say: (line) => run.lines.push(`${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)} s  ${line}`),
     });
     run.outcomes = await env.deps.kb.outcomeSamples({});
   });
   afterAll(async () => {
     // The scorecard of this run (time to detect and to heal per fault) for the log of the suite.
     if (run.result) process.stdout.write(`\nhealing loop on the ${log} log${options.env ? ` (${JSON.stringify(options.env)})` : ''}:\n${formatSummary(run.result.faults, run.result.sink)}\n`);
+    // HOMEOSTAT_E2E_TRANSCRIPT=1: the drill's whole transcript even when every case passed.
+    if (process.env.HOMEOSTAT_E2E_TRANSCRIPT === '1') process.stdout.write(`--- drill transcript (${log} log) ---\n${transcript(run)}\n`);
     await env?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
