@@ -8,6 +8,7 @@ import type { KnowledgeBase } from '../knowledge/types';
 import type { PolicyConfig } from '../policies/schema';
 import type { RepairAction } from '../policies/taxonomy';
 import type { ExecuteInput, ProbeOutcome } from './contracts';
+import type { TelemetryReading } from './outcome-measure';
 import type { EscalateDeps } from './templates/escalate';
 import type { ProbeName, RepairTemplate } from './templates/template';
 
@@ -42,6 +43,12 @@ export interface IncidentDeps<TemplateDeps extends EscalateDeps = EscalateDeps> 
    * a second incident on stale detector state.
    */
   announceRepair?: (req: ProbeRequest) => Promise<void>;
+  /**
+   * Telemetry readings of a component over a time range (health index, latency, quality, loss),
+   * from which learn measures what each repair cost in SLO terms. Without it, learn measures
+   * durations from the actuator log and health from the evidence only.
+   */
+  outcomeTelemetry?: (q: { pipeline: string; component: string; from: number; to: number }) => Promise<TelemetryReading[]>;
   now?: () => Date;
   /** How long a remediation lease lasts before it can be taken over (renewed by long repairs). */
   leaseTtlMs?: number;

@@ -4,11 +4,14 @@
  * then close it in the audit log — all in one transaction, once per incident run.
  */
 import { learnFromIncident } from '../knowledge/learn';
+import { findPipeline } from '../policies/lookup';
+import type { OutcomeSampleInput } from '../policies/outcomes';
 import { resourceOf } from '../policies/safety';
 import { layerOf, UNKNOWN_FAULT, type FaultClass, type Verdict } from '../policies/taxonomy';
 import type { LearnInput } from './contracts';
 import type { IncidentDeps } from './deps';
 import type { KnowledgeBase } from '../knowledge/types';
+import { measureOutcomes, parseTelemetryReadings, type TelemetryReading } from './outcome-measure';
 
 const span = (from?: string, to?: string): number | undefined => (from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : undefined);
 
@@ -24,13 +27,55 @@ export function learnKey(input: Pick<LearnInput, 'incidentId' | 'runId'>): strin
  */
 export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void> {
   const runKey = learnKey(input);
+  // Read before the transaction: a telemetry source must not hold the knowledge base's write lock.
+  const telemetry = await readTelemetry(deps, input);
   await deps.kb.transaction(async (tx) => {
     if (runKey && (await tx.caseForRun(runKey))) return;
-    await learnInTransaction(deps, tx, input, runKey);
+    await learnInTransaction(deps, tx, input, runKey, telemetry);
   });
 }
 
-async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: LearnInput, runKey: string | undefined): Promise<void> {
+/**
+ * The component's telemetry over the incident, when the worker has a reader. Best effort: an
+ * unreadable source or malformed readings leave the SLO figures unmeasured, they never stop
+ * the incident from being learnt.
+ */
+async function readTelemetry(deps: IncidentDeps, input: LearnInput): Promise<TelemetryReading[]> {
+  if (!deps.outcomeTelemetry) return [];
+  const from = Math.min(Date.parse(input.timings.firstAnomalyAt), Date.parse(input.timings.openedAt));
+  try {
+    const raw: unknown = await deps.outcomeTelemetry({ pipeline: input.pipeline, component: input.component, from, to: Date.parse(input.timings.closedAt) });
+    return parseTelemetryReadings(raw) ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** One outcome sample per verified attempt, measured from the actuator log, evidence and telemetry. */
+async function outcomeSamples(deps: IncidentDeps, kb: KnowledgeBase, input: LearnInput, telemetry: readonly TelemetryReading[]): Promise<OutcomeSampleInput[]> {
+  const pipeline = findPipeline(deps.policy(), input.pipeline);
+  const attempts = input.attempts.filter((a) => a.verify !== 'skipped');
+  if (!pipeline || input.mode !== 'active' || attempts.length === 0) return [];
+  const fault = input.faultClass as FaultClass | typeof UNKNOWN_FAULT;
+  const layer = fault === UNKNOWN_FAULT ? undefined : layerOf(fault);
+  return measureOutcomes({
+    incidentId: input.incidentId,
+    ...(input.runId ? { runId: input.runId } : {}),
+    pipeline: input.pipeline,
+    component: input.component,
+    faultClass: fault,
+    ...(layer ? { layer } : {}),
+    attempts: attempts.map((a) => ({ action: a.action, verdict: a.verify as Verdict, ...(a.verifyMs !== undefined ? { verifyMs: a.verifyMs } : {}) })),
+    actuations: await kb.listActuations({ incidentId: input.incidentId }),
+    evidence: input.evidence,
+    telemetry,
+    slo: pipeline.slo,
+    openedAt: Date.parse(input.timings.openedAt),
+    closedAt: Date.parse(input.timings.closedAt),
+  });
+}
+
+async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: LearnInput, runKey: string | undefined, telemetry: readonly TelemetryReading[]): Promise<void> {
   const now = (deps.now ?? (() => new Date()))().getTime();
   const fault = input.faultClass as FaultClass | typeof UNKNOWN_FAULT;
   const layer = fault === UNKNOWN_FAULT ? undefined : layerOf(fault);
@@ -44,6 +89,7 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
   ).length;
   // Approved in shadow mode: the human's approval is the verdict on the would-do action.
   const approvedShadow = input.mode === 'shadow' && input.outcome === 'shadowed' && input.approvedBy !== undefined;
+  const outcomes = await outcomeSamples(deps, kb, input, telemetry);
 
   const result = await learnFromIncident(kb, deps.policy(), {
     incidentId: input.incidentId,
@@ -56,9 +102,11 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
     ...(approvedShadow ? { finalAction: input.wouldDo } : {}),
     attempts: input.attempts
       .filter((a) => a.verify !== 'skipped')
-      .map((a) => ({
+      .map((a, i) => ({
         action: a.action,
         verification: a.verify as Verdict,
+        // The same measurements as the outcome samples: the Q-reward's cost and ΔH.
+        ...measuredOf(outcomes[i]),
         ...(a.verifyMs !== undefined ? { verifyMs: a.verifyMs } : {}),
         ...(a.probeRounds !== undefined ? { probeRounds: a.probeRounds } : {}),
         ...(a.flaps !== undefined ? { flaps: a.flaps } : {}),
@@ -72,6 +120,7 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
     ...(mttmMs !== undefined ? { mttmMs } : {}),
     ...(mttrMs !== undefined ? { mttrMs } : {}),
     recentRepairs,
+    outcomes,
     now,
   });
   await kb.appendAudit({
@@ -92,4 +141,13 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
       explanation: input.explanation,
     },
   });
+}
+
+/** Duration and ΔH of one attempt's sample, as the case's attempt record (and the Q-reward) carry them. */
+function measuredOf(s: OutcomeSampleInput | undefined): { durationMs?: number; recovery?: number } {
+  if (!s) return {};
+  return {
+    ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
+    ...(s.healthBefore !== undefined && s.healthAfter !== undefined ? { recovery: Math.max(0, s.healthAfter - s.healthBefore) } : {}),
+  };
 }

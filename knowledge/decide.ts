@@ -109,9 +109,11 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
   const pipeline = requirePipeline(policy, input.pipeline);
   const resource = resourceOf(input.pipeline, input.component);
   const known = input.faultClass === 'unknown' ? undefined : input.faultClass;
-  const [learned, cases, qTable, ctx, pipelineCases] = await Promise.all([
+  const [learned, cases, outcomes, qTable, ctx, pipelineCases] = await Promise.all([
     known ? kb.getMode(input.pipeline, known) : Promise.resolve(undefined),
     known ? kb.pastCases({ faultClass: known }) : Promise.resolve([]),
+    // What past attempts measurably did on this fault class: the learned E[C], E[R], SLO figures.
+    known ? kb.outcomeSamples({ faultClass: known }) : Promise.resolve([]),
     kb.qTable(),
     safetyContext(kb, policy, pipeline, input.now, input.health),
     // Verification times depend on the action and the pipeline more than on the fault class.
@@ -151,6 +153,7 @@ export async function decide(kb: KnowledgeBase, policy: PolicyConfig, input: Dec
     ...(input.layer ? { layer: input.layer } : {}),
     preconditions: input.preconditions ?? {},
     cases,
+    outcomes,
     qTable,
     recentRepairs,
     exclude: input.exclude,

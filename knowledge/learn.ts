@@ -5,6 +5,7 @@
  */
 import { ACTION_PRIORS, durationCost } from '../policies/case-based';
 import { effectiveMode, findPipeline, repairLadder } from '../policies/lookup';
+import type { OutcomeSampleInput } from '../policies/outcomes';
 import { evaluatePromotion, type PromotionEvent } from '../policies/promotion';
 import { indexQ, qState, qUpdate, rewardFor, storeQ, type QEntry } from '../policies/q-learning';
 import type { PolicyConfig } from '../policies/schema';
@@ -42,15 +43,20 @@ export interface LearnArgs {
   mttrMs?: number;
   /** Repairs of this resource in the window before the incident: the Q-state's history bucket. */
   recentRepairs: number;
+  /** What each attempt measurably did (one per attempt): stored for the learned estimates. */
+  outcomes?: readonly OutcomeSampleInput[];
   now: number;
 }
 
 export interface LearnResult {
   caseId: number;
+  /** Ids of the outcome samples stored. */
+  outcomeIds: number[];
   qUpdates: QEntry[];
   promotion?: PromotionEvent;
 }
 
+/** C of an attempt: measured cost, else the cost of its measured duration (as E[C] reads it), else the prior. */
 function attemptCost(a: CaseAttempt): number {
   return a.cost ?? (a.durationMs === undefined ? ACTION_PRIORS[a.action].cost : durationCost(a.durationMs));
 }
@@ -75,6 +81,9 @@ export async function learnFromIncident(kb: KnowledgeBase, policy: PolicyConfig,
     ...(args.mttrMs !== undefined ? { mttrMs: args.mttrMs } : {}),
     explanation: args.explanation,
   });
+
+  // In the caller's transaction (the learn activity's): stored with the case or not at all.
+  const outcomeIds = args.outcomes && args.outcomes.length > 0 ? (await kb.recordOutcomes(args.outcomes)).map((o) => o.id) : [];
 
   // Q-learning along the ladder: a failed rung leads to the state with one more recent repair.
   const qUpdates: QEntry[] = [];
@@ -110,7 +119,7 @@ export async function learnFromIncident(kb: KnowledgeBase, policy: PolicyConfig,
   });
 
   const predicted = args.wouldDo ?? (args.mode === 'active' ? (args.firstChoice ?? null) : null);
-  if (!pipeline || sig.faultClass === 'unknown' || predicted === null) return { caseId: stored.id, qUpdates };
+  if (!pipeline || sig.faultClass === 'unknown' || predicted === null) return { caseId: stored.id, outcomeIds, qUpdates };
 
   // Precision, in both modes: compare what the engine chose first with what finally worked or was
   // approved. An active incident that ended with a human (escalated, rejected) had no automated
@@ -128,9 +137,9 @@ export async function learnFromIncident(kb: KnowledgeBase, policy: PolicyConfig,
   const current = effectiveMode(pipeline, sig.faultClass, learned?.mode);
   const records = await kb.shadowRecords(sig.pipeline, sig.faultClass, pipeline.promotion.window * 2);
   const decision = evaluatePromotion({ pipeline, faultClass: sig.faultClass, current, records, now: args.now });
-  if (!decision.event) return { caseId: stored.id, qUpdates };
+  if (!decision.event) return { caseId: stored.id, outcomeIds, qUpdates };
   const e = decision.event;
   await kb.setMode({ pipeline: e.pipeline, faultClass: e.faultClass, mode: e.to, reason: e.reason });
   await kb.appendAudit({ actor: 'homeostat', action: e.kind, subject: `${e.pipeline}/${e.faultClass}`, detail: { ...e } });
-  return { caseId: stored.id, qUpdates, promotion: e };
+  return { caseId: stored.id, outcomeIds, qUpdates, promotion: e };
 }

@@ -6,12 +6,13 @@
  */
 import type { ActionRecord } from '../policies/safety';
 import type { PastCase } from '../policies/case-based';
+import type { OutcomeSample, OutcomeSampleInput } from '../policies/outcomes';
 import type { QEntry } from '../policies/q-learning';
 import type { ShadowRecord } from '../policies/promotion';
 import type { FaultClass, Layer, Mode, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
 import type { Explanation, Outcome } from '../workflows/shared';
 
-export type { ActionRecord, PastCase, QEntry, ShadowRecord, Verdict };
+export type { ActionRecord, OutcomeSample, OutcomeSampleInput, PastCase, QEntry, ShadowRecord, Verdict };
 
 export interface FaultSignature {
   pipeline: string;
@@ -194,6 +195,12 @@ export interface KnowledgeBase {
   caseForRun(runKey: string): Promise<CaseRecord | undefined>;
   /** Past attempts as the engine reads them, newest first; filter by pipeline and/or fault class. */
   pastCases(query: { pipeline?: string; faultClass?: FaultClass | typeof UNKNOWN_FAULT; limit?: number }): Promise<PastCase[]>;
+
+  // outcome samples: what each attempted action measurably did (policies/outcomes.ts)
+  /** Stores one sample per attempted action of a closed incident; call inside learn's transaction. */
+  recordOutcomes(samples: readonly OutcomeSampleInput[]): Promise<OutcomeSample[]>;
+  /** Samples newest first; filter by fault class and/or action. */
+  outcomeSamples(query: { faultClass?: FaultClass | typeof UNKNOWN_FAULT; action?: RepairAction; limit?: number }): Promise<OutcomeSample[]>;
 
   // Q-table
   qTable(): Promise<QEntry[]>;

@@ -9,9 +9,10 @@
  */
 import { ACTION_PRIORS, estimateFromCases, type CaseEstimate, type PastCase } from './case-based';
 import { repairLadder } from './lookup';
+import { describeOutcomes, estimateOutcomes, type OutcomeEstimate, type OutcomeSample } from './outcomes';
 import { indexQ, lookupQ, qState, type QEntry } from './q-learning';
 import type { EngineSettings, PipelinePolicy } from './schema';
-import { ACTION_RISK, type FaultClass, type Layer, type Mode, type RepairAction, type Severity, type UNKNOWN_FAULT } from './taxonomy';
+import { ACTION_RISK, layerOf, type FaultClass, type Layer, type Mode, type RepairAction, type Severity, type UNKNOWN_FAULT } from './taxonomy';
 
 export interface Precondition {
   holds: boolean;
@@ -31,6 +32,11 @@ export interface PlanRequest {
   /** Evaluated preconditions per action; an action missing here has none. */
   preconditions?: Partial<Record<RepairAction, Precondition>>;
   cases: readonly PastCase[];
+  /**
+   * Measured outcomes of past attempts (policies/outcomes.ts): where they measured a figure, its
+   * shrunk estimate replaces the case-based one for E[C], E[R], SLO_lat and SLO_loss.
+   */
+  outcomes?: readonly OutcomeSample[];
   qTable: readonly QEntry[];
   /** Repairs of this resource in the recent past: the Q-state's history bucket. */
   recentRepairs: number;
@@ -61,6 +67,10 @@ export interface CandidateScore extends CaseEstimate {
   qWeight: number;
   /** Final score: lower is better. */
   score: number;
+  /** The learned estimates from measured outcomes, with the cases they used. */
+  learned: OutcomeEstimate;
+  /** The cases used and their figures, or "prior only (no cases)", as the explanation says it. */
+  learnedFrom: string;
 }
 
 export interface Plan {
@@ -98,7 +108,18 @@ function scoreCandidates(req: PlanRequest, state: string): CandidateScore[] {
   const signature = { component: req.component, faultClass: req.faultClass, severity: req.severity, ...(req.layer ? { layer: req.layer } : {}) };
   return ladder.map((action, rung) => {
     const prior = ACTION_PRIORS[action];
-    const est = estimateFromCases(action, signature, req.cases, prior);
+    const cbr = estimateFromCases(action, signature, req.cases, prior);
+    // Outcomes are pooled per fault signature as learn stores them: the class and its layer.
+    const layer = layerOf(req.faultClass);
+    const learned = estimateOutcomes(action, { faultClass: req.faultClass, ...(layer ? { layer } : {}) }, req.outcomes ?? [], prior);
+    const learnedFrom = describeOutcomes(learned);
+    const est: CaseEstimate = {
+      ...cbr,
+      ...(learned.cost.n > 0 ? { expectedCost: learned.cost.value } : {}),
+      ...(learned.recovery.n > 0 ? { expectedRecovery: learned.recovery.value } : {}),
+      ...(learned.latencyMs.n > 0 ? { expectedLatencyMs: learned.latencyMs.value } : {}),
+      ...(learned.loss.n > 0 ? { expectedLoss: learned.loss.value } : {}),
+    };
     const cbrScore = est.expectedCost + RUNG_PENALTY * rung - req.engine.lambda * est.expectedRecovery;
     const q = lookupQ(qIndex, state, action);
     const qVisits = q?.visits ?? 0;
@@ -110,16 +131,18 @@ function scoreCandidates(req: PlanRequest, state: string): CandidateScore[] {
     if (action !== 'escalate') {
       if (req.exclude?.includes(action)) reasons.push('already tried in this incident');
       if (pre && !pre.holds) reasons.push(`precondition failed${pre.reason ? `: ${pre.reason}` : ''}`);
+      const sloBroken = reasons.length;
       if (est.expectedLatencyMs > slo.latencyMs) reasons.push(`SLO_lat ${Math.round(est.expectedLatencyMs)}ms > ℓ ${slo.latencyMs}ms`);
       if (est.expectedLoss > slo.maxLoss + EPS) reasons.push(`SLO_loss ${fmt(est.expectedLoss)} > η ${slo.maxLoss}`);
+      if (reasons.length > sloBroken) reasons.push(`estimates: ${learnedFrom}`);
     }
     const feasible = reasons.length === 0;
     if (feasible) {
       reasons.push(
-        `E[C]=${fmt(est.expectedCost)} E[R]=${fmt(est.expectedRecovery)} (p=${fmt(est.successRate)} from ${est.cases} case(s))${q ? ` Q=${fmt(q.value)}×${qVisits}` : ''}`,
+        `E[C]=${fmt(est.expectedCost)} E[R]=${fmt(est.expectedRecovery)} (p=${fmt(est.successRate)} from ${est.cases} case(s))${q ? ` Q=${fmt(q.value)}×${qVisits}` : ''}; ${learnedFrom}`,
       );
     }
-    return { ...est, rung, feasible, reasons, cbrScore, ...(q ? { qValue: q.value } : {}), qVisits, qWeight, score };
+    return { ...est, rung, feasible, reasons, cbrScore, ...(q ? { qValue: q.value } : {}), qVisits, qWeight, score, learned, learnedFrom };
   });
 }
 
@@ -169,6 +192,7 @@ export function planRepair(req: PlanRequest): Plan {
     const tie = tieReason(chosen, ranked[1]);
     if (tie) reasons.push(tie);
   }
+  reasons.push(`estimates of ${chosen.learnedFrom}`);
   for (const c of candidates.filter((x) => !x.feasible)) reasons.push(`${c.action} excluded: ${c.reasons.join('; ')}`);
 
   const alternatives = candidates

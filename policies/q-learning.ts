@@ -1,8 +1,15 @@
 /**
  * Tabular Q-learning over incident decisions.
- *   state  s = fault class × severity × recent-history bucket (how often this resource was repaired lately)
+ *   state  s = `<fault class>|<severity>|<history bucket>` (qState): the bucket is how often this
+ *            resource was repaired in the hour before the incident, plus the rungs already failed
+ *            in it (HISTORY_BUCKETS), so a second rung learns in a different state than the first
  *   action a = a repair action
- *   reward r = λ·recovery − cost of the attempt (so Q is on the same scale as −(E[C] − λE[R]))
+ *   reward r = λ·ΔH − C, measured per attempt by the learn activity with the same figures as the
+ *            outcome samples the planner's estimates come from (policies/outcomes.ts):
+ *              ΔH = max(0, health index after − before) (1 − H_t, evidence and telemetry);
+ *                   unmeasured: 1 / 0.5 / 0 for pass / inconclusive / fail
+ *              C  = durationCost(measured duration) from the actuator log; unmeasured: the prior
+ *            so Q is on the same scale as −(E[C] − λE[R]) and the engine can blend the two
  *   Q(s,a) ← Q(s,a) + η (r + γ max_a' Q(s',a') − Q(s,a)), with s' the state after a failed attempt
  *   (terminal when verification passed or a human took over).
  * Pure: the table is passed in and the updated entry returned; the knowledge base stores it.
@@ -82,7 +89,7 @@ export function qUpdate(index: QIndex, t: QTransition, settings: QSettings): QEn
 
 const RECOVERED: Record<Verdict, number> = { pass: 1, inconclusive: 0.5, fail: 0 };
 
-/** r = λ·recovery − cost; recovery defaults from the verification result when ΔH was not measured. */
+/** r = λ·ΔH − C; ΔH defaults from the verification result when it was not measured. */
 export function rewardFor(verification: Verdict, cost: number, lambda: number, recovery?: number): number {
   return lambda * (recovery ?? RECOVERED[verification]) - cost;
 }

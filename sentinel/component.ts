@@ -7,7 +7,8 @@
  * Everything here is a deterministic function of the records fed in (time is the records' `ts`,
  * never the wall clock), and all of it is in the snapshot (`component-snapshot.ts`), which is what
  * lets a restored snapshot plus a replay of the log reproduce exactly the decisions an
- * uninterrupted sentinel would have taken.
+ * uninterrupted sentinel would have taken — all but the measurement trail (`trail.ts`), which is
+ * left out on purpose: it informs learning, never detection.
  */
 import type { ComponentHealth, HealthResult } from '../detection/fusion';
 import type { Evidence, IncidentInput, IncidentTrigger } from '../workflows/shared';
@@ -19,6 +20,7 @@ import { buildEvidence, faultHint, iso } from './evidence';
 import { FusionInputs } from './fusion-inputs';
 import { SignalMemory } from './memory';
 import { readRecord, type ComponentRecord, type FactSink, type ReadContext } from './records';
+import { Trail } from './trail';
 
 export type { ComponentSnapshot } from './component-snapshot';
 
@@ -53,6 +55,8 @@ const RECENT = 32;
 
 export class ComponentMonitor implements FactSink {
   readonly memory: SignalMemory;
+  /** Per-second health, latency, quality and loss for outcome samples; not in the snapshot (see trail.ts). */
+  readonly trail = new Trail();
   private readonly fusion: FusionInputs;
   private hardFaultAt: number | null = null;
   /** Class of the last hard fault: a crash loop is debounced, a fault of another class is news. */
@@ -97,6 +101,7 @@ export class ComponentMonitor implements FactSink {
     this.rec = rec;
     this.ctx = ctx;
     this.sampled = false;
+    this.trail.record(rec);
     readRecord(rec, this.readCtx);
   }
 
@@ -175,6 +180,7 @@ export class ComponentMonitor implements FactSink {
     const ts = this.ts;
     this.lastTs = ts > this.lastTs ? ts : this.lastTs;
     this.takeSample();
+    this.trail.health(ts, 1 - r.health);
     const i = this.recentNext * 3;
     this.recent[i] = ts;
     this.recent[i + 1] = r.instant;
@@ -268,7 +274,7 @@ export class ComponentMonitor implements FactSink {
 
   /**
    * Forgets inputs and remembered series silent since `before` (record time). Returns true when
-   * the whole component has been silent that long: the caller drops it.
+   * the whole component has been silent that long: the caller drops it, its trail with it.
    */
   evictIdle(before: number): boolean {
     if (this.lastTs < before) return true;

@@ -277,6 +277,15 @@ export class Engine {
     return s;
   }
 
+  /** The monitor of one component, if an owned partition holds it. */
+  monitorOf(pipeline: string, component: string): ComponentMonitor | undefined {
+    for (const p of this.partitions.values()) {
+      const m = p.pipelines.get(pipeline)?.get(component);
+      if (m) return m;
+    }
+    return undefined;
+  }
+
   /** Every monitored component across owned partitions. */
   monitors(): ComponentMonitor[] {
     const out: ComponentMonitor[] = [];

@@ -3,6 +3,10 @@
  *   GET  /health                       every component this sentinel owns
  *   GET  /health/:pipeline             that pipeline's components, per layer, open / closed
  *   GET  /health/:pipeline/:component  one component (404 when this sentinel does not own it)
+ *   GET  /trail/:pipeline/:component?from=<epoch ms>&to=<epoch ms>
+ *                                      that component's per-second health, latency, quality and
+ *                                      loss (trail.ts) over [from, to], for the worker's outcome
+ *                                      samples; a span over the trail's 10 minutes is clamped
  *   GET  /metrics                      Prometheus text format
  *   POST /alertmanager                 Alertmanager webhook → incidents / evidence
  *   POST /openlineage                  OpenLineage run event → lineage edges
@@ -25,6 +29,7 @@ import { sendToDeadLetter, type Log } from '../bindings/log';
 import { assertBindAllowed, BearerTokens } from '../common/bearer-auth';
 import { AlertDebouncer, checkAlertCaps } from './alert-guard';
 import { alertmanagerPayload, handleAlerts } from './alertmanager';
+import type { TelemetryReading } from '../activities/outcome-measure';
 import type { ComponentView } from './component';
 import { LIMIT_DEFAULTS, type HttpSettings } from './config-limits';
 import type { IncidentOpener } from './incidents';
@@ -40,6 +45,8 @@ const MAX_BODY = 1024 * 1024;
 
 export interface HttpDeps {
   views(): ComponentView[];
+  /** A component's trail readings over [from, to] (epoch ms); undefined when this sentinel does not own it. */
+  trail?(pipeline: string, component: string, from: number, to: number): TelemetryReading[] | undefined;
   metrics: SentinelMetrics;
   opener: IncidentOpener;
   lineage?: LineageSink;
@@ -64,6 +71,14 @@ const repairedBody = z.strictObject({
   action: z.string().max(64).optional(),
 });
 export type OpenEndpoint = (typeof OPEN_ENDPOINTS)[number];
+
+/** Epoch ms as a query parameter: digits only, so an empty or fractional value is refused, not read as 0. */
+const epochMs = z.string().regex(/^\d{1,15}$/, 'expected epoch milliseconds (digits)').transform(Number);
+
+/** `GET /trail/...`'s query. */
+const trailQuery = z
+  .object({ from: epochMs, to: epochMs })
+  .refine((q) => q.to >= q.from, { message: 'must not be before from', path: ['to'] });
 
 export interface HealthServer {
   server: http.Server;
@@ -155,6 +170,18 @@ export function createHealthServer(deps: HttpDeps): http.Server {
       const one = mine.find((v) => v.component === parts[2]);
       if (!one || parts.length > 3) throw new HttpError(404, `no telemetry seen for ${parts[1]}/${parts[2] ?? ''} on this sentinel`);
       return send(res, 200, one);
+    }
+    if (req.method === 'GET' && parts[0] === 'trail') {
+      if (parts.length !== 3) throw new HttpError(404, `no route for GET ${url.pathname} (GET /trail/<pipeline>/<component>?from=&to=)`);
+      const q = trailQuery.safeParse({ from: url.searchParams.get('from') ?? undefined, to: url.searchParams.get('to') ?? undefined });
+      if (!q.success) {
+        const issue = q.error.issues[0];
+        const field = issue.path.map(String).join('.') || '(query)';
+        throw new HttpError(400, `${field}: ${issue.message}`, { field, rule: issue.code });
+      }
+      const readings = deps.trail?.(parts[1], parts[2], q.data.from, q.data.to);
+      if (!readings) throw new HttpError(404, `no telemetry seen for ${parts[1]}/${parts[2]} on this sentinel`);
+      return send(res, 200, { readings });
     }
     if (req.method === 'GET' && url.pathname === '/metrics') {
       return send(res, 200, await deps.metrics.registry.metrics(), deps.metrics.registry.contentType);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HealthFractions, IncidentDeps, ProbeRunner } from '../activities/deps';
 import { announceRepairTo, anomalousComponents, healthRecovered, runProbe } from '../activities/probes';
+import { sentinelTrailReader } from '../activities/sentinel-trail';
 import type { EscalateDeps } from '../activities/templates/escalate';
 import { escalateTemplate } from '../activities/templates/escalate';
 import { TEMPLATES, type TemplateDeps } from '../activities/templates/index';
@@ -44,7 +45,7 @@ export interface WorkerDepsOptions {
   kbPath?: string;
   /** Builds the live pipeline's bindings, given the actuator log to use. */
   pipeline?: (actuations: KnowledgeActuatorLog) => TemplateDeps;
-  /** Sentinel health API base, for the `health-recovered` probe. */
+  /** Sentinel health API base, for the `health-recovered` probe and the outcome trail. */
   healthUrl?: string;
   /** The same, when it is only known after the worker's dependencies are built. */
   healthUrlFor?: () => string | undefined;
@@ -98,6 +99,7 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
   const escalationWebhookUrl = o.escalationWebhookUrl ?? process.env.HOMEOSTAT_ESCALATION_WEBHOOK;
   const healthUrl = (): string | undefined => o.healthUrl ?? o.healthUrlFor?.() ?? process.env.HOMEOSTAT_HEALTH_URL;
   const healthFetch = bearerFetch(o.healthToken ?? clientTokenFromEnv());
+  const hasHealthUrl = o.healthUrl !== undefined || o.healthUrlFor !== undefined || process.env.HOMEOSTAT_HEALTH_URL !== undefined;
 
   const pipelineDeps = withPolicyBindings(o.pipeline?.(actuations), policy, kb);
   const health = o.health ?? kubernetesHealth(policy, kb);
@@ -133,6 +135,10 @@ export async function buildWorkerDeps(o: WorkerDepsOptions = {}): Promise<Worker
       const url = healthUrl();
       if (url) await announceRepairTo(url, req, healthFetch);
     },
+    // The sentinel's per-second trail measures each repair's SLO cost for learn. Set whenever a
+    // sentinel URL may be configured (healthUrlFor only knows it later); a call without one throws,
+    // which learn records as unmeasured.
+    ...(hasHealthUrl ? { outcomeTelemetry: sentinelTrailReader(healthUrl, healthFetch) } : {}),
     ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
     ...(o.drill ? { drill: true } : {}),
     alertmanager: o.alertmanagerFor ?? alertmanagerFromEnv(),

@@ -141,7 +141,18 @@ export async function runSentinel(input: SentinelProcessOptions, deps: { opener?
     o.httpPort === null
       ? null
       : await startHealthServer(
-          { views: () => sentinel.engine.monitors().map((m) => m.view()), metrics, opener, log, topic: o.topic, settings: config.http, tokens, open: o.httpOpen, ...(kb ? { lineage: kb } : {}) },
+          {
+            views: () => sentinel.engine.monitors().map((m) => m.view()),
+            trail: (pipeline, component, from, to) => sentinel.engine.monitorOf(pipeline, component)?.trail.readings(from, to),
+            metrics,
+            opener,
+            log,
+            topic: o.topic,
+            settings: config.http,
+            tokens,
+            open: o.httpOpen,
+            ...(kb ? { lineage: kb } : {}),
+          },
           o.httpPort,
           o.httpHost,
         );

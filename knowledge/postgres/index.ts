@@ -13,6 +13,7 @@ import * as actuations from './actuations';
 import * as audit from './audit';
 import * as cases from './cases';
 import * as learning from './learning';
+import * as outcomes from './outcomes';
 import * as leases from './leases';
 import * as lineage from './lineage';
 import { APP_ROLE, migratePostgres, PG_MIGRATIONS, quoteIdent } from './migrations';
@@ -174,6 +175,13 @@ export class PostgresKnowledgeBase implements T.KnowledgeBase {
   }
   async pastCases(query: { pipeline?: string; faultClass?: FaultClass | typeof UNKNOWN_FAULT; limit?: number }): Promise<T.PastCase[]> {
     return cases.pastCases(this.sql, query);
+  }
+
+  async recordOutcomes(samples: readonly T.OutcomeSampleInput[]): Promise<T.OutcomeSample[]> {
+    return outcomes.recordOutcomes(this.sql, samples);
+  }
+  async outcomeSamples(query: { faultClass?: FaultClass | typeof UNKNOWN_FAULT; action?: RepairAction; limit?: number }): Promise<T.OutcomeSample[]> {
+    return outcomes.outcomeSamples(this.sql, query);
   }
 
   async qTable(): Promise<T.QEntry[]> {

@@ -214,6 +214,36 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'outcome-samples',
+    sql: () => `
+      -- What each attempted action measurably did (see SQLite's #4).
+      CREATE TABLE outcome_samples (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        incident_id TEXT NOT NULL,
+        run_id TEXT,
+        pipeline TEXT NOT NULL,
+        component TEXT NOT NULL,
+        fault_class TEXT NOT NULL,
+        layer TEXT,
+        action TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        duration_ms BIGINT,
+        health_before DOUBLE PRECISION,
+        health_during DOUBLE PRECISION,
+        health_after DOUBLE PRECISION,
+        slo_latency_ms BIGINT,
+        slo_quality_ms BIGINT,
+        slo_loss_ms BIGINT,
+        latency_added_ms DOUBLE PRECISION,
+        loss_added DOUBLE PRECISION,
+        verdict TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX outcome_samples_by_signature ON outcome_samples (fault_class, action, at);
+    `,
+  },
 ];
 
 /**

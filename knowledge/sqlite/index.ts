@@ -21,6 +21,7 @@ import * as actuations from './actuations';
 import * as audit from './audit';
 import * as cases from './cases';
 import * as learning from './learning';
+import * as outcomes from './outcomes';
 import * as leases from './leases';
 import * as lineage from './lineage';
 import { migrate } from './migrations';
@@ -77,6 +78,13 @@ abstract class SqliteOperations implements T.KnowledgeBase {
   }
   pastCases(query: { pipeline?: string; faultClass?: FaultClass | typeof UNKNOWN_FAULT; limit?: number }): Promise<T.PastCase[]> {
     return this.gate(() => cases.pastCases(this.db, query));
+  }
+
+  recordOutcomes(samples: readonly T.OutcomeSampleInput[]): Promise<T.OutcomeSample[]> {
+    return this.gate(() => outcomes.recordOutcomes(this.db, samples));
+  }
+  outcomeSamples(query: { faultClass?: FaultClass | typeof UNKNOWN_FAULT; action?: RepairAction; limit?: number }): Promise<T.OutcomeSample[]> {
+    return this.gate(() => outcomes.outcomeSamples(this.db, query));
   }
 
   qTable(): Promise<T.QEntry[]> {

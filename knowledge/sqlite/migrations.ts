@@ -175,6 +175,37 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'outcome-samples',
+    sql: `
+      -- What each attempted action measurably did (policies/outcomes.ts): the learned E[C], E[R],
+      -- SLO_lat and SLO_loss are estimated from these rows. NULL: the figure was not measured.
+      CREATE TABLE outcome_samples (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL,
+        run_id TEXT,
+        pipeline TEXT NOT NULL,
+        component TEXT NOT NULL,
+        fault_class TEXT NOT NULL,
+        layer TEXT,
+        action TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        duration_ms INTEGER,
+        health_before REAL,
+        health_during REAL,
+        health_after REAL,
+        slo_latency_ms INTEGER,
+        slo_quality_ms INTEGER,
+        slo_loss_ms INTEGER,
+        latency_added_ms REAL,
+        loss_added REAL,
+        verdict TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX outcome_samples_by_signature ON outcome_samples (fault_class, action, at);
+    `,
+  },
 ];
 
 /**

@@ -104,3 +104,29 @@ test('a learn that fails part-way leaves nothing behind, and its retry lands eve
   expect((await kb.listAudit()).map((a) => a.action)).toEqual(['case-recorded', 'incident.closed']);
   expect(await kb.verifyAuditChain()).toMatchObject({ ok: true, rows: 2 });
 });
+
+test('learn stores one outcome sample per attempt, measured from the actuator log, the evidence and the telemetry reader, once per run', async () => {
+  const incident = closedIncident('run-1');
+  const t = (s: number) => Date.parse('2026-06-10T12:00:00.000Z') + s * 1000;
+  for (const [action, attempt] of [['scale-out', 1], ['load-shedding', 2]] as const) {
+    const key = `${incident.incidentId}@run-1:execute:${action}:${attempt}`;
+    await kb.recordActuation({ idempotencyKey: key, incidentId: incident.incidentId, step: 'execute', attempt, action, resource: `${PIPELINE}/sink` });
+    await kb.completeActuation(key, {});
+  }
+  const withTelemetry = { ...deps(), outcomeTelemetry: async () => [{ at: t(0), healthIndex: 0.2, latencyMs: 1 }] };
+  await learn(withTelemetry, { ...incident, evidence: [{ at: '2026-06-10T11:59:59.000Z', source: 'sentinel', summary: 'lag', health: 0.6 }] });
+  await learn(withTelemetry, incident);
+  const samples = await kb.outcomeSamples({ faultClass: 'lag' });
+  expect(samples.map((s) => [s.action, s.attempt, s.verdict, s.runId])).toEqual([
+    ['load-shedding', 2, 'pass', 'run-1'],
+    ['scale-out', 1, 'fail', 'run-1'],
+  ]);
+  for (const s of samples) {
+    expect(s.durationMs).toBeGreaterThanOrEqual(0);
+    // the telemetry reading (0.2 at 12:00:00) is later than the evidence (1 − 0.6 at 11:59:59)
+    expect(s.healthBefore).toBeDefined();
+  }
+  expect(samples.find((s) => s.action === 'scale-out')!.healthBefore).toBeCloseTo(0.2, 12);
+  // one latency reading, in force when the scale-out began: it rose by nothing
+  expect(samples.find((s) => s.action === 'scale-out')!.latencyAddedMs).toBe(0);
+});

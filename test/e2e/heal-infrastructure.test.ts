@@ -4,7 +4,7 @@
  * opens an incident, the expected repair runs and verifies, and the sink ends exactly-once.
  * (Capacity and state faults — a slow-down, a corrupted checkpoint: heal-capacity-state.test.ts.)
  */
-import { expectExactlyOnce, expectHealed, playbookCase, useHealingLoop, type HealingCase, type LogKind } from './healing-loop';
+import { expectExactlyOnce, expectHealed, expectOutcomesMeasured, playbookCase, useHealingLoop, type HealingCase, type LogKind } from './healing-loop';
 
 jest.setTimeout(20 * 60_000);
 
@@ -14,4 +14,5 @@ describe.each<LogKind>(['embedded', 'kafka'])('infrastructure faults heal throug
   const run = useHealingLoop(log, CASES);
   it.each(CASES)('$name', (c) => expectHealed(run, c));
   it('the sink holds every event exactly once', () => expectExactlyOnce(run));
+  it('learn measured every healed repair on the live pipeline', () => expectOutcomesMeasured(run));
 });

@@ -7,6 +7,7 @@
 import { localSigner } from '../../common/decision-keys';
 import fs from 'node:fs';
 import { freePort } from '../../infra/ports';
+import type { OutcomeSample } from '../../policies/outcomes';
 import type { FaultInput, FaultKind } from '../../simulator/faults';
 import { PLAYBOOK } from '../../simulator/playbook';
 import { formatSummary } from '../../workers/demo-scenario';
@@ -35,6 +36,8 @@ export function playbookCase(kind: FaultKind, overrides: Partial<HealingCase> = 
 
 export interface HealingRun {
   result?: DrillResult;
+  /** What learn measured of every attempted repair (the knowledge base's outcome samples), read when the drill ended. */
+  outcomes?: OutcomeSample[];
   lines: string[];
   /** The environment, while it runs (tests that assert on its services read it). */
   env?: LocalEnv;
@@ -83,12 +86,16 @@ export function useHealingLoop(
       // drill's, where it is reported (README: time to heal) — set HOMEOSTAT_E2E_REOPEN_MS to apply it here.
       reopenWindowMs: Number(process.env.HOMEOSTAT_E2E_REOPEN_MS ?? 0),
       ...(options.stepGapMs ? { stepGapMs: options.stepGapMs } : {}),
-      say: (line) => run.lines.push(line),
+      // Seconds since the environment started: a slow or failed run shows where the time went.
+      say: (line) => run.lines.push(`${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)} s  ${line}`),
     });
+    run.outcomes = await env.deps.kb.outcomeSamples({});
   });
   afterAll(async () => {
     // The scorecard of this run (time to detect and to heal per fault) for the log of the suite.
     if (run.result) process.stdout.write(`\nhealing loop on the ${log} log${options.env ? ` (${JSON.stringify(options.env)})` : ''}:\n${formatSummary(run.result.faults, run.result.sink)}\n`);
+    // HOMEOSTAT_E2E_TRANSCRIPT=1: the drill's whole transcript even when every case passed.
+    if (process.env.HOMEOSTAT_E2E_TRANSCRIPT === '1') process.stdout.write(`--- drill transcript (${log} log) ---\n${transcript(run)}\n`);
     await env?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -124,4 +131,23 @@ export function expectExactlyOnce(run: HealingRun): void {
     checksum: sink.expectedChecksum,
   });
   expect(sink.stored).toBeGreaterThan(0);
+}
+
+/**
+ * Every healed fault's incident left one outcome sample per attempt, measured on the live
+ * pipeline: the repair's duration from the actuator log, the health index before and after it
+ * from the evidence and the sentinel's trail, and (where the component reports latency) how far
+ * latency rose while it ran — the figures the planner's learned estimates come from.
+ */
+export function expectOutcomesMeasured(run: HealingRun): void {
+  const healed = (run.result?.faults ?? []).filter((f) => f.verified && f.incidentId);
+  if (healed.length === 0) throw new Error(`no healed fault to check\n${transcript(run)}`);
+  const samples = run.outcomes ?? [];
+  for (const f of healed) {
+    const mine = samples.filter((s) => s.incidentId === f.incidentId && s.action === f.action);
+    const last = mine[0];
+    const seen = last ? { verdict: last.verdict, duration: last.durationMs !== undefined, before: last.healthBefore !== undefined, after: last.healthAfter !== undefined } : null;
+    expect({ fault: f.label, seen }).toEqual({ fault: f.label, seen: { verdict: 'pass', duration: true, before: true, after: true } });
+  }
+  expect(samples.some((s) => s.latencyAddedMs !== undefined)).toBe(true);
 }

@@ -16,6 +16,7 @@ import { PG_MIGRATIONS } from '../../knowledge/postgres/migrations';
 import type { KnowledgeBase } from '../../knowledge/types';
 import { auditContract } from './contract/audit';
 import { decideContract } from './contract/decide';
+import { outcomesContract } from './contract/outcomes';
 import type { KbFactory } from './contract/harness';
 import { leasesContract } from './contract/leases';
 import { recordsContract } from './contract/records';
@@ -73,6 +74,7 @@ leasesContract('PostgreSQL', pgFactory);
 auditContract('PostgreSQL', pgFactory);
 transactionsContract('PostgreSQL', pgFactory);
 decideContract('PostgreSQL', pgFactory);
+outcomesContract('PostgreSQL', pgFactory);
 
 describe('PostgreSQL knowledge base: what a shared server adds', () => {
   let schema: string;

@@ -1,0 +1,34 @@
+/**
+ * The worker's outcome-telemetry reader (IncidentDeps.outcomeTelemetry) backed by the sentinel's
+ * trail: `GET <base>/trail/<pipeline>/<component>?from=&to=` (sentinel/http.ts, sentinel/trail.ts).
+ * It throws on anything but a well-formed 200 — learn treats a failing reader as "unmeasured"
+ * (readTelemetry in learn.ts), which is the honest answer when the sentinel cannot say.
+ */
+import { z } from 'zod';
+import type { IncidentDeps } from './deps';
+import { parseTelemetryReadings } from './outcome-measure';
+
+export type OutcomeTelemetry = NonNullable<IncidentDeps['outcomeTelemetry']>;
+
+const trailAnswer = z.object({ readings: z.unknown() });
+
+/**
+ * A reader asking the sentinel at `baseUrl()` (resolved per call: the local stack learns its
+ * sentinel's port after the worker's dependencies are built) with `fetchImpl` (the bearer-token
+ * fetch: the trail carries measurements and is never an open endpoint).
+ */
+export function sentinelTrailReader(baseUrl: () => string | undefined, fetchImpl: typeof fetch = fetch): OutcomeTelemetry {
+  return async ({ pipeline, component, from, to }) => {
+    const base = baseUrl();
+    if (!base) throw new Error('no sentinel URL configured for the outcome trail');
+    if (!Number.isFinite(from) || !Number.isFinite(to)) throw new Error(`outcome trail: range ${from}..${to} is not a pair of epoch ms`);
+    // Widened to whole ms outwards: the sentinel takes digits only, and its buckets are whole seconds anyway.
+    const query = `from=${Math.max(0, Math.floor(from))}&to=${Math.max(0, Math.ceil(to))}`;
+    const res = await fetchImpl(`${base.replace(/\/$/, '')}/trail/${encodeURIComponent(pipeline)}/${encodeURIComponent(component)}?${query}`, { signal: AbortSignal.timeout(5_000) });
+    if (res.status !== 200) throw new Error(`sentinel answered ${res.status} to GET /trail/${pipeline}/${component}`);
+    const answer = trailAnswer.safeParse(await res.json());
+    const readings = answer.success ? parseTelemetryReadings(answer.data.readings) : undefined;
+    if (!readings) throw new Error(`sentinel's trail answer for ${pipeline}/${component} not understood`);
+    return readings;
+  };
+}
