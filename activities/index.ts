@@ -13,6 +13,7 @@ import { withErrorTypes } from './failures';
 import { handOver } from './hand-over';
 import { learn } from './learn';
 import { plan } from './plan';
+import { componentsToRearm } from './repair-scope';
 import { verify, verifyUntilStable } from './verify';
 
 export type { IncidentDeps };
@@ -42,7 +43,12 @@ export function createActivities(deps: IncidentDeps): IncidentActivities {
     learn: async (input) => {
       // A verified heal re-arms the sentinel's view of the component first: learning can take a
       // while, and evidence of the old anomaly must not reopen the incident meanwhile.
-      if (input.outcome === 'healed' && input.action) await announceRepair(deps, { incidentId: input.incidentId, pipeline: input.pipeline, component: input.component, action: input.action });
+      // Downstream components whose symptoms were this fault's are re-armed with it (repair-scope.ts).
+      if (input.outcome === 'healed' && input.action) {
+        for (const component of componentsToRearm(deps.policy(), input)) {
+          await announceRepair(deps, { incidentId: input.incidentId, pipeline: input.pipeline, component, action: input.action });
+        }
+      }
       await learn(deps, input);
       await expireSilences(deps, { ...input, targets: input.plan?.target ? [input.plan.target] : [] });
     },

@@ -4,7 +4,7 @@
  * recent window is validated on a holdout and promoted only if better (approved by the on-call
  * lead); the sink ends exactly-once.
  */
-import { expectExactlyOnce, expectHealed, playbookCase, useHealingLoop, type HealingCase, type LogKind } from './healing-loop';
+import { expectCalmBeforeEachFault, expectExactlyOnce, expectHealed, playbookCase, useHealingLoop, type HealingCase, type LogKind } from './healing-loop';
 
 jest.setTimeout(20 * 60_000);
 
@@ -20,4 +20,5 @@ describe.each<LogKind>(['embedded', 'kafka'])('distribution shifts heal through 
   const run = useHealingLoop(log, CASES, { stepGapMs: 32_000 });
   it.each(CASES)('$name', (c) => expectHealed(run, c));
   it('the sink holds every event exactly once', () => expectExactlyOnce(run));
+  it('the pipeline was calm again before the next shift (the heal re-armed the stages downstream)', () => expectCalmBeforeEachFault(run));
 });

@@ -151,3 +151,13 @@ export function expectOutcomesMeasured(run: HealingRun): void {
   }
   expect(samples.some((s) => s.latencyAddedMs !== undefined)).toBe(true);
 }
+
+/**
+ * Before each fault the drill waits until every component is calm (no incident running, fused
+ * health below close), for at most 150 s. A verified heal re-arms the repaired component and the
+ * downstream stages that showed its symptoms, so calm returns without that wait running out.
+ */
+export function expectCalmBeforeEachFault(run: HealingRun): void {
+  const waitedOut = run.lines.filter((l) => l.includes('injecting anyway'));
+  if (waitedOut.length > 0) throw new Error(`a fault was injected while the last one's anomaly lingered:\n${waitedOut.join('\n')}\n--- drill transcript ---\n${transcript(run)}`);
+}
