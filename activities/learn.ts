@@ -35,6 +35,9 @@ export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void
   });
 }
 
+/** How far before the anomaly learn reads the component's telemetry. */
+const BASELINE_MS = 30_000;
+
 /**
  * The component's telemetry over the incident, when the worker has a reader. Best effort: an
  * unreadable source or malformed readings leave the SLO figures unmeasured, they never stop
@@ -42,11 +45,18 @@ export async function learn(deps: IncidentDeps, input: LearnInput): Promise<void
  */
 async function readTelemetry(deps: IncidentDeps, input: LearnInput): Promise<TelemetryReading[]> {
   if (!deps.outcomeTelemetry) return [];
-  const from = Math.min(Date.parse(input.timings.firstAnomalyAt), Date.parse(input.timings.openedAt));
+  // From a little before the anomaly: the levels in force when the first repair began need the
+  // readings before it (a crashed stage reports no latency until it runs again).
+  const from = Math.min(Date.parse(input.timings.firstAnomalyAt), Date.parse(input.timings.openedAt)) - BASELINE_MS;
+  // Up to now, not only the close: the health just after the last verification is read too.
+  const to = Math.max(Date.parse(input.timings.closedAt), (deps.now ?? (() => new Date()))().getTime());
+  const where = `${input.pipeline}/${input.component}`;
   try {
-    const raw: unknown = await deps.outcomeTelemetry({ pipeline: input.pipeline, component: input.component, from, to: Date.parse(input.timings.closedAt) });
-    return parseTelemetryReadings(raw) ?? [];
-  } catch {
+    const readings = parseTelemetryReadings(await deps.outcomeTelemetry({ pipeline: input.pipeline, component: input.component, from, to }));
+    if (!readings) process.stderr.write(`[homeostat] learn ${input.incidentId}: outcome telemetry of ${where} malformed; its SLO figures stay unmeasured\n`);
+    return readings ?? [];
+  } catch (err) {
+    process.stderr.write(`[homeostat] learn ${input.incidentId}: outcome telemetry of ${where} unreadable (${(err as Error).message}); its SLO figures stay unmeasured\n`);
     return [];
   }
 }

@@ -137,7 +137,13 @@ export function measureOutcomes(m: MeasureInput): OutcomeSampleInput[] {
     const verifiedBy = end === undefined ? undefined : a.verifyMs !== undefined ? end + a.verifyMs : (nextStart ?? m.closedAt);
     const before = start === undefined ? undefined : health.filter((h) => h.at <= start).sort((x, y) => x.at - y.at).at(-1)?.v;
     const during = start === undefined || end === undefined ? [] : health.filter((h) => h.at >= start && h.at <= end).map((h) => h.v);
-    const after = end === undefined || verifiedBy === undefined ? undefined : health.filter((h) => h.at > end && h.at <= verifiedBy).sort((x, y) => x.at - y.at).at(-1)?.v;
+    // The last reading up to the verdict; when the verification was quicker than the readings
+    // (a second apart), the first one after it — before any later attempt began.
+    const after =
+      end === undefined || verifiedBy === undefined
+        ? undefined
+        : (health.filter((h) => h.at > end && h.at <= verifiedBy).sort((x, y) => x.at - y.at).at(-1)?.v ??
+          health.filter((h) => h.at > verifiedBy && (nextStart === undefined || h.at < nextStart)).sort((x, y) => x.at - y.at)[0]?.v);
     const from = start;
     const to = verifiedBy;
     const slo = (xs: { at: number; v: number }[], bad: (v: number) => boolean) => (from === undefined || to === undefined ? undefined : timeWhere(xs, from, to, bad));

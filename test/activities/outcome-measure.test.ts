@@ -82,6 +82,23 @@ describe('measuring what each attempt did', () => {
     expect(scale).toMatchObject({ sloLatencyMs: 20_000, sloQualityMs: 20_000, sloLossMs: 0, latencyAddedMs: 0, lossAdded: 0 });
   });
 
+  it('a verification quicker than the readings takes the first health reading after it, never one past the next attempt', () => {
+    const quick = input({
+      attempts: [{ action: 'microreboot', verdict: 'pass', verifyMs: 500 }],
+      actuations: [run('microreboot', 1, 10_000, 11_000)],
+      evidence: [],
+      telemetry: [{ at: T0 + 9_000, healthIndex: 0.4 }, { at: T0 + 12_000, healthIndex: 0.9 }, { at: T0 + 13_000, healthIndex: 0.7 }],
+    });
+    expect(measureOutcomes(quick)[0]).toMatchObject({ healthBefore: 0.4, healthAfter: 0.9 });
+    // Two attempts: the first's verdict came before any reading, and the next reading is the second attempt's.
+    const [first] = measureOutcomes({
+      ...quick,
+      attempts: [{ action: 'microreboot', verdict: 'fail', verifyMs: 500 }, { action: 'scale-out', verdict: 'pass', verifyMs: 500 }],
+      actuations: [run('microreboot', 1, 10_000, 11_000), run('scale-out', 2, 11_600, 11_900)],
+    });
+    expect(first!.healthAfter).toBeUndefined();
+  });
+
   it('leaves unmeasured what nothing measured', () => {
     const [only] = measureOutcomes(input({ attempts: [{ action: 'microreboot', verdict: 'pass' }], actuations: [run('microreboot', 1, 10_000)], telemetry: [] }));
     expect(only).toEqual({

@@ -139,7 +139,7 @@ export function expectExactlyOnce(run: HealingRun): void {
  * from the evidence and the sentinel's trail, and (where the component reports latency) how far
  * latency rose while it ran — the figures the planner's learned estimates come from.
  */
-export function expectOutcomesMeasured(run: HealingRun): void {
+export async function expectOutcomesMeasured(run: HealingRun): Promise<void> {
   const healed = (run.result?.faults ?? []).filter((f) => f.verified && f.incidentId);
   if (healed.length === 0) throw new Error(`no healed fault to check\n${transcript(run)}`);
   const samples = run.outcomes ?? [];
@@ -147,9 +147,24 @@ export function expectOutcomesMeasured(run: HealingRun): void {
     const mine = samples.filter((s) => s.incidentId === f.incidentId && s.action === f.action);
     const last = mine[0];
     const seen = last ? { verdict: last.verdict, duration: last.durationMs !== undefined, before: last.healthBefore !== undefined, after: last.healthAfter !== undefined } : null;
-    expect({ fault: f.label, seen }).toEqual({ fault: f.label, seen: { verdict: 'pass', duration: true, before: true, after: true } });
+    const want = { verdict: 'pass', duration: true, before: true, after: true };
+    // The sample itself rides along, so a failure shows what was and was not measured.
+    if (JSON.stringify(seen) !== JSON.stringify(want)) {
+      throw new Error(`${f.label}: expected ${JSON.stringify(want)}, got ${JSON.stringify(seen)}; sample ${JSON.stringify(last ?? null)}; fault ${JSON.stringify(f)}; the sentinel's trail: ${await trailOf(run, f.target)}`);
+    }
   }
-  expect(samples.some((s) => s.latencyAddedMs !== undefined)).toBe(true);
+  if (!samples.some((s) => s.latencyAddedMs !== undefined)) {
+    throw new Error(`no sample measured a latency rise; samples ${JSON.stringify(samples)}; the sentinel's trail of ${healed[0]!.target}: ${await trailOf(run, healed[0]!.target)}`);
+  }
+}
+
+/** The sentinel's trail of a component over the last ten minutes, for a failure message. */
+async function trailOf(run: HealingRun, component: string): Promise<string> {
+  const env = run.env;
+  if (!env?.healthUrl || !env.pipeline) return 'no sentinel to ask';
+  const to = Date.now();
+  const res = await fetch(`${env.healthUrl}/trail/${env.pipeline.config.pipeline}/${component}?from=${to - 600_000}&to=${to}`, { headers: { authorization: `Bearer ${env.sentinelToken}` } });
+  return `${res.status} ${(await res.text()).slice(0, 2000)}`;
 }
 
 /**

@@ -19,6 +19,8 @@ class DurationsReporter {
   /** `options.file`: another file name in the cache directory (the real-server run keeps its own). */
   constructor(globalConfig, options = {}) {
     this.workers = globalConfig.maxWorkers;
+    // With -t only some tests of each file ran: its time says nothing about the whole file.
+    this.partial = Boolean(globalConfig.testNamePattern);
     this.out = path.join(cacheRoot, options.file || 'test-durations.json');
   }
 
@@ -35,6 +37,7 @@ class DurationsReporter {
     }
     for (const f of files) known[f.file] = Math.round(f.seconds * 10) / 10;
     try {
+      if (this.partial) throw new Error('a run filtered by test name (-t)');
       fs.mkdirSync(cacheRoot, { recursive: true });
       fs.writeFileSync(this.out, `${JSON.stringify(sortedByValue(known), null, 2)}\n`);
     } catch (err) {
