@@ -14,7 +14,7 @@
  */
 import type { Actuation } from '../knowledge/types';
 import type { OutcomeSampleInput } from '../policies/outcomes';
-import type { FaultClass, Layer, RepairAction, UNKNOWN_FAULT, Verdict } from '../policies/taxonomy';
+import type { RepairAction, Verdict } from '../policies/taxonomy';
 import type { Evidence } from '../workflows/shared';
 import { z } from 'zod';
 
@@ -62,13 +62,8 @@ export interface MeasuredAttempt {
   verifyMs?: number;
 }
 
-export interface MeasureInput {
-  incidentId: string;
-  runId?: string;
-  pipeline: string;
-  component: string;
-  faultClass: FaultClass | typeof UNKNOWN_FAULT;
-  layer?: Layer;
+/** Which incident and signature the samples are of, as they are stored. */
+export interface MeasureInput extends Pick<OutcomeSampleInput, 'incidentId' | 'runId' | 'pipeline' | 'component' | 'faultClass' | 'layer'> {
   /** The attempts that ran and were verified, in order. */
   attempts: readonly MeasuredAttempt[];
   /** The incident's execute actuations (any order). */

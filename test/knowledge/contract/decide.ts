@@ -2,7 +2,7 @@ import { decide, recordExecutedAction, revalidate, type DecisionInput } from '..
 import { learnFromIncident, type LearnArgs } from '../../../knowledge/learn';
 import { qState } from '../../../policies/q-learning';
 import { demoPolicy, smallPolicy } from '../../policies/fixtures';
-import { useHarness, type KbFactory } from './harness';
+import { enrichOomDecision, useHarness, type KbFactory } from './harness';
 
 const policy = demoPolicy();
 const EXPLANATION = { trigger: 't', evidence: 'e', cause: 'c', action: 'a', impact: 'i', verification: 'v' };
@@ -12,17 +12,7 @@ export function decideContract(backend: string, factory: KbFactory): void {
   describe(`${backend}: decide / revalidate / learn over a real knowledge base`, () => {
     const h = useHarness(factory);
 
-    const input = (patch: Partial<DecisionInput> = {}): DecisionInput => ({
-      incidentId: 'incident/demo/enrich',
-      pipeline: 'demo',
-      component: 'enrich',
-      faultClass: 'oom',
-      severity: 'medium',
-      attempt: 1,
-      exclude: [],
-      now: h.t.clock.now,
-      ...patch,
-    });
+    const input = (patch: Partial<DecisionInput> = {}): DecisionInput => enrichOomDecision(h.t, patch);
 
     it('plans the first rung, allowed, with the policy’s timings and approvers', async () => {
       const d = await decide(h.t.kb, policy, input());

@@ -3,6 +3,7 @@
  * backend with a clock the test moves, a way to open a second connection to the same one (another
  * worker), and a clean-up. Each backend's test file supplies a factory.
  */
+import type { DecisionInput } from '../../../knowledge/decide';
 import type { KnowledgeBase } from '../../../knowledge/types';
 
 export interface KbHarness {
@@ -40,4 +41,9 @@ export function useHarness(factory: KbFactory): { readonly t: KbHarness } {
       return holder.t;
     },
   };
+}
+
+/** The contract suites' decision: an oom on the demo pipeline's enrich stage, first attempt, at the harness's clock. */
+export function enrichOomDecision(t: KbHarness, patch: Partial<DecisionInput> = {}): DecisionInput {
+  return { incidentId: 'incident/demo/enrich', pipeline: 'demo', component: 'enrich', faultClass: 'oom', severity: 'medium', attempt: 1, exclude: [], now: t.clock.now, ...patch };
 }

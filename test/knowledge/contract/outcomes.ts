@@ -8,7 +8,7 @@ import { learnFromIncident, type LearnArgs } from '../../../knowledge/learn';
 import { durationCost } from '../../../policies/case-based';
 import type { OutcomeSampleInput } from '../../../policies/outcomes';
 import { demoPolicy } from '../../policies/fixtures';
-import { useHarness, type KbFactory } from './harness';
+import { enrichOomDecision, useHarness, type KbFactory } from './harness';
 
 const policy = demoPolicy(); // demo: ℓ = 60 000 ms, η = 0.05; oom ladder microreboot → scale-out → escalate
 const EXPLANATION = { trigger: 't', evidence: 'e', cause: 'c', action: 'a', impact: 'i', verification: 'v' };
@@ -17,17 +17,7 @@ export function outcomesContract(backend: string, factory: KbFactory): void {
   describe(`${backend}: outcome samples feed the planner's estimates`, () => {
     const h = useHarness(factory);
 
-    const input = (patch: Partial<DecisionInput> = {}): DecisionInput => ({
-      incidentId: 'incident/demo/enrich',
-      pipeline: 'demo',
-      component: 'enrich',
-      faultClass: 'oom',
-      severity: 'medium',
-      attempt: 1,
-      exclude: [],
-      now: h.t.clock.now,
-      ...patch,
-    });
+    const input = (patch: Partial<DecisionInput> = {}): DecisionInput => enrichOomDecision(h.t, patch);
 
     const sample = (i: number, patch: Partial<OutcomeSampleInput> = {}): OutcomeSampleInput => ({
       incidentId: `incident/demo/enrich/${i}`,
