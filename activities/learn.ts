@@ -5,7 +5,7 @@
  */
 import { learnFromIncident } from '../knowledge/learn';
 import { findPipeline } from '../policies/lookup';
-import type { OutcomeSampleInput } from '../policies/outcomes';
+import { recoveryOf, type OutcomeSampleInput } from '../policies/outcomes';
 import { resourceOf } from '../policies/safety';
 import { layerOf, UNKNOWN_FAULT, type FaultClass, type Verdict } from '../policies/taxonomy';
 import type { LearnInput } from './contracts';
@@ -158,6 +158,6 @@ function measuredOf(s: OutcomeSampleInput | undefined): { durationMs?: number; r
   if (!s) return {};
   return {
     ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
-    ...(s.healthBefore !== undefined && s.healthAfter !== undefined ? { recovery: Math.max(0, s.healthAfter - s.healthBefore) } : {}),
+    recovery: recoveryOf(s),
   };
 }

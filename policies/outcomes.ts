@@ -14,7 +14,12 @@
  *
  *   E[C(a)]     from the duration: c = durationCost(duration ms), the same cost the case-based
  *               estimate and the Q-reward use, in [0, 1]
- *   E[R(a)]     from ΔH = max(0, health after − health before), health index in [0, 1];
+ *   E[R(a)]     from the share of the lost health the repair won back,
+ *               (health after − health before) / (1 − health before), clamped to [0, 1], when the
+ *               health index showed the fault (it was at least MIN_DEGRADATION below 1 before);
+ *               otherwise from the verdict (pass 1, inconclusive 0.5, fail 0), as the Q-reward
+ *               does: a crash or a schema change is an event, not a fall of the fused health, and
+ *               a ΔH of 0 there would say a repair that worked recovered nothing.
  *               prior: P(success) × recovery when it works
  *   SLO_lat(a)  from how far end-to-end latency rose while the action ran and was verified,
  *               over its level when the action began (ms) — what the repair added, as the
@@ -119,11 +124,24 @@ export function sameSignature(s: OutcomeSignature, o: OutcomeSignature): boolean
   return s.faultClass === o.faultClass && (s.layer ?? null) === (o.layer ?? null);
 }
 
+/** Below 1 − this, the health index showed the fault, and its recovery can be measured. */
+export const MIN_DEGRADATION = 0.05;
+
+/** Recovery by verdict where health did not show the fault (the Q-reward's default too). */
+export const RECOVERY_BY_VERDICT: Readonly<Record<Verdict, number>> = { pass: 1, inconclusive: 0.5, fail: 0 };
+
+/** What one attempt recovered, in [0, 1] (see E[R] above). */
+export function recoveryOf(s: Pick<OutcomeSampleInput, 'healthBefore' | 'healthAfter' | 'verdict'>): number {
+  const { healthBefore: before, healthAfter: after } = s;
+  if (before === undefined || after === undefined || 1 - before < MIN_DEGRADATION) return RECOVERY_BY_VERDICT[s.verdict];
+  return Math.min(1, Math.max(0, (after - before) / (1 - before)));
+}
+
 /** The figures one sample measured, as the estimates read them. */
 export function figuresOf(s: OutcomeSampleInput): Partial<Record<OutcomeFigure, number>> {
   const f: Partial<Record<OutcomeFigure, number>> = {};
   if (s.durationMs !== undefined) f.cost = durationCost(s.durationMs);
-  if (s.healthBefore !== undefined && s.healthAfter !== undefined) f.recovery = Math.max(0, s.healthAfter - s.healthBefore);
+  f.recovery = recoveryOf(s);
   if (s.latencyAddedMs !== undefined) f.latencyMs = s.latencyAddedMs;
   if (s.lossAdded !== undefined) f.loss = s.lossAdded;
   return f;
@@ -160,7 +178,7 @@ const fmt = (x: number) => (Math.round(x * 1000) / 1000).toString();
 
 const FIGURE_LABEL: Record<OutcomeFigure, (x: number) => string> = {
   cost: (x) => `C=${fmt(x)}`,
-  recovery: (x) => `ΔH=${fmt(x)}`,
+  recovery: (x) => `R=${fmt(x)}`,
   latencyMs: (x) => `lat=${Math.round(x)}ms`,
   loss: (x) => `loss=${fmt(x)}`,
 };

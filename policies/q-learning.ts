@@ -4,10 +4,11 @@
  *            resource was repaired in the hour before the incident, plus the rungs already failed
  *            in it (HISTORY_BUCKETS), so a second rung learns in a different state than the first
  *   action a = a repair action
- *   reward r = λ·ΔH − C, measured per attempt by the learn activity with the same figures as the
+ *   reward r = λ·R − C, measured per attempt by the learn activity with the same figures as the
  *            outcome samples the planner's estimates come from (policies/outcomes.ts):
- *              ΔH = max(0, health index after − before) (1 − H_t, evidence and telemetry);
- *                   unmeasured: 1 / 0.5 / 0 for pass / inconclusive / fail
+ *              R  = recoveryOf(sample): the share of the lost health index (1 − H_t, evidence and
+ *                   telemetry) the repair won back, when the health index showed the fault;
+ *                   else 1 / 0.5 / 0 for pass / inconclusive / fail
  *              C  = durationCost(measured duration) from the actuator log; unmeasured: the prior
  *            so Q is on the same scale as −(E[C] − λE[R]) and the engine can blend the two
  *   Q(s,a) ← Q(s,a) + η (r + γ max_a' Q(s',a') − Q(s,a)), with s' the state after a failed attempt
@@ -15,6 +16,7 @@
  * Pure: the table is passed in and the updated entry returned; the knowledge base stores it.
  */
 import type { FaultClass, RepairAction, Severity, UNKNOWN_FAULT, Verdict } from './taxonomy';
+import { RECOVERY_BY_VERDICT } from './outcomes';
 
 export interface QEntry {
   state: string;
@@ -87,9 +89,8 @@ export function qUpdate(index: QIndex, t: QTransition, settings: QSettings): QEn
   return { state: t.state, action: t.action, value, visits: (old?.visits ?? 0) + 1 };
 }
 
-const RECOVERED: Record<Verdict, number> = { pass: 1, inconclusive: 0.5, fail: 0 };
 
-/** r = λ·ΔH − C; ΔH defaults from the verification result when it was not measured. */
+/** r = λ·R − C; R defaults from the verification result when it was not measured. */
 export function rewardFor(verification: Verdict, cost: number, lambda: number, recovery?: number): number {
-  return lambda * (recovery ?? RECOVERED[verification]) - cost;
+  return lambda * (recovery ?? RECOVERY_BY_VERDICT[verification]) - cost;
 }

@@ -1,5 +1,5 @@
 import { ACTION_PRIORS, durationCost } from '../../policies/case-based';
-import { CASES_NAMED, describeOutcomes, estimateOutcomes, OUTCOME_PSEUDO_COUNT, shrink, type OutcomeSample } from '../../policies/outcomes';
+import { CASES_NAMED, describeOutcomes, estimateOutcomes, MIN_DEGRADATION, recoveryOf, OUTCOME_PSEUDO_COUNT, shrink, type OutcomeSample } from '../../policies/outcomes';
 
 const base: OutcomeSample = {
   id: 1, incidentId: 'i/1', pipeline: 'p', component: 'a', faultClass: 'lag', layer: 'infrastructure',
@@ -32,21 +32,23 @@ describe('learned estimates from outcome samples', () => {
       { ...base, id: 3, faultClass: 'crash', durationMs: 1 }, // another fault class
       { ...base, id: 4, layer: 'data', durationMs: 1 }, // another layer
       { ...base, id: 5, action: 'microreboot', durationMs: 1 }, // another action
-      { ...base, id: 6 }, // measured nothing
+      { ...base, id: 6 }, // measured nothing but its verdict
     ];
     const e = estimateOutcomes('scale-out', { faultClass: 'lag', layer: 'infrastructure' }, samples, prior);
-    expect(e.used.map((u) => u.id)).toEqual([1, 2]);
+    expect(e.used.map((u) => u.id)).toEqual([1, 2, 6]);
     expect(e.cost.n).toBe(2);
     expect(e.cost.value).toBeCloseTo((2 * 0.3 + durationCost(120_000) + durationCost(60_000)) / 4, 12);
-    expect(e.recovery.n).toBe(1);
-    expect(e.recovery.value).toBeCloseTo((2 * 0.6 + 0.6) / 3, 12);
+    // #1 won back 0.6 of the 0.7 it had lost; #2 failed and #6 passed where health showed nothing.
+    expect(e.recovery.n).toBe(3);
+    expect(e.recovery.value).toBeCloseTo((2 * 0.6 + 0.6 / 0.7 + 0 + 1) / 5, 12);
     expect(e.latencyMs).toEqual({ prior: 30_000, n: 2, value: (60_000 + 90_000 + 50_000) / 4 });
     expect(e.loss.n).toBe(1);
     expect(e.loss.value).toBeCloseTo(0.01 / 3, 12);
     const c = Math.round(e.cost.value * 1000) / 1000;
     expect(describeOutcomes(e)).toBe(
-      `scale-out: C=${c} (n=2) ΔH=0.6 (n=1) lat=50000ms (n=2) loss=0.003 (n=1), learned from 2 case(s), k=2: #1 (i/1 attempt 1, pass: C=${Math.round(durationCost(120_000) * 1000) / 1000} ΔH=0.6 lat=90000ms loss=0.01), ` +
-        `#2 (i/2 attempt 2, fail: C=${Math.round(durationCost(60_000) * 1000) / 1000} lat=50000ms)`,
+      `scale-out: C=${c} (n=2) R=${Math.round(e.recovery.value * 1000) / 1000} (n=3) lat=50000ms (n=2) loss=0.003 (n=1), learned from 3 case(s), k=2: ` +
+        `#1 (i/1 attempt 1, pass: C=${Math.round(durationCost(120_000) * 1000) / 1000} R=0.857 lat=90000ms loss=0.01), ` +
+        `#2 (i/2 attempt 2, fail: C=${Math.round(durationCost(60_000) * 1000) / 1000} R=0 lat=50000ms), #6 (i/1 attempt 1, pass: R=1)`,
     );
   });
 
@@ -55,10 +57,21 @@ describe('learned estimates from outcome samples', () => {
     const text = describeOutcomes(estimateOutcomes('scale-out', { faultClass: 'lag', layer: 'infrastructure' }, many, prior));
     expect(text).toContain(`learned from ${CASES_NAMED + 2} case(s)`);
     expect(text.match(/#\d+ \(/g)).toHaveLength(CASES_NAMED);
-    expect(text).toMatch(/#5 \(i\/5 attempt 1, pass: C=[\d.]+\) and 2 older$/);
+    expect(text).toMatch(/#5 \(i\/5 attempt 1, pass: C=[\d.]+ R=1\) and 2 older$/);
   });
 
-  it('a repair that made health worse recovered nothing (ΔH is not negative)', () => {
+  it('where health did not show the fault (a crash, a schema change), recovery comes from the verdict', () => {
+    const pass = { ...base, healthBefore: 1, healthAfter: 1 };
+    expect(recoveryOf(pass)).toBe(1);
+    expect(recoveryOf({ ...pass, verdict: 'inconclusive' })).toBe(0.5);
+    expect(recoveryOf({ ...pass, healthBefore: 1 - MIN_DEGRADATION / 2, verdict: 'fail' })).toBe(0);
+    expect(recoveryOf({ ...base, healthBefore: 0.5, healthAfter: 0.75 })).toBeCloseTo(0.5, 12);
+    // A schema rollback that worked keeps its expected recovery instead of sinking to 0.
+    const e = estimateOutcomes('scale-out', { faultClass: 'lag', layer: 'infrastructure' }, [{ ...pass, id: 1 }, { ...pass, id: 2 }], prior);
+    expect(e.recovery.value).toBeCloseTo((2 * 0.6 + 2) / 4, 12);
+  });
+
+  it('a repair that made health worse recovered nothing (recovery is not negative)', () => {
     const e = estimateOutcomes('scale-out', { faultClass: 'lag', layer: 'infrastructure' }, [{ ...base, healthBefore: 0.6, healthAfter: 0.4 }], prior);
     expect(e.used[0]!.figures.recovery).toBe(0);
     expect(e.recovery.value).toBeCloseTo((2 * 0.6) / 3, 12);

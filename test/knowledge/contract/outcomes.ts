@@ -90,11 +90,12 @@ export function outcomesContract(backend: string, factory: KbFactory): void {
       expect(once.summary.action).toBe('microreboot');
       expect(m1.expectedLatencyMs).toBeCloseTo(170_000 / 3, 9);
       expect(m1.expectedCost).toBeCloseTo((2 * 0.1 + durationCost(60_000)) / 3, 12);
-      expect(m1.expectedRecovery).toBeCloseTo((2 * 0.7 * 0.8 + 0.7) / 3, 12);
+      // health index 0.2 → 0.9: it won back 0.7 of the 0.8 lost
+      expect(m1.expectedRecovery).toBeCloseTo((2 * 0.7 * 0.8 + 0.7 / 0.8) / 3, 12);
       const estimates = once.summary.reasons.find((r) => r.startsWith('estimates of microreboot: '));
       expect(estimates).toContain('lat=56667ms (n=1)');
       expect(estimates).toContain(
-        `learned from 1 case(s), k=2: #${id1} (incident/demo/enrich/1 attempt 1, pass: C=${Math.round(durationCost(60_000) * 1000) / 1000} ΔH=0.7 lat=150000ms loss=0)`,
+        `learned from 1 case(s), k=2: #${id1} (incident/demo/enrich/1 attempt 1, pass: C=${Math.round(durationCost(60_000) * 1000) / 1000} R=0.875 lat=150000ms loss=0)`,
       );
 
       h.t.clock.now += 60_000;
