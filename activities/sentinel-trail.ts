@@ -11,6 +11,8 @@ import { parseTelemetryReadings } from './outcome-measure';
 export type OutcomeTelemetry = NonNullable<IncidentDeps['outcomeTelemetry']>;
 
 const trailAnswer = z.object({ readings: z.unknown() });
+/** The part of the sentinel's component view (`GET /health/:pipeline/:component`) the reader uses. */
+const liveView = z.object({ healthIndex: z.number().min(0).max(1), lastRecordAt: z.string().datetime().nullable() });
 
 /**
  * A reader asking the sentinel at `baseUrl()` (resolved per call: the local stack learns its
@@ -29,6 +31,26 @@ export function sentinelTrailReader(baseUrl: () => string | undefined, fetchImpl
     const answer = trailAnswer.safeParse(await res.json());
     const readings = answer.success ? parseTelemetryReadings(answer.data.readings) : undefined;
     if (!readings) throw new Error(`sentinel's trail answer for ${pipeline}/${component} not understood`);
-    return readings;
+    const live = await liveReading(`${base.replace(/\/$/, '')}/health/${encodeURIComponent(pipeline)}/${encodeURIComponent(component)}`, fetchImpl);
+    return live && live.at >= from && live.at <= to ? [...readings, live] : readings;
   };
+}
+
+/**
+ * The component's health as of its latest record, when the sentinel can say. The trail's buckets
+ * are stamped with the second they start, so right after a quick verification (learn runs within
+ * a second of it) the health that followed the repair sits in a bucket stamped before the verdict,
+ * or in none yet; the live view is the reading that is certainly after it. Best effort: without
+ * it learn has the trail alone.
+ */
+async function liveReading(url: string, fetchImpl: typeof fetch): Promise<{ at: number; healthIndex: number } | undefined> {
+  try {
+    const res = await fetchImpl(url, { signal: AbortSignal.timeout(5_000) });
+    if (res.status !== 200) return undefined;
+    const view = liveView.safeParse(await res.json());
+    if (!view.success || view.data.lastRecordAt === null) return undefined;
+    return { at: Date.parse(view.data.lastRecordAt), healthIndex: view.data.healthIndex };
+  } catch {
+    return undefined;
+  }
 }

@@ -110,13 +110,24 @@ describe("the worker's reader", () => {
       const read = deps.outcomeTelemetry;
       expect(read).toBeDefined();
       const readings = (await read?.({ pipeline: 'shop', component: 'score', from: T + 3_000, to: T + 4_999.5 })) ?? [];
-      expect(readings.map((r) => [r.at, r.latencyMs, r.quality, r.loss])).toEqual([
+      // The trail's seconds (the live health, when the range reaches the latest record, follows them).
+      expect(readings.filter((r) => r.latencyMs !== undefined).map((r) => [r.at, r.latencyMs, r.quality, r.loss])).toEqual([
         [T + 3_000, 43, 0.87, 0.3],
         [T + 4_000, 44, 0.86, 0.4],
       ]);
     } finally {
       await deps.close();
     }
+  });
+
+  test("ends with the component's live health when it falls in the range asked for: the reading certainly after a quick verification", async () => {
+    const view = (await (await get('/health/shop/score')).json()) as { healthIndex: number; lastRecordAt: string };
+    const read = sentinelTrailReader(() => base, bearerFetch(TOKEN));
+    const upToNow = await read({ pipeline: 'shop', component: 'score', from: T, to: Date.parse(view.lastRecordAt) + 60_000 });
+    expect(upToNow.at(-1)).toEqual({ at: Date.parse(view.lastRecordAt), healthIndex: view.healthIndex });
+    // A range that ends before the latest record gets the trail alone.
+    const earlier = await read({ pipeline: 'shop', component: 'score', from: T, to: T + 1_000 });
+    expect(earlier.every((r) => r.at <= T + 1_000)).toBe(true);
   });
 
   test('throws on a refusal, an unknown component, a missing URL or an answer it does not understand', async () => {
