@@ -379,11 +379,17 @@ export class Sentinel {
     this.stats.snapshots++;
     this.stats.lastSnapshotAt = Date.now();
     this.stats.snapshotMaxMs = Math.max(this.stats.snapshotMaxMs, this.stats.lastSnapshotAt - started);
+    // The commit never passes a record whose action is still undelivered: the snapshot holding
+    // that action is this process's own file, so a successor that takes the partition over
+    // without it (this process was killed) starts from the committed offset — and must read that
+    // record again to send the action. What it re-reads and was sent already, the dispatcher
+    // looks up in Temporal before sending (a record from before it owned the partition).
+    const commitAt = Math.min(offset, ...state.pending.map((a) => a.source.offset));
     // The commit is advisory (a restore seeks to the snapshot's own offset), so it is not awaited
     // under the lock: during a Kafka rebalance a commit can stall until the group settles, and the
     // revocation that the rebalance waits for needs this lock.
-    this.consumer?.commit([{ topic: state.topic, partition: state.partition, offset }]).catch((err: unknown) => {
-      this.log(`commit of ${state.topic}[${state.partition}] at ${offset} failed (the snapshot stands): ${(err as Error).message}`);
+    this.consumer?.commit([{ topic: state.topic, partition: state.partition, offset: commitAt }]).catch((err: unknown) => {
+      this.log(`commit of ${state.topic}[${state.partition}] at ${commitAt} failed (the snapshot stands): ${(err as Error).message}`);
     });
   }
 

@@ -11,6 +11,7 @@ import { registryFactory } from '../../sentinel/registry-factory';
 import { Sentinel } from '../../sentinel/sentinel';
 import { asMessages, CountingOpener, tempDir, waitFor } from './harness';
 import { interleave, metricStream } from './streams';
+import type { TelemetryRecord } from '../../sentinel/telemetry';
 
 const config = parseSentinelConfig({});
 const input = interleave(
@@ -84,4 +85,39 @@ test('an unreadable snapshot: fresh detectors from its offset, consumption goes 
   await second.stop();
   await log.close();
   expect(lines.filter((l) => l.includes('snapshot unreadable')).length).toBeGreaterThan(0);
+});
+
+test('the committed offset never passes a record whose action is undelivered: a successor without this snapshot reads it again', async () => {
+  const dir = tempDir('emb-pending');
+  const log = new EmbeddedLog({ file: path.join(dir, 'log.db') });
+  // Temporal is "slow": opens wait until released, so the crash's action stays pending.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const opener = new CountingOpener();
+  const slow = Object.assign(Object.create(opener) as CountingOpener, { open: async (...args: Parameters<CountingOpener['open']>) => { await gate; return opener.open(...args); } });
+  const s = sentinel(dir, log, slow);
+  await s.start();
+  try {
+  const metrics = metricStream({ pipeline: 'p1', component: 'a', n: 50 });
+  const at = metrics.at(-1)!.ts + 1;
+  const crash: TelemetryRecord = { kind: 'event', v: 1, ts: at, pipeline: 'p1', component: 'a', signal: 'process', event: 'CRASHED', exitCode: 137 };
+  await log.append('t', asMessages([...metrics, crash, ...metricStream({ pipeline: 'p1', component: 'a', n: 20, seed: 9, t0: at + 1 })]));
+  await waitFor(() => s.engine.counters.records === 71, 'every record read');
+  await s.snapshot();
+  const pending = [...s.engine.partitions.values()].flatMap((st) => st.pending);
+  expect(pending.map((a) => a.kind)).toContain('open');
+  const crashAt = Math.min(...pending.map((a) => a.source.offset));
+  const committed = log.committedSync(s.groupId, 't').find((o) => o.partition === pending[0]!.source.partition);
+  // At the crash's record, not past the 20 records read after it.
+  expect(committed?.offset).toBe(crashAt);
+  release();
+  await waitFor(() => s.dispatcher.queued === 0 && opener.opens.length === 1, 'the open delivered');
+  await s.snapshot();
+  expect(log.committedSync(s.groupId, 't').find((o) => o.partition === pending[0]!.source.partition)?.offset).toBeGreaterThan(crashAt);
+  } finally {
+    // Also when an assertion failed: the held open must not keep the sentinel from stopping.
+    release();
+    await s.stop();
+    await log.close();
+  }
 });
