@@ -115,7 +115,7 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
       .map((a, i) => ({
         action: a.action,
         verification: a.verify as Verdict,
-        // The same measurements as the outcome samples: the Q-reward's cost and ΔH.
+        // The same measurements as the outcome samples: the Q-reward's cost and recovery.
         ...measuredOf(outcomes[i]),
         ...(a.verifyMs !== undefined ? { verifyMs: a.verifyMs } : {}),
         ...(a.probeRounds !== undefined ? { probeRounds: a.probeRounds } : {}),
@@ -153,7 +153,7 @@ async function learnInTransaction(deps: IncidentDeps, kb: KnowledgeBase, input: 
   });
 }
 
-/** Duration and ΔH of one attempt's sample, as the case's attempt record (and the Q-reward) carry them. */
+/** Duration and recovery of one attempt's sample, as the case's attempt record (and the Q-reward) carry them. */
 function measuredOf(s: OutcomeSampleInput | undefined): { durationMs?: number; recovery?: number } {
   if (!s) return {};
   return {

@@ -26,14 +26,19 @@ export function sentinelTrailReader(baseUrl: () => string | undefined, fetchImpl
     if (!Number.isFinite(from) || !Number.isFinite(to)) throw new Error(`outcome trail: range ${from}..${to} is not a pair of epoch ms`);
     // Widened to whole ms outwards: the sentinel takes digits only, and its buckets are whole seconds anyway.
     const query = `from=${Math.max(0, Math.floor(from))}&to=${Math.max(0, Math.ceil(to))}`;
-    const res = await fetchImpl(`${base.replace(/\/$/, '')}/trail/${encodeURIComponent(pipeline)}/${encodeURIComponent(component)}?${query}`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetchImpl(`${componentUrl(base, 'trail', pipeline, component)}?${query}`, { signal: AbortSignal.timeout(5_000) });
     if (res.status !== 200) throw new Error(`sentinel answered ${res.status} to GET /trail/${pipeline}/${component}`);
     const answer = trailAnswer.safeParse(await res.json());
     const readings = answer.success ? parseTelemetryReadings(answer.data.readings) : undefined;
     if (!readings) throw new Error(`sentinel's trail answer for ${pipeline}/${component} not understood`);
-    const live = await liveReading(`${base.replace(/\/$/, '')}/health/${encodeURIComponent(pipeline)}/${encodeURIComponent(component)}`, fetchImpl);
+    const live = await liveReading(componentUrl(base, 'health', pipeline, component), fetchImpl);
     return live && live.at >= from && live.at <= to ? [...readings, live] : readings;
   };
+}
+
+/** `<base>/<route>/<pipeline>/<component>`, names escaped. */
+function componentUrl(base: string, route: 'trail' | 'health', pipeline: string, component: string): string {
+  return `${base.replace(/\/$/, '')}/${route}/${encodeURIComponent(pipeline)}/${encodeURIComponent(component)}`;
 }
 
 /**
